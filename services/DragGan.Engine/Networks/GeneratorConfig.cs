@@ -1,0 +1,52 @@
+namespace DragGan.Engine.Networks;
+
+/// <summary>
+/// Hyper-parameters of a StyleGAN2-ADA generator (config F, skip-architecture synthesis), named
+/// after the init kwargs of the official <c>training.networks.Generator</c>.
+/// </summary>
+public sealed record GeneratorConfig
+{
+    public int ZDim { get; init; } = 512;
+    public int CDim { get; init; }
+    public int WDim { get; init; } = 512;
+    public required int ImgResolution { get; init; }
+    public int ImgChannels { get; init; } = 3;
+    public int MappingLayers { get; init; } = 8;
+    public float MappingLrMultiplier { get; init; } = 0.01f;
+    public int ChannelBase { get; init; } = 32768;
+    public int ChannelMax { get; init; } = 512;
+    public int NumFp16Res { get; init; } = 4;
+
+    /// <summary>Clamp for conv outputs (official default 256 in the ADA configs); null disables it.</summary>
+    public float? ConvClamp { get; init; } = 256;
+
+    public int ResolutionLog2 => (int)Math.Log2(ImgResolution);
+
+    /// <summary>4, 8, ..., ImgResolution: one synthesis block each.</summary>
+    public IReadOnlyList<int> BlockResolutions =>
+        Enumerable.Range(2, ResolutionLog2 - 1).Select(i => 1 << i).ToArray();
+
+    /// <summary>Rows of w+: one per conv layer plus the last block's toRGB (2*log2(res) - 2).</summary>
+    public int NumWs => 2 * ResolutionLog2 - 2;
+
+    /// <summary>Blocks at or above this resolution run in fp16 where the device supports it.</summary>
+    public int Fp16Resolution => Math.Max(1 << (ResolutionLog2 + 1 - NumFp16Res), 8);
+
+    public int ChannelsAt(int resolution) => Math.Min(ChannelBase / resolution, ChannelMax);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first field that is out of range.</summary>
+    public void Validate()
+    {
+        if (ImgResolution < 4 || (ImgResolution & (ImgResolution - 1)) != 0)
+            throw new ArgumentException($"img_resolution must be a power of two >= 4, got {ImgResolution}.");
+        if (ZDim <= 0) throw new ArgumentException($"z_dim must be positive, got {ZDim}.");
+        if (WDim <= 0) throw new ArgumentException($"w_dim must be positive, got {WDim}.");
+        if (CDim != 0) throw new ArgumentException($"c_dim must be 0 (conditional generators are not supported), got {CDim}.");
+        if (ImgChannels <= 0) throw new ArgumentException($"img_channels must be positive, got {ImgChannels}.");
+        if (MappingLayers <= 0) throw new ArgumentException($"mapping num_layers must be positive, got {MappingLayers}.");
+        if (ChannelBase <= 0 || ChannelMax <= 0) throw new ArgumentException("channel_base and channel_max must be positive.");
+        if (ChannelsAt(ImgResolution) <= 0)
+            throw new ArgumentException($"channel_base {ChannelBase} leaves no channels at resolution {ImgResolution}.");
+        if (NumFp16Res < 0) throw new ArgumentException($"num_fp16_res must be >= 0, got {NumFp16Res}.");
+    }
+}
