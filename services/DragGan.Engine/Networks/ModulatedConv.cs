@@ -1,0 +1,94 @@
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace DragGan.Engine.Networks;
+
+/// <summary>
+/// The reference's <c>modulated_conv2d</c> with <c>conv2d_resample</c> for up = 1 or 2 and odd
+/// square kernels. The fused form folds the per-sample styles into the weights and runs one grouped
+/// convolution (groups = batch); the unfused form scales activations instead and shares one weight
+/// across the batch. Both compute the same function; the reference picks fused in eval mode for
+/// fp32 or batch 1.
+/// </summary>
+internal sealed class ModulatedConv : IDisposable
+{
+    private const double DemodulationEpsilon = 1e-8;
+
+    private readonly Tensor _weight;
+    private readonly Tensor _squaredWeightSums;
+    private readonly FirFilter? _upsampleFilter;
+    private readonly bool _demodulate;
+    private readonly long _outChannels;
+    private readonly long _inChannels;
+    private readonly long _kernel;
+
+    public ModulatedConv(NamedTensors source, string name, bool upsample, bool demodulate)
+    {
+        _weight = source.Take($"{name}.weight");
+        _outChannels = _weight.shape[0];
+        _inChannels = _weight.shape[1];
+        _kernel = _weight.shape[2];
+        using (NewDisposeScope())
+            _squaredWeightSums = NamedTensors.Keep(_weight.square().sum([2, 3]).t().contiguous()); // [I, O]
+        _upsampleFilter = upsample ? new FirFilter(source, $"{name}.resample_filter", _outChannels) : null;
+        _demodulate = demodulate;
+    }
+
+    /// <summary>x: [N, I, H, W], styles: [N, I], noise: broadcastable to the output or null.</summary>
+    public Tensor Forward(Tensor x, Tensor styles, Tensor? noise, bool fused)
+    {
+        var weight = _weight;
+        if (x.dtype == ScalarType.Float16 && _demodulate)
+        {
+            // As the reference: pre-normalise so that fp16 activations cannot overflow.
+            weight = weight.mul(1 / Math.Sqrt(_inChannels * _kernel * _kernel)).div(weight.abs().amax([1, 2, 3], keepdim: true));
+            styles = styles.div(styles.abs().amax([1], keepdim: true));
+        }
+        var y = fused ? ForwardFused(x, weight, styles) : ForwardShared(x, weight, styles);
+        return noise is null ? y : y.add(noise.to(y.dtype));
+    }
+
+    private Tensor ForwardFused(Tensor x, Tensor weight, Tensor styles)
+    {
+        var batch = x.shape[0];
+        var w = weight.unsqueeze(0).mul(styles.reshape(batch, 1, -1, 1, 1)); // [N, O, I, k, k]
+        if (_demodulate)
+            w = w.mul(w.square().sum([2, 3, 4]).add(DemodulationEpsilon).rsqrt().reshape(batch, -1, 1, 1, 1));
+
+        var grouped = x.reshape(1, -1, x.shape[2], x.shape[3]);
+        Tensor y;
+        if (_upsampleFilter is null)
+        {
+            y = F.conv2d(grouped, w.reshape(-1, _inChannels, _kernel, _kernel).to(x.dtype), padding: [_kernel / 2, _kernel / 2], groups: batch);
+        }
+        else
+        {
+            // Transposed convolution takes [groups * I, O, k, k].
+            var transposed = w.transpose(1, 2).reshape(batch * _inChannels, _outChannels, _kernel, _kernel);
+            y = _upsampleFilter.Filter(F.conv_transpose2d(grouped, transposed.to(x.dtype), strides: [2, 2], groups: batch), padding: 1);
+        }
+        return y.reshape(batch, -1, y.shape[2], y.shape[3]);
+    }
+
+    private Tensor ForwardShared(Tensor x, Tensor weight, Tensor styles)
+    {
+        var batch = x.shape[0];
+        var modulated = x.mul(styles.to(x.dtype).reshape(batch, -1, 1, 1));
+        var y = _upsampleFilter is null
+            ? F.conv2d(modulated, weight.to(x.dtype), padding: [_kernel / 2, _kernel / 2])
+            : _upsampleFilter.Filter(F.conv_transpose2d(modulated, weight.transpose(0, 1).to(x.dtype), strides: [2, 2]), padding: 1);
+        if (!_demodulate)
+            return y;
+        // sum over (i, kh, kw) of (W s_i)^2 = s^2 @ sum_k W^2; the same coefficients as the fused form.
+        var squaredSums = ReferenceEquals(weight, _weight) ? _squaredWeightSums : weight.square().sum([2, 3]).t();
+        var coefficients = styles.square().matmul(squaredSums).add(DemodulationEpsilon).rsqrt();
+        return y.mul(coefficients.to(y.dtype).reshape(batch, -1, 1, 1));
+    }
+
+    public void Dispose()
+    {
+        _weight.Dispose();
+        _squaredWeightSums.Dispose();
+        _upsampleFilter?.Dispose();
+    }
+}

@@ -1,0 +1,67 @@
+using static TorchSharp.torch;
+
+namespace DragGan.Engine.Networks;
+
+/// <summary>
+/// The reference's <c>SynthesisBlock</c>, skip architecture: (const | conv0 with 2x up), conv1,
+/// and a toRGB whose output is added to the 2x-upsampled image of the block below.
+/// </summary>
+internal sealed class SynthesisBlock : IDisposable
+{
+    private readonly Tensor? _const;
+    private readonly SynthesisLayer? _conv0;
+    private readonly SynthesisLayer _conv1;
+    private readonly ToRgbLayer _toRgb;
+    private readonly FirFilter _imageUpsample;
+
+    public SynthesisBlock(NamedTensors source, GeneratorConfig config, int resolution)
+    {
+        var name = $"synthesis.b{resolution}";
+        var outChannels = config.ChannelsAt(resolution);
+        Resolution = resolution;
+        UsesFp16 = resolution >= config.Fp16Resolution;
+        if (resolution == 4)
+            _const = source.Take($"{name}.const");
+        else
+            _conv0 = new SynthesisLayer(source, $"{name}.conv0", resolution, upsample: true, config.ConvClamp);
+        _conv1 = new SynthesisLayer(source, $"{name}.conv1", resolution, upsample: false, config.ConvClamp);
+        _toRgb = new ToRgbLayer(source, $"{name}.torgb", outChannels, config.ConvClamp);
+        _imageUpsample = new FirFilter(source, $"{name}.resample_filter", config.ImgChannels);
+    }
+
+    public int Resolution { get; }
+
+    /// <summary>Whether the reference runs this block in fp16 (on CUDA; we never do on CPU).</summary>
+    public bool UsesFp16 { get; }
+
+    /// <summary>Rows of w+ its convolutions consume; toRGB reads the row after them.</summary>
+    public int ConvCount => _conv0 is null ? 1 : 2;
+
+    /// <summary>The block's output features: x of the reference's block forward.</summary>
+    public Tensor Features(Tensor? x, Tensor ws, ScalarType dtype, NoiseMode noiseMode, bool fused)
+    {
+        if (_conv0 is null)
+        {
+            var start = _const!.to(dtype).unsqueeze(0).expand(ws.shape[0], -1, -1, -1);
+            return _conv1.Forward(start, ws.select(1, 0), noiseMode, fused);
+        }
+        var y = _conv0.Forward(x!.to(dtype), ws.select(1, 0), noiseMode, fused);
+        return _conv1.Forward(y, ws.select(1, 1), noiseMode, fused);
+    }
+
+    /// <summary>The running image after this block: upsampled image below plus this block's toRGB, in fp32.</summary>
+    public Tensor Image(Tensor? imageBelow, Tensor features, Tensor ws, bool fused)
+    {
+        var rgb = _toRgb.Forward(features, ws.select(1, ConvCount), fused).to(ScalarType.Float32);
+        return imageBelow is null ? rgb : _imageUpsample.Upsample2x(imageBelow).add(rgb);
+    }
+
+    public void Dispose()
+    {
+        _const?.Dispose();
+        _conv0?.Dispose();
+        _conv1.Dispose();
+        _toRgb.Dispose();
+        _imageUpsample.Dispose();
+    }
+}

@@ -1,0 +1,53 @@
+using static TorchSharp.torch;
+
+namespace DragGan.Engine.Networks;
+
+/// <summary>
+/// The reference's <c>SynthesisLayer</c>: style = affine(w); modulated, demodulated 3x3 convolution
+/// (2x upsampling for conv0 of every block above 4x4); per-pixel noise; bias, leaky ReLU with gain
+/// sqrt(2) and conv_clamp.
+/// </summary>
+internal sealed class SynthesisLayer : IDisposable
+{
+    private readonly FullyConnectedLayer _affine;
+    private readonly ModulatedConv _conv;
+    private readonly Tensor _bias;
+    private readonly Tensor _noiseConst;
+    private readonly Tensor _noiseStrength;
+    private readonly double? _convClamp;
+    private readonly int _resolution;
+
+    public SynthesisLayer(NamedTensors source, string name, int resolution, bool upsample, float? convClamp)
+    {
+        _affine = new FullyConnectedLayer(source, $"{name}.affine");
+        _conv = new ModulatedConv(source, name, upsample, demodulate: true);
+        _bias = source.Take($"{name}.bias");
+        _noiseConst = source.Take($"{name}.noise_const");
+        _noiseStrength = source.Take($"{name}.noise_strength");
+        _convClamp = convClamp;
+        _resolution = resolution;
+    }
+
+    /// <summary>x: [N, C_in, H, W], w: [N, w_dim] -> [N, C_out, res, res]. Call inside a dispose scope.</summary>
+    public Tensor Forward(Tensor x, Tensor w, NoiseMode noiseMode, bool fused)
+    {
+        var styles = _affine.Forward(w);
+        var noise = noiseMode switch
+        {
+            NoiseMode.Const => _noiseConst.mul(_noiseStrength),
+            NoiseMode.Random => torch.randn([x.shape[0], 1, _resolution, _resolution], device: x.device).mul(_noiseStrength),
+            _ => null,
+        };
+        var y = _conv.Forward(x, styles, noise, fused);
+        return BiasAct.LeakyRelu(y, _bias, BiasAct.LeakyReluGain, _convClamp);
+    }
+
+    public void Dispose()
+    {
+        _affine.Dispose();
+        _conv.Dispose();
+        _bias.Dispose();
+        _noiseConst.Dispose();
+        _noiseStrength.Dispose();
+    }
+}

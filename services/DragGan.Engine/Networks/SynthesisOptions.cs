@@ -1,0 +1,22 @@
+namespace DragGan.Engine.Networks;
+
+/// <summary>What a synthesis forward computes and returns.</summary>
+public sealed record SynthesisOptions
+{
+    public NoiseMode NoiseMode { get; init; } = NoiseMode.Const;
+
+    /// <summary>
+    /// Compute the full image. When false the forward stops after the last block named in
+    /// <see cref="FeatureResolutions"/>: the drag loop needs only features between frames.
+    /// </summary>
+    public bool RenderImage { get; init; } = true;
+
+    /// <summary>Blocks (by resolution, e.g. 128 for DragGAN's b128) whose output features to return.</summary>
+    public IReadOnlyCollection<int> FeatureResolutions { get; init; } = [];
+
+    /// <summary>Keep every block in fp32 even on CUDA.</summary>
+    public bool ForceFp32 { get; init; }
+
+    /// <summary>Fused (grouped) modulated convolution; null picks as the reference does in eval mode.</summary>
+    public bool? FusedModulation { get; init; }
+}

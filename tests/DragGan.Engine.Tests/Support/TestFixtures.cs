@@ -1,0 +1,25 @@
+namespace DragGan.Engine.Tests.Support;
+
+/// <summary>
+/// Locates the shared test data that sits beside the repository (../shared/fixtures), never inside it.
+/// </summary>
+public static class TestFixtures
+{
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>The real-format StyleGAN2-ADA checkpoint and its reference outputs.</summary>
+    public static string TinyStyleGan2(string file) =>
+        Path.Combine(RepositoryRoot, "..", "shared", "fixtures", "stylegan2-tiny-256", file);
+
+    public static string TinyStyleGan2Pickle => TinyStyleGan2("stylegan2-tiny-256.pkl");
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "DragGan.sln")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException("DragGan.sln not found above the test binaries.");
+    }
+}
