@@ -1,0 +1,374 @@
+using DragGan.Engine.Networks;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace DragGan.Engine.Drag;
+
+/// <summary>
+/// The state of one DragGAN edit (Pan et al. 2023): w0, the optimised latent rows with their Adam
+/// state, F0, the handles with their tracked features, targets, the optional fixed-region mask and
+/// parameters. Steps are taken by <see cref="DragStepper"/>, alone or batched with other edits of the
+/// same generator. Not thread-safe: one scheduler owns an edit at a time.
+/// </summary>
+public sealed class DragEdit : IDisposable
+{
+    private const double DirectionEpsilon = 1e-7;
+    private const int ReferenceResolution = 512;
+
+    private readonly List<DragHandle> _handles = [];
+    private readonly Tensor _initialLatent;  // [num_ws, w_dim]
+    private readonly Tensor _optimized;      // [rows, w_dim] (w+) or [1, w_dim] (w)
+    private readonly LatentAdam _adam;
+    private readonly DragLimits _limits;
+    private Tensor? _f0;                     // [1, C, r, r]: the first step's features
+    private Tensor? _fixedRegion;            // [1, 1, H, W], 1 = fixed
+    private bool[]? _fixedRegionMask;
+
+    private DragEdit(StyleGan2Generator generator, Tensor initialLatent, DragParameters parameters, DragLimits limits)
+    {
+        Generator = generator;
+        Parameters = DragValidation.Parameters(parameters, generator.Config);
+        _limits = limits;
+        _initialLatent = initialLatent.DetachFromDisposeScope();
+        using (NewDisposeScope())
+        {
+            var rows = _initialLatent.narrow(0, 0, Parameters.OptimizedLayers);
+            var start = Parameters.Space == LatentSpace.WPlus ? rows : rows.narrow(0, 0, 1);
+            _optimized = start.clone().DetachFromDisposeScope();
+        }
+        _adam = new LatentAdam(_optimized);
+    }
+
+    public StyleGan2Generator Generator { get; }
+
+    public int Resolution => Generator.Config.ImgResolution;
+
+    /// <summary>DragGAN reads block b128's features (the reference's feature_idx 5), or the last block below that.</summary>
+    public int FeatureResolution => Math.Min(128, Resolution);
+
+    public DragParameters Parameters { get; private set; }
+
+    public int Step { get; private set; }
+
+    /// <summary>Paused edits are left out of batched steps until resumed.</summary>
+    public bool Paused { get; set; }
+
+    public bool Converged { get; private set; }
+
+    public bool StepLimitReached => Step >= Parameters.MaxSteps;
+
+    public bool Finished => Converged || StepLimitReached;
+
+    public IReadOnlyList<PixelPoint> Handles => _handles.Select(h => h.Position).ToArray();
+
+    public IReadOnlyList<PixelPoint> Targets => _handles.Select(h => h.Target).ToArray();
+
+    internal double MotionRadius => Parameters.MotionRadius ?? Math.Round(3.0 * Resolution / ReferenceResolution, MidpointRounding.ToEven);
+
+    internal int TrackingRadius => (int)Math.Round(Parameters.TrackingRadius ?? 12.0 * Resolution / ReferenceResolution, MidpointRounding.ToEven);
+
+    internal double StopDistance => Parameters.StopDistance ?? Math.Max(2.0 * Resolution / ReferenceResolution, 2);
+
+    /// <summary>Starts an edit from w0 ([num_ws, w_dim] or [1, num_ws, w_dim]).</summary>
+    public static DragEdit Start(
+        StyleGan2Generator generator,
+        Tensor initialLatent,
+        IReadOnlyList<(PixelPoint Handle, PixelPoint Target)> points,
+        bool[]? fixedRegion = null,
+        DragParameters? parameters = null,
+        DragLimits? limits = null)
+    {
+        limits ??= DragLimits.Default;
+        DragValidation.PointCount(points.Count, limits, "points", allowEmpty: false);
+        for (var i = 0; i < points.Count; i++)
+        {
+            DragValidation.Point(points[i].Handle, generator.Config.ImgResolution, $"points[{i}].handle");
+            DragValidation.Point(points[i].Target, generator.Config.ImgResolution, $"points[{i}].target");
+        }
+        var latent = DragValidation.Latent(initialLatent, generator.Config, "latent");
+        var edit = new DragEdit(generator, latent, parameters ?? new DragParameters(), limits);
+        try
+        {
+            edit.SetFixedRegion(fixedRegion);
+            foreach (var (handle, target) in points)
+                edit._handles.Add(new DragHandle(handle, target));
+            return edit;
+        }
+        catch
+        {
+            edit.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Continues an edit from a snapshot taken on this or another replica.</summary>
+    public static DragEdit Resume(StyleGan2Generator generator, DragEditState state, DragLimits? limits = null)
+    {
+        limits ??= DragLimits.Default;
+        var config = generator.Config;
+        if (state.NumWs != config.NumWs || state.WDim != config.WDim)
+            throw new ArgumentException($"State latents are [{state.NumWs}, {state.WDim}] but the model needs [{config.NumWs}, {config.WDim}].", "state.latent");
+        DragValidation.PointCount(state.Handles.Count, limits, "state.handles", allowEmpty: true);
+        if (state.Step < 0)
+            throw new ArgumentException("Step must be >= 0.", "state.step");
+
+        DragValidation.LatentLength(state.InitialLatent, config, "state.initial_latent");
+        DragValidation.LatentLength(state.Latent, config, "state.latent");
+        using var raw = torch.tensor(state.InitialLatent, [state.NumWs, state.WDim]);
+        var edit = new DragEdit(generator, DragValidation.Latent(raw, config, "state.initial_latent"), state.Parameters, limits);
+        try
+        {
+            using (NewDisposeScope())
+            {
+                var current = DragValidation.Latent(torch.tensor(state.Latent, [state.NumWs, state.WDim]), config, "state.latent");
+                var rows = current.narrow(0, 0, edit.Parameters.OptimizedLayers);
+                edit._optimized.copy_(edit.Parameters.Space == LatentSpace.WPlus ? rows : rows.narrow(0, 0, 1));
+            }
+            if (state.Adam is { } adam)
+                edit._adam.Restore(adam);
+            edit.SetFixedRegion(state.FixedRegion);
+            edit.Step = state.Step;
+            for (var i = 0; i < state.Handles.Count; i++)
+                edit._handles.Add(edit.RestoreHandle(state.Handles[i], config.ImgResolution, $"state.handles[{i}]"));
+            edit.ComputeInitialFeatures();
+            return edit;
+        }
+        catch
+        {
+            edit.Dispose();
+            throw;
+        }
+    }
+
+    public DragEditState Snapshot() => new()
+    {
+        NumWs = Generator.NumWs,
+        WDim = Generator.Config.WDim,
+        InitialLatent = _initialLatent.cpu().data<float>().ToArray(),
+        Latent = CurrentLatentValues(),
+        Handles = _handles.Select(h => new DragHandleState(h.Position, h.Target)
+        {
+            Origin = new PixelPoint(h.OriginCol, h.OriginRow),
+            ReferenceFeature = h.Reference?.cpu().data<float>().ToArray(),
+        }).ToArray(),
+        FixedRegion = _fixedRegionMask?.ToArray(),
+        Parameters = Parameters,
+        Step = Step,
+        Adam = _adam.Snapshot(),
+    };
+
+    /// <summary>The current w+ [1, num_ws, w_dim], detached.</summary>
+    public Tensor CurrentLatent()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        return ComposeLatent(_optimized).MoveToOuterDisposeScope();
+    }
+
+    public void AddPoint(PixelPoint handle, PixelPoint target)
+    {
+        DragValidation.PointCount(_handles.Count + 1, _limits, "points", allowEmpty: false);
+        DragValidation.Point(handle, Resolution, $"points[{_handles.Count}].handle");
+        DragValidation.Point(target, Resolution, $"points[{_handles.Count}].target");
+        _handles.Add(new DragHandle(handle, target));
+        Converged = false;
+    }
+
+    public void RemovePoint(int index)
+    {
+        var handle = HandleAt(index);
+        _handles.RemoveAt(index);
+        handle.Dispose();
+    }
+
+    /// <summary>Places a handle elsewhere; it tracks the feature found there from the next step on.</summary>
+    public void MoveHandle(int index, PixelPoint handle)
+    {
+        DragValidation.Point(handle, Resolution, $"points[{index}].handle");
+        HandleAt(index).MoveTo(handle);
+        Converged = false;
+    }
+
+    public void MoveTarget(int index, PixelPoint target)
+    {
+        DragValidation.Point(target, Resolution, $"points[{index}].target");
+        HandleAt(index).Target = target;
+        Converged = false;
+    }
+
+    /// <summary>Sets the region whose features stay at F0 (true = fixed), or clears it with null.</summary>
+    public void SetFixedRegion(bool[]? fixedRegion)
+    {
+        if (fixedRegion is not null && fixedRegion.Length != Resolution * Resolution)
+            throw new ArgumentException($"Mask must have {Resolution}x{Resolution} = {Resolution * Resolution} values, got {fixedRegion.Length}.", "mask");
+        _fixedRegion?.Dispose();
+        _fixedRegion = null;
+        _fixedRegionMask = fixedRegion?.ToArray();
+        // As the reference: a mask that is all fixed or all free has no effect.
+        if (fixedRegion is not null && fixedRegion.Contains(true) && fixedRegion.Contains(false))
+        {
+            var values = fixedRegion.Select(v => v ? 1f : 0f).ToArray();
+            _fixedRegion = torch.tensor(values, [1, 1, Resolution, Resolution], device: Generator.Device).DetachFromDisposeScope();
+        }
+    }
+
+    /// <summary>Changes lambda, learning rate, radii, limits mid-edit; Adam's moments are kept.</summary>
+    public void SetParameters(DragParameters parameters)
+    {
+        var validated = DragValidation.Parameters(parameters, Generator.Config);
+        if (validated.Space != Parameters.Space || validated.OptimizedLayers != Parameters.OptimizedLayers)
+            throw new ArgumentException("The latent space and optimised layers are fixed for the life of an edit.", "parameters.space");
+        Parameters = validated;
+        Converged = false;
+    }
+
+    /// <summary>Back to w0: the latent, Adam and the handles return to where the edit started.</summary>
+    public void Reset()
+    {
+        using (torch.no_grad())
+        using (NewDisposeScope())
+        {
+            var rows = _initialLatent.narrow(0, 0, Parameters.OptimizedLayers);
+            _optimized.copy_(Parameters.Space == LatentSpace.WPlus ? rows : rows.narrow(0, 0, 1));
+        }
+        _adam.Reset();
+        foreach (var handle in _handles)
+            handle.ReturnToOrigin();
+        Step = 0;
+        Converged = false;
+    }
+
+    /// <summary>A fresh leaf holding the optimised rows, for one step's forward and backward.</summary>
+    internal Tensor CreateLeaf() => _optimized.detach().clone().requires_grad_(true);
+
+    /// <summary>w+ for the generator, [1, num_ws, w_dim]: the optimised rows, then w0's remaining rows.</summary>
+    internal Tensor ComposeLatent(Tensor leaf)
+    {
+        var rows = Parameters.OptimizedLayers;
+        var head = Parameters.Space == LatentSpace.WPlus ? leaf : leaf.expand(rows, -1);
+        var tail = _initialLatent.narrow(0, rows, Generator.NumWs - rows);
+        return torch.cat([head, tail], 0).unsqueeze(0);
+    }
+
+    /// <summary>
+    /// Point tracking, then motion supervision on the same forward's features, as the reference's
+    /// step (viz/renderer.py): features [1, C, r, r] of block b128 at the current latent.
+    /// Returns the loss to back-propagate, or null when every handle is within the stop distance.
+    /// </summary>
+    internal Tensor? Supervise(Tensor features, Tensor latent)
+    {
+        Step++;
+        var map = new ResizedFeatureMap(features, Resolution);
+        if (_f0 is null)
+            _f0 = features.detach().clone().DetachFromDisposeScope();
+        foreach (var handle in _handles.Where(h => h.Reference is null))
+        {
+            using var noGrad = torch.no_grad();
+            handle.SetReference(map.AtPixels(torch.tensor(new long[] { handle.OriginRow }), torch.tensor(new long[] { handle.OriginCol })).squeeze(1));
+        }
+
+        PointTracker.Track(map, _handles, TrackingRadius);
+
+        Converged = _handles.All(h => h.DistanceToTarget <= StopDistance);
+        if (Converged)
+            return null;
+
+        Tensor loss = torch.zeros([], device: features.device);
+        foreach (var handle in _handles)
+        {
+            var distance = handle.DistanceToTarget;
+            if (distance <= 1)
+                continue;
+            loss = loss.add(MotionLoss(map, handle, distance));
+        }
+        if (_fixedRegion is not null && Parameters.MaskWeight > 0)
+        {
+            // l1(F * m, F0 * m) of the resized maps = mean(|resize(F - F0)| * m): resizing is linear.
+            var change = F.interpolate(features.sub(_f0), [Resolution, Resolution], mode: InterpolationMode.Bilinear, align_corners: false);
+            loss = loss.add(change.abs().mul(_fixedRegion).mean().mul(Parameters.MaskWeight));
+        }
+        if (Parameters.LatentRegularization > 0)
+            loss = loss.add(F.l1_loss(latent.squeeze(0), _initialLatent).mul(Parameters.LatentRegularization));
+        return loss;
+    }
+
+    /// <summary>
+    /// Paper Eq. 1: L1 between the (detached) features of the disk around the handle and the
+    /// features one unit step toward the target, sampled bilinearly (align_corners=true).
+    /// </summary>
+    private Tensor MotionLoss(ResizedFeatureMap map, DragHandle handle, double distance)
+    {
+        var (rows, cols) = MotionDisk.Around(handle.Row, handle.Col, MotionRadius, Resolution, Parameters.ReferencePixelGrid);
+        var ux = (float)((handle.Target.X - handle.Col) / (distance + DirectionEpsilon));
+        var uy = (float)((handle.Target.Y - handle.Row) / (distance + DirectionEpsilon));
+        var rowTensor = torch.tensor(rows, device: map.LowResolution.device);
+        var colTensor = torch.tensor(cols, device: map.LowResolution.device);
+        var reference = map.AtPixels(rowTensor, colTensor).detach();
+        var shifted = map.Bilinear(rowTensor.to(ScalarType.Float32).add(uy), colTensor.to(ScalarType.Float32).add(ux));
+        return F.l1_loss(reference, shifted);
+    }
+
+    /// <summary>Adam on the optimised rows with the gradient of this step's leaf.</summary>
+    internal void ApplyGradient(Tensor gradient) => _adam.Step(_optimized, gradient, Parameters.LearningRate);
+
+    private void ComputeInitialFeatures()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        using var result = Generator.Synthesize(_initialLatent.unsqueeze(0), new SynthesisOptions
+        {
+            NoiseMode = NoiseMode.Const,
+            RenderImage = false,
+            FeatureResolutions = [FeatureResolution],
+        });
+        var features = result.Features[FeatureResolution];
+        _f0 = features.clone().DetachFromDisposeScope();
+        var map = new ResizedFeatureMap(features, Resolution);
+        foreach (var handle in _handles.Where(h => h.Reference is null))
+            handle.SetReference(map.AtPixels(torch.tensor(new long[] { handle.OriginRow }), torch.tensor(new long[] { handle.OriginCol })).squeeze(1));
+    }
+
+    private DragHandle RestoreHandle(DragHandleState state, int resolution, string field)
+    {
+        DragValidation.Point(state.Handle, resolution, $"{field}.handle");
+        DragValidation.Point(state.Target, resolution, $"{field}.target");
+        var origin = state.Origin ?? state.Handle;
+        DragValidation.Point(origin, resolution, $"{field}.origin");
+        var handle = new DragHandle(state.Handle, state.Target);
+        handle.RestoreOrigin((int)Math.Round(origin.Y, MidpointRounding.ToEven), (int)Math.Round(origin.X, MidpointRounding.ToEven));
+        if (state.ReferenceFeature is { } feature)
+        {
+            var channels = Generator.Config.ChannelsAt(FeatureResolution);
+            if (feature.Length != channels || feature.Any(v => !float.IsFinite(v)))
+            {
+                handle.Dispose();
+                throw new ArgumentException($"Reference feature must be {channels} finite values.", $"{field}.reference_feature");
+            }
+            using var scope = NewDisposeScope();
+            handle.SetReference(torch.tensor(feature, device: Generator.Device));
+        }
+        return handle;
+    }
+
+    private float[] CurrentLatentValues()
+    {
+        using var latent = CurrentLatent();
+        return latent.cpu().data<float>().ToArray();
+    }
+
+    private DragHandle HandleAt(int index) =>
+        index >= 0 && index < _handles.Count
+            ? _handles[index]
+            : throw new ArgumentOutOfRangeException("index", $"Point index {index} is out of range; the edit has {_handles.Count} points.");
+
+    public void Dispose()
+    {
+        foreach (var handle in _handles)
+            handle.Dispose();
+        _initialLatent.Dispose();
+        _optimized.Dispose();
+        _adam.Dispose();
+        _f0?.Dispose();
+        _fixedRegion?.Dispose();
+    }
+}

@@ -1,0 +1,78 @@
+using DragGan.Engine.Networks;
+using static TorchSharp.torch;
+
+namespace DragGan.Engine.Drag;
+
+/// <summary>Checks of user input for edits; each failure names the offending field.</summary>
+internal static class DragValidation
+{
+    public static void Point(PixelPoint point, int resolution, string field)
+    {
+        if (!double.IsFinite(point.X) || !double.IsFinite(point.Y))
+            throw new ArgumentException($"{field} must be finite, got {point}.", field);
+        if (point.X < 0 || point.Y < 0 || point.X > resolution - 1 || point.Y > resolution - 1)
+            throw new ArgumentException($"{field} {point} is outside the {resolution}x{resolution} image (0..{resolution - 1}).", field);
+    }
+
+    public static void PointCount(int count, DragLimits limits, string field, bool allowEmpty)
+    {
+        if (count == 0 && !allowEmpty)
+            throw new ArgumentException("At least one handle/target pair is required.", field);
+        if (count > limits.MaxPoints)
+            throw new ArgumentException($"At most {limits.MaxPoints} points are allowed, got {count}.", field);
+    }
+
+    public static void LatentLength(float[] values, GeneratorConfig config, string field)
+    {
+        if (values.Length != config.NumWs * config.WDim)
+            throw new ArgumentException($"{field} must hold {config.NumWs}x{config.WDim} values, got {values.Length}.", field);
+    }
+
+    /// <summary>A finite float32 copy [num_ws, w_dim] on the generator's device, from [num_ws, w_dim] or [1, num_ws, w_dim].</summary>
+    public static Tensor Latent(Tensor latent, GeneratorConfig config, string field)
+    {
+        var shape = latent.shape;
+        var valid = shape.Length switch
+        {
+            2 => shape[0] == config.NumWs && shape[1] == config.WDim,
+            3 => shape[0] == 1 && shape[1] == config.NumWs && shape[2] == config.WDim,
+            _ => false,
+        };
+        if (!valid)
+            throw new ArgumentException($"{field} must be [{config.NumWs}, {config.WDim}], got [{string.Join(", ", shape)}].", field);
+        using var scope = NewDisposeScope();
+        var values = latent.detach().to(ScalarType.Float32).reshape(config.NumWs, config.WDim);
+        if (!values.isfinite().all().item<bool>())
+            throw new ArgumentException($"{field} contains NaN or infinite values.", field);
+        return values.clone().MoveToOuterDisposeScope();
+    }
+
+    public static DragParameters Parameters(DragParameters p, GeneratorConfig config)
+    {
+        Positive(p.LearningRate, "parameters.learning_rate", max: 1);
+        NonNegative(p.MaskWeight, "parameters.mask_weight");
+        NonNegative(p.LatentRegularization, "parameters.latent_regularization");
+        if (p.MotionRadius is { } r1) Positive(r1, "parameters.motion_radius", max: config.ImgResolution);
+        if (p.TrackingRadius is { } r2) Positive(r2, "parameters.tracking_radius", max: config.ImgResolution);
+        if (p.StopDistance is { } stop) Positive(stop, "parameters.stop_distance", max: config.ImgResolution);
+        if (p.MaxSteps < 1 || p.MaxSteps > DragParameters.MaxStepsLimit)
+            throw new ArgumentException($"parameters.max_steps must be in 1..{DragParameters.MaxStepsLimit}, got {p.MaxSteps}.", "parameters.max_steps");
+        if (p.OptimizedLayers < 1 || p.OptimizedLayers > config.NumWs)
+            throw new ArgumentException($"parameters.optimized_layers must be in 1..{config.NumWs}, got {p.OptimizedLayers}.", "parameters.optimized_layers");
+        if (!Enum.IsDefined(p.Space))
+            throw new ArgumentException($"parameters.space {p.Space} is not a latent space.", "parameters.space");
+        return p;
+    }
+
+    private static void Positive(double value, string field, double max)
+    {
+        if (!double.IsFinite(value) || value <= 0 || value > max)
+            throw new ArgumentException($"{field} must be in (0, {max}], got {value}.", field);
+    }
+
+    private static void NonNegative(double value, string field)
+    {
+        if (!double.IsFinite(value) || value < 0)
+            throw new ArgumentException($"{field} must be finite and >= 0, got {value}.", field);
+    }
+}

@@ -1,0 +1,78 @@
+using static TorchSharp.torch;
+
+namespace DragGan.Engine.Drag;
+
+/// <summary>
+/// Adam on one edit's latent, with the update written out as <c>torch.optim.Adam</c> computes it
+/// (bias-corrected, eps added after the square root), so that each edit in a batch keeps its own
+/// moments, step count and learning rate.
+/// </summary>
+internal sealed class LatentAdam : IDisposable
+{
+    private const double Beta1 = 0.9;
+    private const double Beta2 = 0.999;
+    private const double Epsilon = 1e-8;
+
+    private Tensor _firstMoment;
+    private Tensor _secondMoment;
+
+    public LatentAdam(Tensor like)
+    {
+        _firstMoment = torch.zeros_like(like).DetachFromDisposeScope();
+        _secondMoment = torch.zeros_like(like).DetachFromDisposeScope();
+    }
+
+    public int Steps { get; private set; }
+
+    public void Step(Tensor parameter, Tensor gradient, double learningRate)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        Steps++;
+        _firstMoment.mul_(Beta1).add_(gradient, alpha: 1 - Beta1);
+        _secondMoment.mul_(Beta2).addcmul_(gradient, gradient, value: 1 - Beta2);
+        var biasCorrection1 = 1 - Math.Pow(Beta1, Steps);
+        var biasCorrection2Sqrt = Math.Sqrt(1 - Math.Pow(Beta2, Steps));
+        var denominator = _secondMoment.sqrt().div(biasCorrection2Sqrt).add_(Epsilon);
+        parameter.addcdiv_(_firstMoment, denominator, value: -learningRate / biasCorrection1);
+    }
+
+    public AdamSnapshot Snapshot() =>
+        new(_firstMoment.data<float>().ToArray(), _secondMoment.data<float>().ToArray(), Steps);
+
+    public void Restore(AdamSnapshot snapshot)
+    {
+        if (snapshot.FirstMoment.Length != _firstMoment.numel() || snapshot.SecondMoment.Length != _secondMoment.numel())
+            throw new ArgumentException("Adam moments do not match the latent's size.", "adam");
+        if (snapshot.Steps < 0)
+            throw new ArgumentException("Adam step count must be >= 0.", "adam.steps");
+        using var noGrad = torch.no_grad();
+        Replace(ref _firstMoment, snapshot.FirstMoment);
+        Replace(ref _secondMoment, snapshot.SecondMoment);
+        Steps = snapshot.Steps;
+    }
+
+    public void Reset()
+    {
+        using var noGrad = torch.no_grad();
+        _firstMoment.zero_();
+        _secondMoment.zero_();
+        Steps = 0;
+    }
+
+    private static void Replace(ref Tensor moment, float[] values)
+    {
+        var replacement = torch.tensor(values, moment.shape, device: moment.device).DetachFromDisposeScope();
+        moment.Dispose();
+        moment = replacement;
+    }
+
+    public void Dispose()
+    {
+        _firstMoment.Dispose();
+        _secondMoment.Dispose();
+    }
+}
+
+/// <summary>Adam's moments and step count, flattened, for resuming an edit elsewhere.</summary>
+public sealed record AdamSnapshot(float[] FirstMoment, float[] SecondMoment, int Steps);
