@@ -28,7 +28,7 @@ internal static class PointTracker
         {
             var count = windows[i].Rows.Length;
             var patch = values.narrow(1, offset, count);
-            var distances = patch.sub(handles[i].Reference!.reshape(-1, 1)).square().sum(0).sqrt();
+            var distances = patch.sub(handles[i].Reference!.reshape(-1, 1)).square().sum([0]).sqrt(); // sum([0]): a bare 0 would bind to sum(ScalarType)
             best[i] = distances.argmin().add(offset);
             offset += count;
         }

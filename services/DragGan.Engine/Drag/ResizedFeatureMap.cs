@@ -55,6 +55,6 @@ internal sealed class ResizedFeatureMap(Tensor lowResolution, int imageSize)
 
         var values = AtPixels(rows.clamp(0, ImageSize - 1), cols.clamp(0, ImageSize - 1)); // [C, 4K]
         var count = ys.shape[0];
-        return values.mul(weights.to(values.device)).reshape(Channels, 4, count).sum(1);
+        return values.mul(weights.to(values.device)).reshape(Channels, 4, count).sum([1]);
     }
 }

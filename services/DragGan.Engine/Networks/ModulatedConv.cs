@@ -56,18 +56,15 @@ internal sealed class ModulatedConv : IDisposable
             w = w.mul(w.square().sum([2, 3, 4]).add(DemodulationEpsilon).rsqrt().reshape(batch, -1, 1, 1, 1));
 
         var grouped = x.reshape(1, -1, x.shape[2], x.shape[3]);
-        Tensor y;
         if (_upsampleFilter is null)
         {
-            y = F.conv2d(grouped, w.reshape(-1, _inChannels, _kernel, _kernel).to(x.dtype), padding: [_kernel / 2, _kernel / 2], groups: batch);
+            var y = F.conv2d(grouped, w.reshape(-1, _inChannels, _kernel, _kernel).to(x.dtype), padding: [_kernel / 2, _kernel / 2], groups: batch);
+            return y.reshape(batch, -1, y.shape[2], y.shape[3]);
         }
-        else
-        {
-            // Transposed convolution takes [groups * I, O, k, k].
-            var transposed = w.transpose(1, 2).reshape(batch * _inChannels, _outChannels, _kernel, _kernel);
-            y = _upsampleFilter.Filter(F.conv_transpose2d(grouped, transposed.to(x.dtype), strides: [2, 2], groups: batch), padding: 1);
-        }
-        return y.reshape(batch, -1, y.shape[2], y.shape[3]);
+        // Transposed convolution takes [groups * I, O, k, k].
+        var transposed = w.transpose(1, 2).reshape(batch * _inChannels, _outChannels, _kernel, _kernel);
+        var up = F.conv_transpose2d(grouped, transposed.to(x.dtype), strides: [2, 2], groups: batch);
+        return _upsampleFilter.Filter(up.reshape(batch, -1, up.shape[2], up.shape[3]), padding: 1);
     }
 
     private Tensor ForwardShared(Tensor x, Tensor weight, Tensor styles)
