@@ -1,0 +1,133 @@
+using DragGan.Engine.Networks;
+using DragGan.Engine.Random;
+using DragGan.Engine.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DragGan.Engine.Tests.Networks;
+
+/// <summary>
+/// The generator against the official implementation's outputs for the fixture checkpoint
+/// (seed 42, psi 0.7, noise_mode const, float32 on CPU; see the fixture's README).
+/// </summary>
+public sealed class GeneratorParityTests(TinyGenerator tiny) : IClassFixture<TinyGenerator>
+{
+    private readonly StyleGan2Generator _generator = tiny.Generator;
+
+    [Fact]
+    public void MappingSeed42MatchesReferenceWs()
+    {
+        using var scope = NewDisposeScope();
+        var z = torch.tensor(LegacyNumpyRandom.LatentZ(42, 512), [1, 512]);
+        var ws = _generator.Map(z, psi: 0.7);
+        var expected = Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_ws.npy"));
+
+        Assert.Equal(expected.shape, ws.shape);
+        Assert.True(MaxAbsDifference(ws, expected) <= 1e-4, $"max |ws - ref| = {MaxAbsDifference(ws, expected)}");
+    }
+
+    [Fact]
+    public void SynthesisMatchesReferenceImageAndB128Features()
+    {
+        using var scope = NewDisposeScope();
+        var ws = Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_ws.npy"));
+        using var result = _generator.Synthesize(ws, new SynthesisOptions { FeatureResolutions = [128] });
+        var image = Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_img.npy"));
+        var features = Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_feat5.npy"));
+
+        Assert.Equal(image.shape, result.Image!.shape);
+        Assert.Equal(features.shape, result.Features[128].shape);
+        Assert.True(MaxAbsDifference(result.Image, image) <= 1e-3, $"max |img - ref| = {MaxAbsDifference(result.Image, image)}");
+        Assert.True(MaxAbsDifference(result.Features[128], features) <= 1e-3, $"max |feat - ref| = {MaxAbsDifference(result.Features[128], features)}");
+        // The image has real content, so the comparison above is not between two near-zero tensors.
+        Assert.True(image.std().item<float>() > 0.05);
+    }
+
+    [Fact]
+    public void SeedToImageEndToEndMatchesReference()
+    {
+        using var scope = NewDisposeScope();
+        var z = torch.tensor(LegacyNumpyRandom.LatentZ(42, 512), [1, 512]);
+        using var result = _generator.Synthesize(_generator.Map(z, psi: 0.7));
+        var image = Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_img.npy"));
+        Assert.True(MaxAbsDifference(result.Image!, image) <= 1e-3);
+    }
+
+    [Fact]
+    public void FeaturesOnlyForwardStopsEarlyWithSameFeatures()
+    {
+        using var scope = NewDisposeScope();
+        var ws = Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_ws.npy"));
+        using var full = _generator.Synthesize(ws, new SynthesisOptions { FeatureResolutions = [128] });
+        using var partial = _generator.Synthesize(ws, new SynthesisOptions { FeatureResolutions = [128], RenderImage = false });
+
+        Assert.Null(partial.Image);
+        Assert.Equal(0, MaxAbsDifference(full.Features[128], partial.Features[128]));
+    }
+
+    [Fact]
+    public void FusedAndSharedModulationAgree()
+    {
+        using var scope = NewDisposeScope();
+        var ws = torch.cat([
+            Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_ws.npy")),
+            _generator.Map(torch.tensor(LegacyNumpyRandom.LatentZ(7, 512), [1, 512]), psi: 0.7),
+        ], 0);
+        using var fused = _generator.Synthesize(ws, new SynthesisOptions { FusedModulation = true });
+        using var shared = _generator.Synthesize(ws, new SynthesisOptions { FusedModulation = false });
+        Assert.True(MaxAbsDifference(fused.Image!, shared.Image!) <= 1e-4);
+    }
+
+    [Fact]
+    public void BatchedSynthesisEqualsOneAtATime()
+    {
+        using var scope = NewDisposeScope();
+        var first = Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_ws.npy"));
+        var second = _generator.Map(torch.tensor(LegacyNumpyRandom.LatentZ(7, 512), [1, 512]), psi: 0.7);
+        using var batch = _generator.Synthesize(torch.cat([first, second], 0));
+        using var alone = _generator.Synthesize(second);
+        Assert.True(MaxAbsDifference(batch.Image!.narrow(0, 1, 1), alone.Image!) <= 1e-4);
+        Assert.True(MaxAbsDifference(batch.Image.narrow(0, 0, 1), batch.Image.narrow(0, 1, 1)) > 0.1);
+    }
+
+    [Fact]
+    public void NoiseModesDiffer()
+    {
+        using var scope = NewDisposeScope();
+        var ws = Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_ws.npy"));
+        using var constant = _generator.Synthesize(ws);
+        using var constantAgain = _generator.Synthesize(ws);
+        using var none = _generator.Synthesize(ws, new SynthesisOptions { NoiseMode = NoiseMode.None });
+        using var random = _generator.Synthesize(ws, new SynthesisOptions { NoiseMode = NoiseMode.Random });
+        Assert.Equal(0, MaxAbsDifference(constant.Image!, constantAgain.Image!));
+        Assert.True(MaxAbsDifference(constant.Image!, none.Image!) > 0);
+        Assert.True(MaxAbsDifference(constant.Image!, random.Image!) > 0);
+    }
+
+    [Fact]
+    public void TruncationCutoffLeavesLaterRowsUntruncated()
+    {
+        using var scope = NewDisposeScope();
+        var z = torch.tensor(LegacyNumpyRandom.LatentZ(42, 512), [1, 512]);
+        var untruncated = _generator.Map(z);
+        var cut = _generator.Map(z, psi: 0.5, truncationCutoff: 4);
+        var full = _generator.Map(z, psi: 0.5);
+        Assert.Equal(0, MaxAbsDifference(cut.narrow(1, 4, 10), untruncated.narrow(1, 4, 10)));
+        Assert.Equal(0, MaxAbsDifference(cut.narrow(1, 0, 4), full.narrow(1, 0, 4)));
+        // w_avg + psi (w - w_avg)
+        var expected = _generator.WAverage.add(untruncated.narrow(1, 0, 1).sub(_generator.WAverage).mul(0.5));
+        Assert.True(MaxAbsDifference(full.narrow(1, 0, 1), expected) <= 1e-5);
+    }
+
+    [Fact]
+    public void WrongLatentShapesAreRejected()
+    {
+        using var scope = NewDisposeScope();
+        var wrongRows = Assert.Throws<ArgumentException>(() => _generator.Synthesize(torch.zeros(1, 13, 512)));
+        Assert.Contains("[N, 14, 512]", wrongRows.Message);
+        Assert.Throws<ArgumentException>(() => _generator.Map(torch.zeros(1, 511)));
+        Assert.Throws<ArgumentException>(() => _generator.Synthesize(torch.zeros(1, 14, 512), new SynthesisOptions { FeatureResolutions = [100] }));
+    }
+
+    internal static double MaxAbsDifference(Tensor a, Tensor b) => a.sub(b).abs().max().item<float>();
+}
