@@ -1,0 +1,225 @@
+using DragGan.Engine.Drag;
+using DragGan.Engine.Networks;
+using DragGan.Engine.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DragGan.Engine.Tests.Drag;
+
+/// <summary>How edits behave as users make them, on the fixture checkpoint from seed 42.</summary>
+public sealed class DragBehaviourTests(TinyGenerator tiny) : IClassFixture<TinyGenerator>
+{
+    private readonly StyleGan2Generator _generator = tiny.Generator;
+
+    private static Tensor Seed42Ws() => Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_ws.npy"));
+
+    private DragEdit StartOnePoint(DragParameters? parameters = null, bool[]? mask = null)
+    {
+        using var ws = Seed42Ws();
+        return DragEdit.Start(_generator, ws, [(new PixelPoint(100, 128), new PixelPoint(130, 128))], mask, parameters);
+    }
+
+    private static List<DragStepResult> Run(DragStepper stepper, DragEdit edit, int maxSteps)
+    {
+        var results = new List<DragStepResult>();
+        for (var i = 0; i < maxSteps; i++)
+        {
+            var result = stepper.Step([edit])[0];
+            results.Add(result);
+            if (result.Finished)
+                break;
+        }
+        return results;
+    }
+
+    [Fact]
+    public void HandleMovesTowardTargetAndTheLoopStops()
+    {
+        using var edit = StartOnePoint(new DragParameters { MaxSteps = 60 });
+        var results = Run(new DragStepper(_generator), edit, 100);
+
+        Assert.Equal(30, results[0].Distances[0], 6);
+        var closest = results.Min(r => r.Distances[0]);
+        Assert.True(closest < 20, $"closest approach {closest} px");
+        Assert.True(results[^1].Finished);
+        Assert.True(results.Count <= 60);
+        Assert.All(results.Where(r => !r.Converged), r => Assert.True(r.Loss > 0));
+    }
+
+    [Fact]
+    public void ConvergedEditStopsWithoutUpdating()
+    {
+        using var edit = StartOnePoint(new DragParameters { StopDistance = 40 });
+        using var before = edit.CurrentLatent();
+        var result = new DragStepper(_generator).Step([edit])[0];
+        using var after = edit.CurrentLatent();
+
+        Assert.True(result.Converged);
+        Assert.True(edit.Finished);
+        Assert.Equal(0, result.Loss);
+        Assert.Equal(0, after.sub(before).abs().max().item<float>());
+    }
+
+    [Fact]
+    public void MaskKeepsTheFixedRegionCloserToF0()
+    {
+        // Fixed everywhere but a band around the handle's path.
+        var mask = new bool[256 * 256];
+        for (var y = 0; y < 256; y++)
+            for (var x = 0; x < 256; x++)
+                mask[y * 256 + x] = !(y is > 100 and < 156 && x is > 70 and < 160);
+
+        var withMask = FixedRegionChange(mask, useMask: true);
+        var withoutMask = FixedRegionChange(mask, useMask: false);
+        Assert.True(withMask < withoutMask * 0.8, $"fixed-region change with mask {withMask}, without {withoutMask}");
+    }
+
+    private double FixedRegionChange(bool[] mask, bool useMask)
+    {
+        using var scope = NewDisposeScope();
+        using var edit = StartOnePoint(new DragParameters { MaxSteps = 15 }, useMask ? mask : null);
+        var stepper = new DragStepper(_generator);
+        for (var i = 0; i < 15; i++)
+            stepper.Step([edit]);
+
+        using var f0 = _generator.Synthesize(Seed42Ws(), new SynthesisOptions { RenderImage = false, FeatureResolutions = [128] });
+        using var now = _generator.Synthesize(edit.CurrentLatent(), new SynthesisOptions { RenderImage = false, FeatureResolutions = [128] });
+        var fixedRegion = torch.tensor(mask.Select(m => m ? 1f : 0f).ToArray(), [1, 1, 256, 256]);
+        var change = nn.functional.interpolate(now.Features[128].sub(f0.Features[128]), [256, 256], mode: InterpolationMode.Bilinear, align_corners: false);
+        return change.abs().mul(fixedRegion).sum().item<float>() / fixedRegion.sum().item<float>();
+    }
+
+    [Fact]
+    public void PointAddedMidEditTakesItsFeatureFromTheCurrentImage()
+    {
+        using var edit = StartOnePoint();
+        var stepper = new DragStepper(_generator);
+        for (var i = 0; i < 3; i++)
+            stepper.Step([edit]);
+
+        edit.AddPoint(new PixelPoint(60, 60), new PixelPoint(70, 60));
+        var result = stepper.Step([edit])[0];
+
+        Assert.Equal(2, result.Handles.Count);
+        // Its reference comes from this very forward, so tracking finds it where it was placed.
+        Assert.Equal(new PixelPoint(60, 60), result.Handles[1]);
+        Assert.Equal(new PixelPoint(70, 60), result.Targets[1]);
+        var snapshot = edit.Snapshot();
+        Assert.Equal(32, snapshot.Handles[1].ReferenceFeature!.Length);
+    }
+
+    [Fact]
+    public void RemovingAndMovingPointsTakeEffect()
+    {
+        using var ws = Seed42Ws();
+        using var edit = DragEdit.Start(_generator, ws, [
+            (new PixelPoint(90, 90), new PixelPoint(110, 80)),
+            (new PixelPoint(160, 170), new PixelPoint(140, 180)),
+        ]);
+        var stepper = new DragStepper(_generator);
+        stepper.Step([edit]);
+        edit.RemovePoint(0);
+        edit.MoveTarget(0, new PixelPoint(150, 150));
+        var result = stepper.Step([edit])[0];
+        Assert.Single(result.Handles);
+        Assert.Equal(new PixelPoint(150, 150), result.Targets[0]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => edit.RemovePoint(3));
+    }
+
+    [Fact]
+    public void ResetReturnsToTheInitialLatentAndHandles()
+    {
+        using var edit = StartOnePoint();
+        var stepper = new DragStepper(_generator);
+        for (var i = 0; i < 5; i++)
+            stepper.Step([edit]);
+        edit.Reset();
+        using var latent = edit.CurrentLatent();
+        using var ws = Seed42Ws();
+        Assert.Equal(0, latent.sub(ws).abs().max().item<float>());
+        Assert.Equal(new PixelPoint(100, 128), edit.Handles[0]);
+        Assert.Equal(0, edit.Step);
+    }
+
+    [Fact]
+    public void BatchedStepsEqualSequentialSteps()
+    {
+        using var scope = NewDisposeScope();
+        var seed7 = _generator.Map(torch.tensor(DragGan.Engine.Random.LegacyNumpyRandom.LatentZ(7, 512), [1, 512]), psi: 0.7);
+        (PixelPoint, PixelPoint)[] firstPoints = [(new PixelPoint(100, 128), new PixelPoint(130, 128))];
+        (PixelPoint, PixelPoint)[] secondPoints = [(new PixelPoint(90, 90), new PixelPoint(110, 80)), (new PixelPoint(160, 170), new PixelPoint(140, 180))];
+        var mask = Enumerable.Range(0, 256 * 256).Select(i => i % 256 < 40).ToArray();
+
+        using var aloneFirst = DragEdit.Start(_generator, Seed42Ws(), firstPoints);
+        using var aloneSecond = DragEdit.Start(_generator, seed7, secondPoints, mask);
+        using var batchedFirst = DragEdit.Start(_generator, Seed42Ws(), firstPoints);
+        using var batchedSecond = DragEdit.Start(_generator, seed7, secondPoints, mask);
+        var stepper = new DragStepper(_generator);
+
+        for (var i = 0; i < 5; i++)
+        {
+            var a = stepper.Step([aloneFirst])[0];
+            var b = stepper.Step([aloneSecond])[0];
+            var both = stepper.Step([batchedFirst, batchedSecond], [true, false]);
+            Assert.Equal(a.Handles, both[0].Handles);
+            Assert.Equal(b.Handles, both[1].Handles);
+            Assert.Equal(a.Loss, both[0].Loss, 4);
+            Assert.Equal(b.Loss, both[1].Loss, 4);
+            Assert.NotNull(both[0].Image);
+            Assert.Null(both[1].Image);
+        }
+        Assert.True(aloneFirst.CurrentLatent().sub(batchedFirst.CurrentLatent()).abs().max().item<float>() <= 1e-5);
+        Assert.True(aloneSecond.CurrentLatent().sub(batchedSecond.CurrentLatent()).abs().max().item<float>() <= 1e-5);
+    }
+
+    [Fact]
+    public void ResumedEditContinuesExactlyAsTheOriginal()
+    {
+        using var original = StartOnePoint();
+        using var interrupted = StartOnePoint();
+        var stepper = new DragStepper(_generator);
+        for (var i = 0; i < 3; i++)
+        {
+            stepper.Step([original]);
+            stepper.Step([interrupted]);
+        }
+        var state = interrupted.Snapshot();
+        using var resumed = DragEdit.Resume(_generator, state);
+        for (var i = 0; i < 3; i++)
+        {
+            var expected = stepper.Step([original])[0];
+            var actual = stepper.Step([resumed])[0];
+            Assert.Equal(expected.Handles, actual.Handles);
+            Assert.Equal(expected.Step, actual.Step);
+        }
+        using var a = original.CurrentLatent();
+        using var b = resumed.CurrentLatent();
+        Assert.True(a.sub(b).abs().max().item<float>() <= 1e-6);
+    }
+
+    [Fact]
+    public void InvalidInputIsRejectedNamingTheField()
+    {
+        using var ws = Seed42Ws();
+        var outside = Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(256, 10), new PixelPoint(10, 10))]));
+        Assert.Equal("points[0].handle", outside.ParamName);
+        var nan = Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(10, 10), new PixelPoint(double.NaN, 10))]));
+        Assert.Equal("points[0].target", nan.ParamName);
+        var none = Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, []));
+        Assert.Equal("points", none.ParamName);
+        var many = Enumerable.Range(0, 33).Select(i => (new PixelPoint(i, i), new PixelPoint(i + 1, i))).ToArray();
+        Assert.Equal("points", Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, many)).ParamName);
+        var mask = Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(1, 1), new PixelPoint(2, 2))], new bool[100]));
+        Assert.Equal("mask", mask.ParamName);
+        var lr = Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(1, 1), new PixelPoint(2, 2))], parameters: new DragParameters { LearningRate = -1 }));
+        Assert.Equal("parameters.learning_rate", lr.ParamName);
+        using var wrongLatent = torch.zeros(13, 512);
+        Assert.Equal("latent", Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, wrongLatent, [(new PixelPoint(1, 1), new PixelPoint(2, 2))])).ParamName);
+        using var nanLatent = torch.full(14, 512, float.NaN);
+        Assert.Equal("latent", Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, nanLatent, [(new PixelPoint(1, 1), new PixelPoint(2, 2))])).ParamName);
+
+        using var edit = StartOnePoint();
+        Assert.Equal("points[0].target", Assert.Throws<ArgumentException>(() => edit.MoveTarget(0, new PixelPoint(-1, 0))).ParamName);
+        Assert.Equal("points[1].handle", Assert.Throws<ArgumentException>(() => edit.AddPoint(new PixelPoint(0, 300), new PixelPoint(0, 0))).ParamName);
+    }
+}
