@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DragGan.Engine.Networks;
+
+namespace DragGan.Engine.Checkpoints;
+
+/// <summary>
+/// <see cref="GeneratorConfig"/> as the JSON object stored in native checkpoints, with the
+/// official init kwargs' snake_case names. Every field is written and every field is required on
+/// read, so a later change of a default in <see cref="GeneratorConfig"/> never silently changes
+/// what an existing file means.
+/// </summary>
+public static class GeneratorConfigJson
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectNullableAnnotations = true,
+    };
+
+    public static string Serialize(GeneratorConfig config) =>
+        JsonSerializer.Serialize(Dto.From(config), Options);
+
+    /// <summary>Parses and validates a config; throws <see cref="CheckpointFormatException"/> describing what is wrong.</summary>
+    public static GeneratorConfig Deserialize(string json)
+    {
+        Dto? dto;
+        try
+        {
+            dto = JsonSerializer.Deserialize<Dto>(json, Options);
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointFormatException($"Generator config is not valid: {e.Message}", e);
+        }
+        if (dto is null)
+            throw new CheckpointFormatException("Generator config is null.");
+
+        var config = dto.ToConfig();
+        try
+        {
+            config.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CheckpointFormatException($"Generator config is out of range: {e.Message}", e);
+        }
+        return config;
+    }
+
+    private sealed record Dto
+    {
+        [JsonPropertyName("z_dim"), JsonRequired] public int ZDim { get; init; }
+        [JsonPropertyName("c_dim"), JsonRequired] public int CDim { get; init; }
+        [JsonPropertyName("w_dim"), JsonRequired] public int WDim { get; init; }
+        [JsonPropertyName("img_resolution"), JsonRequired] public int ImgResolution { get; init; }
+        [JsonPropertyName("img_channels"), JsonRequired] public int ImgChannels { get; init; }
+        [JsonPropertyName("mapping_layers"), JsonRequired] public int MappingLayers { get; init; }
+        [JsonPropertyName("mapping_lr_multiplier"), JsonRequired] public float MappingLrMultiplier { get; init; }
+        [JsonPropertyName("channel_base"), JsonRequired] public int ChannelBase { get; init; }
+        [JsonPropertyName("channel_max"), JsonRequired] public int ChannelMax { get; init; }
+        [JsonPropertyName("num_fp16_res"), JsonRequired] public int NumFp16Res { get; init; }
+        [JsonPropertyName("conv_clamp"), JsonRequired] public float? ConvClamp { get; init; }
+
+        public static Dto From(GeneratorConfig c) => new()
+        {
+            ZDim = c.ZDim,
+            CDim = c.CDim,
+            WDim = c.WDim,
+            ImgResolution = c.ImgResolution,
+            ImgChannels = c.ImgChannels,
+            MappingLayers = c.MappingLayers,
+            MappingLrMultiplier = c.MappingLrMultiplier,
+            ChannelBase = c.ChannelBase,
+            ChannelMax = c.ChannelMax,
+            NumFp16Res = c.NumFp16Res,
+            ConvClamp = c.ConvClamp,
+        };
+
+        public GeneratorConfig ToConfig() => new()
+        {
+            ZDim = ZDim,
+            CDim = CDim,
+            WDim = WDim,
+            ImgResolution = ImgResolution,
+            ImgChannels = ImgChannels,
+            MappingLayers = MappingLayers,
+            MappingLrMultiplier = MappingLrMultiplier,
+            ChannelBase = ChannelBase,
+            ChannelMax = ChannelMax,
+            NumFp16Res = NumFp16Res,
+            ConvClamp = ConvClamp,
+        };
+    }
+}
