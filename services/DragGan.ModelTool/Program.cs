@@ -1,0 +1,1 @@
+return DragGan.ModelTool.ModelToolCli.Run(args, Console.Out, Console.Error);
