@@ -1,0 +1,89 @@
+using DragGan.Engine.Models;
+using DragGan.Inference.Services;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Serilog;
+using Serilog.Events;
+
+namespace DragGan.Inference;
+
+/// <summary>
+/// Builds the inference host: Kestrel serving HTTP/2 only (gRPC without TLS; TLS ends at the
+/// ingress or mesh), the draggan.v1.Inference service, grpc.health.v1 health, server reflection,
+/// and Serilog. Configuration comes from appsettings.json, appsettings.{Environment}.json,
+/// environment variables and the command line, later sources winning; the model registry reads
+/// the section "ModelRegistry" (with none, it serves the built-in demo model).
+/// </summary>
+public static class InferenceHost
+{
+    /// <summary>The health-check name that the registry check reports under.</summary>
+    public const string ModelsHealthCheck = "models";
+
+    /// <summary>
+    /// The configured application, not yet started. <paramref name="configure"/> runs after the
+    /// default configuration sources are added and before services are registered, so it can add
+    /// configuration (tests use it) or services.
+    /// </summary>
+    public static WebApplication CreateApplication(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings.json sits beside the binaries, wherever the process starts.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder);
+
+        var options = builder.Configuration.GetSection(InferenceOptions.SectionName).Get<InferenceOptions>() ?? new InferenceOptions();
+        options.Validate();
+        builder.Services.AddSingleton(Options.Create(options));
+
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .Enrich.FromLogContext());
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
+            // The gRPC limits below apply to messages; this one to whole request bodies (streams).
+            kestrel.Limits.MaxRequestBodySize = null;
+        });
+
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = options.MaxReceiveMessageBytes;
+            grpc.MaxSendMessageSize = options.MaxSendMessageBytes;
+            grpc.Interceptors.Add<ErrorMappingInterceptor>();
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks()
+            .AddCheck<ModelRegistryHealthCheck>(ModelsHealthCheck);
+
+        builder.Services.AddModelRegistry(builder.Configuration);
+        builder.Services.AddSingleton<ModelGates>();
+
+        var app = builder.Build();
+        app.UseSerilogRequestLogging(logging =>
+        {
+            // Orchestrators probe health every few seconds: keep those calls out of the logs.
+            logging.GetLevel = (http, _, error) => error is not null ? LogEventLevel.Error
+                : http.Request.Path.StartsWithSegments("/grpc.health.v1.Health") ? LogEventLevel.Verbose
+                : LogEventLevel.Information;
+        });
+        app.MapGrpcService<InferenceService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+}
+
+/// <summary>Healthy once the registry is configured and has its default model (loading happens on first use).</summary>
+internal sealed class ModelRegistryHealthCheck(IModelRegistry registry) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(registry.Contains(registry.DefaultModelName)
+            ? HealthCheckResult.Healthy($"Default model '{registry.DefaultModelName}' is registered.")
+            : HealthCheckResult.Unhealthy($"Default model '{registry.DefaultModelName}' is not registered."));
+}

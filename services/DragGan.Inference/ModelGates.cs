@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace DragGan.Inference;
+
+/// <summary>
+/// Runs generator work for one model at a time (or <see cref="InferenceOptions.MaxConcurrentForwardsPerModel"/>
+/// at a time), on the thread pool rather than on the request's thread.
+/// </summary>
+/// <remarks>
+/// TorchSharp's tensor operations may be called from several threads, and a generator keeps no
+/// per-call state, so concurrent forwards would compute correctly. They are serialised per model
+/// anyway: every forward holds its activations on the model's device, so unbounded concurrency
+/// means unbounded GPU (or CPU) memory, and parallel forwards on one device do not finish sooner
+/// than queued ones. Callers wait asynchronously (no thread blocks while queued); the forward
+/// itself, a blocking native call, runs on a pool thread via <see cref="Task.Run(Func{T}, CancellationToken)"/>.
+/// Cancellation stops the wait, never a forward that has started; the gate is released only when
+/// the forward has finished. The drag scheduler takes the same gate for its batched steps.
+/// </remarks>
+public sealed class ModelGates(IOptions<InferenceOptions> options) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.OrdinalIgnoreCase);
+    private readonly int _concurrency = options.Value.MaxConcurrentForwardsPerModel;
+
+    /// <summary>Runs <paramref name="work"/> on the thread pool once the model's gate is free.</summary>
+    public async Task<T> RunAsync<T>(string model, Func<T> work, CancellationToken cancellationToken)
+    {
+        var gate = _gates.GetOrAdd(model, _ => new SemaphoreSlim(_concurrency, _concurrency));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(work, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var gate in _gates.Values)
+            gate.Dispose();
+    }
+}

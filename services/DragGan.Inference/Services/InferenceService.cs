@@ -1,0 +1,137 @@
+using DragGan.Engine.Imaging;
+using DragGan.Engine.Models;
+using DragGan.Engine.Networks;
+using DragGan.Engine.Random;
+using DragGan.Protos.V1;
+using Grpc.Core;
+using TorchSharp;
+using EngineNoiseMode = DragGan.Engine.Networks.NoiseMode;
+using InferenceContract = DragGan.Protos.V1.Inference;
+using NoiseMode = DragGan.Protos.V1.NoiseMode;
+
+namespace DragGan.Inference.Services;
+
+/// <summary>
+/// draggan.v1.Inference: Generate and ListModels over the model registry. Drag and Invert answer
+/// UNIMPLEMENTED until the streaming scheduler lands. Inputs are checked here, before any
+/// generator work, so that every INVALID_ARGUMENT names the request field.
+/// </summary>
+internal sealed class InferenceService(IModelRegistry registry, ModelGates gates, ILogger<InferenceService> logger)
+    : InferenceContract.InferenceBase
+{
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
+    {
+        var response = new ListModelsResponse { DefaultModel = registry.DefaultModelName };
+        foreach (var model in registry.List())
+        {
+            response.Models.Add(new Protos.V1.ModelInfo
+            {
+                Name = model.Name,
+                Resolution = (uint)model.Resolution,
+                NumWs = (uint)model.NumWs,
+                WDim = (uint)model.WDim,
+                ZDim = (uint)model.ZDim,
+                Description = model.Description,
+                IsDemo = model.IsDemo,
+                DefaultPsi = model.DefaultPsi,
+                DefaultLearningRate = model.DefaultLearningRate,
+            });
+        }
+        return Task.FromResult(response);
+    }
+
+    public override async Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context)
+    {
+        var model = ResolveModel(request.Model);
+        var source = GenerateSource.From(request, model);
+        var noise = NoiseModeOf(request.NoiseMode, "noise_mode");
+        var rendering = ImageRendering.From(request.Image, "image");
+
+        // Loading a model on first use is slow too: it happens on the pool thread, under the gate.
+        var (pixels, latent) = await gates.RunAsync(model.Name, () => Render(registry.Get(model.Name), source, noise), context.CancellationToken);
+        logger.LogDebug("Generated {Model} from {Source}", model.Name, source);
+        return new GenerateResponse
+        {
+            Image = rendering.Encode(pixels),
+            Latent = LatentMessages.FromWPlus(latent, model.NumWs, model.WDim),
+            Model = model.Name,
+        };
+    }
+
+    public override Task Drag(IAsyncStreamReader<DragRequest> requestStream, IServerStreamWriter<DragFrame> responseStream, ServerCallContext context) =>
+        throw new RpcException(new Status(StatusCode.Unimplemented,
+            "Drag is not implemented by this version of the inference service (the streaming drag scheduler comes next). Generate and ListModels are available."));
+
+    public override Task Invert(IAsyncStreamReader<InvertRequest> requestStream, IServerStreamWriter<InvertProgress> responseStream, ServerCallContext context) =>
+        throw new RpcException(new Status(StatusCode.Unimplemented,
+            "Invert is not implemented by this version of the inference service. Generate and ListModels are available."));
+
+    /// <summary>The named model, or the default one for an empty name.</summary>
+    /// <exception cref="ModelNotFoundException">No model has that name (NOT_FOUND).</exception>
+    private Engine.Models.ModelInfo ResolveModel(string name) =>
+        registry.Describe(string.IsNullOrEmpty(name) ? registry.DefaultModelName : name);
+
+    private static EngineNoiseMode NoiseModeOf(NoiseMode mode, string field) => mode switch
+    {
+        NoiseMode.Unspecified or NoiseMode.Const => EngineNoiseMode.Const,
+        NoiseMode.Random => EngineNoiseMode.Random,
+        NoiseMode.None => EngineNoiseMode.None,
+        _ => throw Invalid.Argument(field, $"must be CONST, RANDOM or NONE, got {(int)mode}."),
+    };
+
+    /// <summary>One forward: the seed's or the given w+, synthesised. Runs on a pool thread under the model's gate.</summary>
+    private static (RgbImage Pixels, float[] Latent) Render(StyleGan2Generator generator, GenerateSource source, EngineNoiseMode noise)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var config = generator.Config;
+        torch.Tensor ws;
+        if (source.Seed is { } seed)
+        {
+            var z = torch.tensor(LegacyNumpyRandom.LatentZ(seed, config.ZDim), [1, config.ZDim]);
+            ws = generator.Map(z, source.Psi, source.TruncationCutoff);
+        }
+        else
+        {
+            ws = torch.tensor(source.Latent!, [1, config.NumWs, config.WDim]).to(generator.Device);
+        }
+        using var result = generator.Synthesize(ws, new SynthesisOptions { NoiseMode = noise });
+        var pixels = ImageCodec.ToRgb(result.Image ?? throw new InvalidOperationException("Synthesis returned no image."));
+        var latent = ws.detach().cpu().contiguous().data<float>().ToArray();
+        return (pixels, latent);
+    }
+
+    /// <summary>A checked Generate source: a seed with its truncation, or a w+ latent.</summary>
+    private sealed record GenerateSource(long? Seed, double Psi, int? TruncationCutoff, float[]? Latent)
+    {
+        public static GenerateSource From(GenerateRequest request, Engine.Models.ModelInfo model)
+        {
+            switch (request.SourceCase)
+            {
+                case GenerateRequest.SourceOneofCase.Seed:
+                    var seed = request.Seed;
+                    if (seed.Seed > LegacyNumpyRandom.MaxSeed)
+                        throw Invalid.Argument("seed.seed", $"must be in 0..{LegacyNumpyRandom.MaxSeed} (2^32 - 1), got {seed.Seed}.");
+                    var psi = seed.HasTruncationPsi ? seed.TruncationPsi : model.DefaultPsi;
+                    if (!double.IsFinite(psi))
+                        throw Invalid.Argument("seed.truncation_psi", $"must be finite, got {psi}.");
+                    int? cutoff = null;
+                    if (seed.HasTruncationCutoff)
+                    {
+                        if (seed.TruncationCutoff < 1 || seed.TruncationCutoff > model.NumWs)
+                            throw Invalid.Argument("seed.truncation_cutoff", $"must be in 1..{model.NumWs} (num_ws of model '{model.Name}'), got {seed.TruncationCutoff}.");
+                        cutoff = (int)seed.TruncationCutoff;
+                    }
+                    return new GenerateSource((long)seed.Seed, psi, cutoff, null);
+                case GenerateRequest.SourceOneofCase.Latent:
+                    return new GenerateSource(null, 1, null, LatentMessages.ToWPlus(request.Latent, model, "latent"));
+                default:
+                    throw Invalid.Argument("source", "must be set: give either seed or latent.");
+            }
+        }
+
+        public override string ToString() => Seed is { } seed
+            ? $"seed {seed} (psi {Psi}{(TruncationCutoff is { } c ? $", cutoff {c}" : "")})"
+            : "a latent";
+    }
+}

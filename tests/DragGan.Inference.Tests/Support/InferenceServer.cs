@@ -1,0 +1,75 @@
+using DragGan.Inference;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using InferenceClient = DragGan.Protos.V1.Inference.InferenceClient;
+
+namespace DragGan.Inference.Tests.Support;
+
+/// <summary>
+/// The real inference host (built by <see cref="InferenceHost.CreateApplication"/>), listening on
+/// 127.0.0.1 at a port the OS picks, with a gRPC channel to it.
+/// </summary>
+public abstract class InferenceServer : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public InferenceClient Client { get; private set; } = null!;
+
+    /// <summary>The address Kestrel bound, e.g. http://127.0.0.1:41234.</summary>
+    public string Address { get; private set; } = "";
+
+    /// <summary>Configuration on top of the service's own (appsettings.json and the defaults).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+
+    public async Task InitializeAsync()
+    {
+        _app = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], builder =>
+            builder.Configuration.AddInMemoryCollection(
+            [
+                new("Serilog:MinimumLevel:Default", "Warning"),
+                .. Settings,
+            ]));
+        await _app.StartAsync();
+        Address = _app.Urls.Single();
+        Assert.StartsWith("http://127.0.0.1:", Address);
+        Channel = GrpcChannel.ForAddress(Address);
+        Client = new InferenceClient(Channel);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Channel?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>The service as it runs with no model configuration: the built-in demo model alone.</summary>
+public sealed class DemoServer : InferenceServer
+{
+    /// <summary>A small receive limit, so that a test can cross it cheaply.</summary>
+    public const int MaxReceiveMessageBytes = 64 * 1024;
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("Inference:MaxReceiveMessageBytes", MaxReceiveMessageBytes.ToString()),
+    ];
+}
+
+/// <summary>The service with the reference fixture checkpoint configured as model "tiny".</summary>
+public sealed class FixtureModelServer : InferenceServer
+{
+    public const string ModelName = "tiny";
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("ModelRegistry:Models:tiny:Path", Path.GetFullPath(Engine.Tests.Support.TestFixtures.TinyStyleGan2Pickle)),
+        new("ModelRegistry:Models:tiny:Description", "The reference fixture checkpoint"),
+    ];
+}
