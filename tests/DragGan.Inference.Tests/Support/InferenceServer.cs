@@ -73,3 +73,29 @@ public sealed class FixtureModelServer : InferenceServer
         new("ModelRegistry:Models:tiny:Description", "The reference fixture checkpoint"),
     ];
 }
+
+/// <summary>
+/// The service with a model "broken" whose file exists but is no checkpoint, beside the demo
+/// model (the default).
+/// </summary>
+public sealed class BrokenModelServer : InferenceServer, IDisposable
+{
+    public const string ModelName = "broken";
+
+    private readonly string _file = WriteGarbage();
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("ModelRegistry:Models:broken:Path", _file),
+        new("ModelRegistry:DefaultModel", Engine.Models.DemoModel.Name),
+    ];
+
+    public void Dispose() => File.Delete(_file);
+
+    private static string WriteGarbage()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"draggan-broken-{Guid.NewGuid():N}.pkl");
+        File.WriteAllBytes(path, "this is not a checkpoint"u8.ToArray());
+        return path;
+    }
+}
