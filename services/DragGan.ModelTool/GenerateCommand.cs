@@ -16,14 +16,12 @@ namespace DragGan.ModelTool;
 /// </summary>
 internal static class GenerateCommand
 {
-    public const string DemoModelArgument = "demo";
-
     public static Command Create()
     {
         var model = new Option<string>("--model", "-m")
         {
-            Description = $"'{DemoModelArgument}' for the built-in untrained demo model, or a checkpoint path (.pkl or .safetensors).",
-            DefaultValueFactory = _ => DemoModelArgument,
+            Description = $"'{ModelSource.DemoArgument}' for the built-in untrained demo model, or a checkpoint path (.pkl or .safetensors).",
+            DefaultValueFactory = _ => ModelSource.DemoArgument,
         };
         var seed = new Option<long>("--seed", "-s") { Description = "Latent seed, 0 to 4294967295.", DefaultValueFactory = _ => 0 };
         var psi = new Option<double>("--psi") { Description = "Truncation psi (1 = none).", DefaultValueFactory = _ => 0.7 };
@@ -68,21 +66,7 @@ internal static class GenerateCommand
         var target = ParseDevice(request.Device);
 
         var clock = Stopwatch.StartNew();
-        string modelName;
-        GeneratorCheckpoint checkpoint;
-        if (request.Model.Equals(DemoModelArgument, StringComparison.OrdinalIgnoreCase) ||
-            request.Model.Equals(DemoModel.Name, StringComparison.OrdinalIgnoreCase))
-        {
-            modelName = DemoModel.Name;
-            checkpoint = DemoModel.CreateCheckpoint();
-        }
-        else
-        {
-            if (!File.Exists(request.Model))
-                throw new ToolException(ExitCodes.BadInput, $"Model '{request.Model}' is neither '{DemoModelArgument}' nor an existing checkpoint file.");
-            modelName = Path.GetFileName(request.Model);
-            checkpoint = CheckpointLoader.Load(request.Model);
-        }
+        var (modelName, checkpoint) = ModelSource.Load(request.Model);
 
         byte[] encoded;
         int resolution;

@@ -12,10 +12,11 @@ public static class ModelToolCli
 {
     public static RootCommand BuildRootCommand()
     {
-        var root = new RootCommand("DragGAN model tool: convert, inspect and sample StyleGAN2-ADA generator checkpoints.");
+        var root = new RootCommand("DragGAN model tool: convert, inspect and sample StyleGAN2-ADA generator checkpoints, and drag points locally.");
         root.Add(ConvertCommand.Create());
         root.Add(InspectCommand.Create());
         root.Add(GenerateCommand.Create());
+        root.Add(DragCommand.Create());
         return root;
     }
 

@@ -101,11 +101,5 @@ public sealed class ModelToolTests : IDisposable
         Assert.Equal(64, ImageCodec.Decode(bytes).Width);
     }
 
-    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = ModelToolCli.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Stdout, string Stderr) Run(params string[] args) => ModelToolRunner.Run(args);
 }

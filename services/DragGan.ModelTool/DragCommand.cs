@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using DragGan.Engine.Drag;
+using DragGan.Engine.Imaging;
+using DragGan.Engine.Networks;
+using DragGan.Engine.Random;
+using static TorchSharp.torch;
+
+namespace DragGan.ModelTool;
+
+/// <summary>
+/// <c>drag [--model demo|PATH] --seed S --point x,y:x2,y2 [...] --steps N --out edited.png</c>: a
+/// DragGAN edit run locally, printing every step and writing the first and last frames.
+/// </summary>
+internal static class DragCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model", "-m")
+        {
+            Description = $"'{ModelSource.DemoArgument}' for the built-in untrained demo model, or a checkpoint path (.pkl or .safetensors).",
+            DefaultValueFactory = _ => ModelSource.DemoArgument,
+        };
+        var seed = new Option<long>("--seed", "-s") { Description = "Latent seed, 0 to 4294967295.", DefaultValueFactory = _ => 0 };
+        var psi = new Option<double>("--psi") { Description = "Truncation psi (1 = none).", DefaultValueFactory = _ => 0.7 };
+        var points = new Option<string[]>("--point", "-p")
+        {
+            Description = "A handle and its target in image pixels, 'x,y:x2,y2'. Repeat for several pairs.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var steps = new Option<int>("--steps") { Description = "Most steps to take.", DefaultValueFactory = _ => 100 };
+        var learningRate = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 0.001 };
+        var output = new Option<string>("--out", "-o") { Description = "Edited image to write (.png or .jpg); the first frame goes beside it as NAME.start.EXT.", Required = true };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var force = new Option<bool>("--force", "-f") { Description = "Overwrite outputs that exist." };
+        var command = new Command("drag", "Drag points of a generated image (DragGAN) and write the result.")
+        {
+            model, seed, psi, points, steps, learningRate, output, device, force,
+        };
+        command.SetAction(parse => Run(
+            new Request(
+                parse.GetRequiredValue(model), parse.GetValue(seed), parse.GetValue(psi), parse.GetRequiredValue(points),
+                parse.GetValue(steps), parse.GetValue(learningRate), parse.GetRequiredValue(output),
+                parse.GetRequiredValue(device), parse.GetValue(force)),
+            parse.InvocationConfiguration.Output));
+        return command;
+    }
+
+    public sealed record Request(
+        string Model, long Seed, double Psi, string[] Points, int Steps, double LearningRate, string Output, string Device, bool Force);
+
+    public static int Run(Request request, TextWriter stdout)
+    {
+        if (request.Seed is < 0 or > LegacyNumpyRandom.MaxSeed)
+            throw new ToolException(ExitCodes.Usage, $"--seed must be between 0 and {LegacyNumpyRandom.MaxSeed}, got {request.Seed}.");
+        if (request.Steps is < 1 or > DragParameters.MaxStepsLimit)
+            throw new ToolException(ExitCodes.Usage, $"--steps must be between 1 and {DragParameters.MaxStepsLimit}, got {request.Steps}.");
+        var pairs = request.Points.Select(ParsePair).ToArray();
+        var imageFormat = ImageCodec.FormatFromPath(request.Output)
+            ?? throw new ToolException(ExitCodes.Usage, $"--out must end in .png, .jpg or .jpeg, got '{request.Output}'.");
+        var startOutput = Path.ChangeExtension(request.Output, ".start" + Path.GetExtension(request.Output));
+        foreach (var path in new[] { request.Output, startOutput })
+        {
+            if (File.Exists(path) && !request.Force)
+                throw new ToolException(ExitCodes.OutputFailed, $"Output '{path}' exists; pass --force to overwrite it.");
+        }
+        var target = GenerateCommand.ParseDevice(request.Device);
+
+        var (modelName, checkpoint) = ModelSource.Load(request.Model);
+        using (checkpoint)
+        using (var generator = StyleGan2Generator.Create(checkpoint, target))
+        using (NewDisposeScope())
+        {
+            var z = tensor(LegacyNumpyRandom.LatentZ(request.Seed, generator.Config.ZDim), [1, generator.Config.ZDim]);
+            var ws = generator.Map(z, request.Psi);
+            DragEdit edit;
+            try
+            {
+                edit = DragEdit.Start(generator, ws, pairs, parameters: new DragParameters { MaxSteps = request.Steps, LearningRate = request.LearningRate });
+            }
+            catch (ArgumentException e)
+            {
+                throw new ToolException(ExitCodes.BadInput, $"{e.ParamName}: {e.Message}");
+            }
+
+            using (edit)
+            {
+                stdout.WriteLine(Format.Invariant($"Dragging {pairs.Length} point(s) on {modelName} ({generator.Config.ImgResolution}px), seed {request.Seed}, psi {request.Psi}."));
+                var stepper = new DragStepper(generator);
+                var clock = Stopwatch.StartNew();
+                DragStepResult? last = null;
+                while (last is not { Finished: true })
+                {
+                    last?.Dispose();
+                    last = stepper.Step([edit], [edit.Step == 0])[0];
+                    if (last.Image is { } first)
+                        Write(startOutput, ImageCodec.Encode(first, new ImageEncodeOptions { Format = imageFormat }));
+                    stdout.WriteLine(Format.Invariant(
+                        $"step {last.Step,4}  handles {string.Join(" ", last.Handles.Select(h => $"({h.X},{h.Y})"))}  distance {last.Distances.Max():F1}px  loss {last.Loss:F4}"));
+                }
+                var outcome = last.Converged ? "converged" : "reached the step limit";
+                stdout.WriteLine(Format.Invariant($"{outcome} after {last.Step} steps in {clock.Elapsed.TotalSeconds:F1} s ({last.Step / clock.Elapsed.TotalSeconds:F2} steps/s)."));
+                last.Dispose();
+
+                using var final = generator.Synthesize(edit.CurrentLatent());
+                Write(request.Output, ImageCodec.Encode(final.Image!, new ImageEncodeOptions { Format = imageFormat }));
+                stdout.WriteLine($"Wrote '{startOutput}' and '{request.Output}'.");
+            }
+        }
+        return ExitCodes.Success;
+    }
+
+    /// <summary>'x,y:x2,y2' into a handle and its target.</summary>
+    internal static (PixelPoint Handle, PixelPoint Target) ParsePair(string text)
+    {
+        var halves = text.Split(':');
+        if (halves.Length == 2 && TryParsePoint(halves[0], out var handle) && TryParsePoint(halves[1], out var target))
+            return (handle, target);
+        throw new ToolException(ExitCodes.Usage, $"--point must look like 'x,y:x2,y2', got '{text}'.");
+    }
+
+    private static bool TryParsePoint(string text, out PixelPoint point)
+    {
+        var parts = text.Split(',');
+        point = default;
+        if (parts.Length != 2
+            || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var x)
+            || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var y))
+            return false;
+        point = new PixelPoint(x, y);
+        return true;
+    }
+
+    private static void Write(string path, byte[] bytes)
+    {
+        try
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (directory is not null)
+                Directory.CreateDirectory(directory);
+            File.WriteAllBytes(path, bytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ToolException(ExitCodes.OutputFailed, $"Could not write '{path}': {e.Message}");
+        }
+    }
+}
