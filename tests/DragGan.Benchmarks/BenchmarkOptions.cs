@@ -1,0 +1,48 @@
+namespace DragGan.Benchmarks;
+
+/// <summary>Command-line options: which suites, where the fixture and the reference numbers are, where to write.</summary>
+internal sealed record BenchmarkOptions
+{
+    public bool RunGenerator { get; init; } = true;
+    public bool RunDrag { get; init; } = true;
+    public bool Quick { get; init; }
+    public string Device { get; init; } = "cpu";
+    public string? Fixture { get; init; }
+    public string? ReferenceResults { get; init; }
+    public string Output { get; init; } = "bench/results/engine-cpu.json";
+    public int[] Resolutions { get; init; } = [256, 512, 1024];
+    public int[] DragResolutions { get; init; } = [256, 512];
+    public int[] Concurrency { get; init; } = [1, 4, 16];
+    public int SoakSteps { get; init; }
+
+    public static BenchmarkOptions Parse(string[] args)
+    {
+        var options = new BenchmarkOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            int[] Ints() => Next().Split(',').Select(int.Parse).ToArray();
+            options = args[i] switch
+            {
+                "--suite" => Next() switch
+                {
+                    "generator" => options with { RunDrag = false },
+                    "drag" => options with { RunGenerator = false },
+                    "all" => options,
+                    var other => throw new ArgumentException($"Unknown suite '{other}' (generator, drag, all)."),
+                },
+                "--quick" => options with { Quick = true },
+                "--device" => options with { Device = Next() },
+                "--fixture" => options with { Fixture = Next() },
+                "--reference" => options with { ReferenceResults = Next() },
+                "--out" => options with { Output = Next() },
+                "--resolutions" => options with { Resolutions = Ints() },
+                "--drag-resolutions" => options with { DragResolutions = Ints() },
+                "--concurrency" => options with { Concurrency = Ints() },
+                "--soak" => options with { SoakSteps = int.Parse(Next()) },
+                var unknown => throw new ArgumentException($"Unknown option '{unknown}'."),
+            };
+        }
+        return options;
+    }
+}

@@ -1,0 +1,75 @@
+using DragGan.Engine.Drag;
+using DragGan.Engine.Networks;
+using static TorchSharp.torch;
+
+namespace DragGan.Benchmarks;
+
+/// <summary>
+/// Drag steps/s for N concurrent edits stepped as one batch: features-only steps (what the service
+/// runs between frames) and steps that also render the image every step (what the reference does).
+/// </summary>
+internal static class DragBenchmark
+{
+    public static IEnumerable<Dictionary<string, object>> Run(BenchmarkModel model, Device device, int[] concurrency, bool quick, Action synchronize)
+    {
+        using var generator = model.Create(device);
+        var resolution = generator.Config.ImgResolution;
+        foreach (var edits in concurrency)
+        {
+            var rssBefore = Measurement.ResidentMiB();
+            var batch = StartEdits(generator, edits);
+            try
+            {
+                var stepper = new DragStepper(generator);
+                var repeats = quick ? 3 : resolution >= 512 && edits >= 4 ? 3 : 10;
+                var featuresOnly = Measurement.MedianMilliseconds(() => Step(stepper, batch, render: false), warmup: 2, repeats, synchronize);
+                var withImage = Measurement.MedianMilliseconds(() => Step(stepper, batch, render: true), warmup: 1, repeats, synchronize);
+                yield return new Dictionary<string, object>
+                {
+                    ["suite"] = "drag",
+                    ["model"] = model.Name,
+                    ["resolution"] = resolution,
+                    ["edits"] = edits,
+                    ["repeats"] = repeats,
+                    ["batch_step_ms"] = Math.Round(featuresOnly, 2),
+                    ["steps_per_s_per_edit"] = Math.Round(1000 / featuresOnly, 3),
+                    ["steps_per_s_total"] = Math.Round(edits * 1000 / featuresOnly, 3),
+                    ["batch_step_with_image_ms"] = Math.Round(withImage, 2),
+                    ["steps_per_s_per_edit_with_image"] = Math.Round(1000 / withImage, 3),
+                    ["rss_growth_mib"] = Math.Round(Measurement.ResidentMiB() - rssBefore, 1),
+                    ["peak_rss_mib"] = Math.Round(Measurement.PeakResidentMiB(), 1),
+                };
+            }
+            finally
+            {
+                foreach (var edit in batch)
+                    edit.Dispose();
+            }
+        }
+    }
+
+    private static void Step(DragStepper stepper, IReadOnlyList<DragEdit> batch, bool render)
+    {
+        var results = stepper.Step(batch, render ? batch.Select(_ => true).ToArray() : null);
+        foreach (var result in results)
+            result.Dispose();
+    }
+
+    /// <summary>Edits from different seeds, each dragging one point across 40% of the image, that do not converge while measured.</summary>
+    private static List<DragEdit> StartEdits(StyleGan2Generator generator, int count)
+    {
+        var resolution = generator.Config.ImgResolution;
+        var edits = new List<DragEdit>();
+        for (var i = 0; i < count; i++)
+        {
+            using var scope = NewDisposeScope();
+            var z = torch.randn(1, generator.Config.ZDim, generator: new Generator((ulong)(100 + i))).to(generator.Device);
+            var ws = generator.Map(z, psi: 0.7);
+            var row = resolution * (0.3 + 0.4 * i / Math.Max(count, 1));
+            edits.Add(DragEdit.Start(generator, ws,
+                [(new PixelPoint(resolution * 0.3, row), new PixelPoint(resolution * 0.7, row))],
+                parameters: new DragParameters { MaxSteps = DragParameters.MaxStepsLimit, StopDistance = 0.01 }));
+        }
+        return edits;
+    }
+}

@@ -1,0 +1,84 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using DragGan.Benchmarks;
+using static TorchSharp.torch;
+
+// Engine benchmarks: generator forward/backward and DragGAN steps/s, printed as a table and written
+// as JSON. See bench/README.md for how the numbers in the repository were produced.
+var options = BenchmarkOptions.Parse(args);
+var device = options.Device == "cuda" ? CUDA : CPU;
+Action synchronize = device.type == DeviceType.CUDA ? () => cuda.synchronize() : () => { };
+
+var fixture = options.Fixture ?? FindFixture();
+var rows = new List<Dictionary<string, object>>();
+
+if (options.RunGenerator)
+{
+    var models = options.Resolutions.Select(BenchmarkModel.Random).ToList();
+    if (fixture is not null)
+        models.Add(BenchmarkModel.Fixture(fixture));
+    foreach (var model in models)
+        rows.AddRange(Report(GeneratorBenchmark.Run(model, device, options.Quick, synchronize)));
+}
+
+if (options.RunDrag)
+{
+    var models = options.DragResolutions.Select(BenchmarkModel.Random).ToList();
+    if (fixture is not null)
+        models.Add(BenchmarkModel.Fixture(fixture));
+    foreach (var model in models)
+        rows.AddRange(Report(DragBenchmark.Run(model, device, options.Concurrency, options.Quick, synchronize)));
+}
+
+if (options.SoakSteps > 0 && fixture is not null)
+    rows.AddRange(Report(SoakBenchmark.Run(BenchmarkModel.Fixture(fixture), options.SoakSteps)));
+
+if (options.ReferenceResults is not null && fixture is not null)
+    rows.AddRange(Report(ReferenceComparison.Run(fixture, options.ReferenceResults, options.Quick ? 1 : 3)));
+
+var document = new Dictionary<string, object?>
+{
+    ["date"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+    ["machine"] = new Dictionary<string, object>
+    {
+        ["device"] = device.type.ToString(),
+        ["cpu"] = CpuModel(),
+        ["cores"] = Environment.ProcessorCount,
+        ["torch_threads"] = get_num_threads(),
+        ["os"] = RuntimeInformation.OSDescription,
+        ["dotnet"] = RuntimeInformation.FrameworkDescription,
+        ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown",
+    },
+    ["command"] = "dotnet run -c Release --project tests/DragGan.Benchmarks -- " + string.Join(' ', args),
+    ["results"] = rows,
+};
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Output))!);
+File.WriteAllText(options.Output, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
+Console.WriteLine($"Wrote {options.Output}");
+
+static IEnumerable<Dictionary<string, object>> Report(IEnumerable<Dictionary<string, object>> results)
+{
+    foreach (var row in results)
+    {
+        Console.WriteLine(string.Join("  ", row.Select(kv => $"{kv.Key}={kv.Value}")));
+        yield return row;
+    }
+}
+
+static string? FindFixture()
+{
+    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+    {
+        var candidate = Path.Combine(dir.FullName, "..", "shared", "fixtures", "stylegan2-tiny-256", "stylegan2-tiny-256.pkl");
+        if (File.Exists(Path.Combine(dir.FullName, "DragGan.sln")))
+            return File.Exists(candidate) ? Path.GetFullPath(candidate) : null;
+    }
+    return null;
+}
+
+static string CpuModel()
+{
+    const string path = "/proc/cpuinfo";
+    var line = File.Exists(path) ? File.ReadLines(path).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
+    return line?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
+}
