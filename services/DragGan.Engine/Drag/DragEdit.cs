@@ -253,7 +253,8 @@ public sealed class DragEdit : IDisposable
     /// <summary>
     /// Point tracking, then motion supervision on the same forward's features, as the reference's
     /// step (viz/renderer.py): features [1, C, r, r] of block b128 at the current latent.
-    /// Returns the loss to back-propagate, or null when every handle is within the stop distance.
+    /// Returns the loss to back-propagate, or null when every handle is within the stop distance
+    /// (converged) or no term applies this step.
     /// </summary>
     internal Tensor? Supervise(Tensor features, Tensor latent)
     {
@@ -273,21 +274,25 @@ public sealed class DragEdit : IDisposable
         if (Converged)
             return null;
 
-        Tensor loss = torch.zeros([], device: features.device);
+        // As the reference, handles within 1 px of their targets are not pulled; with a stop
+        // distance below that and no other term there may be nothing to optimise this step.
+        Tensor? loss = null;
         foreach (var handle in _handles)
         {
             var distance = handle.DistanceToTarget;
             if (distance <= 1)
                 continue;
-            loss = loss.add(MotionLoss(map, handle, distance));
+            var motion = MotionLoss(map, handle, distance);
+            loss = loss is null ? motion : loss.add(motion);
         }
         if (_fixedRegion is not null && Parameters.MaskWeight > 0)
         {
             // l1(F * m, F0 * m) of the resized maps = mean(|resize(F - F0)| * m): resizing is linear.
             var change = F.interpolate(features.sub(_f0), [Resolution, Resolution], mode: InterpolationMode.Bilinear, align_corners: false);
-            loss = loss.add(change.abs().mul(_fixedRegion).mean().mul(Parameters.MaskWeight));
+            var fixedLoss = change.abs().mul(_fixedRegion).mean().mul(Parameters.MaskWeight);
+            loss = loss is null ? fixedLoss : loss.add(fixedLoss);
         }
-        if (Parameters.LatentRegularization > 0)
+        if (loss is not null && Parameters.LatentRegularization > 0)
             loss = loss.add(F.l1_loss(latent.squeeze(0), _initialLatent).mul(Parameters.LatentRegularization));
         return loss;
     }

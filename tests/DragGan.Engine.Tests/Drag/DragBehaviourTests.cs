@@ -61,6 +61,21 @@ public sealed class DragBehaviourTests(TinyGenerator tiny) : IClassFixture<TinyG
     }
 
     [Fact]
+    public void HandlesWithinOnePixelUnderASmallStopDistanceTakeNoUpdate()
+    {
+        using var ws = Seed42Ws();
+        using var edit = DragEdit.Start(_generator, ws, [(new PixelPoint(100, 128), new PixelPoint(101, 128))],
+            parameters: new DragParameters { StopDistance = 0.5 });
+        using var before = edit.CurrentLatent();
+        using var result = new DragStepper(_generator).Step([edit])[0];
+        using var after = edit.CurrentLatent();
+
+        Assert.False(result.Converged);
+        Assert.Equal(0, result.Loss);
+        Assert.Equal(0, after.sub(before).abs().max().item<float>());
+    }
+
+    [Fact]
     public void MaskKeepsTheFixedRegionCloserToF0()
     {
         // Fixed everywhere but a band around the handle's path.
