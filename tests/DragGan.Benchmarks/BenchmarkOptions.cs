@@ -15,6 +15,9 @@ internal sealed record BenchmarkOptions
     public int[] Concurrency { get; init; } = [1, 4, 16];
     public int SoakSteps { get; init; }
 
+    /// <summary>Drag runs left out, as "RESxEDITS" (e.g. 512x16: minutes per step on a small CPU).</summary>
+    public string[] Skip { get; init; } = [];
+
     public static BenchmarkOptions Parse(string[] args)
     {
         var options = new BenchmarkOptions();
@@ -39,6 +42,7 @@ internal sealed record BenchmarkOptions
                 "--resolutions" => options with { Resolutions = Ints() },
                 "--drag-resolutions" => options with { DragResolutions = Ints() },
                 "--concurrency" => options with { Concurrency = Ints() },
+                "--skip" => options with { Skip = Next().Split(',') },
                 "--soak" => options with { SoakSteps = int.Parse(Next()) },
                 var unknown => throw new ArgumentException($"Unknown option '{unknown}'."),
             };

@@ -27,7 +27,7 @@ if (options.RunDrag)
     if (fixture is not null)
         models.Add(BenchmarkModel.Fixture(fixture));
     foreach (var model in models)
-        rows.AddRange(Report(DragBenchmark.Run(model, device, options.Concurrency, options.Quick, synchronize)));
+        rows.AddRange(Report(DragBenchmark.Run(model, device, options.Concurrency, options.Skip, options.Quick, synchronize)));
 }
 
 if (options.SoakSteps > 0 && fixture is not null)
@@ -56,11 +56,13 @@ Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Output)
 File.WriteAllText(options.Output, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine($"Wrote {options.Output}");
 
-static IEnumerable<Dictionary<string, object>> Report(IEnumerable<Dictionary<string, object>> results)
+IEnumerable<Dictionary<string, object>> Report(IEnumerable<Dictionary<string, object>> results)
 {
     foreach (var row in results)
     {
         Console.WriteLine(string.Join("  ", row.Select(kv => $"{kv.Key}={kv.Value}")));
+        // Each row goes to the log as soon as it is measured, so a long run that is stopped keeps what it has.
+        File.AppendAllText(options.Output + ".log", JsonSerializer.Serialize(row) + Environment.NewLine);
         yield return row;
     }
 }

@@ -27,7 +27,7 @@ internal static class ReferenceComparison
             var definition = cases.RootElement.GetProperty("cases").GetProperty(measured.Name);
             var points = ReadPoints(definition.GetProperty("points")).Zip(ReadPoints(definition.GetProperty("targets"))).ToArray();
             var steps = measured.Value.GetProperty("timed_steps_per_drag").GetInt32();
-            var referenceStepsPerSecond = measured.Value.GetProperty("steps_per_s_median_of_repeats").GetDouble();
+            var referenceStepsPerSecond = measured.Value.GetProperty("steps_per_s").GetDouble();
 
             var withImage = MedianStepsPerSecond(generator, points, steps, repeats, render: true);
             var featuresOnly = MedianStepsPerSecond(generator, points, steps, repeats, render: false);
