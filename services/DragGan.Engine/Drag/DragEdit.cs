@@ -50,7 +50,7 @@ public sealed class DragEdit : IDisposable
 
     public int Step { get; private set; }
 
-    /// <summary>Paused edits are left out of batched steps until resumed.</summary>
+    /// <summary>A paused edit keeps its state and is refused by <see cref="DragStepper"/> until unpaused.</summary>
     public bool Paused { get; set; }
 
     public bool Converged { get; private set; }

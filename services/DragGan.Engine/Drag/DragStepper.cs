@@ -30,6 +30,8 @@ public sealed class DragStepper(StyleGan2Generator generator)
             throw new ArgumentException("One render flag per edit is required.", nameof(renderFrames));
         if (edits.Any(e => !ReferenceEquals(e.Generator, Generator)))
             throw new ArgumentException("Every edit must belong to this stepper's generator.", nameof(edits));
+        if (edits.Any(e => e.Paused))
+            throw new ArgumentException("A paused edit cannot be stepped; unpause it first.", nameof(edits));
         if (edits.Distinct().Count() != edits.Count)
             throw new ArgumentException("An edit appears twice in one batch.", nameof(edits));
 

@@ -142,6 +142,20 @@ public sealed class DragBehaviourTests(TinyGenerator tiny) : IClassFixture<TinyG
     }
 
     [Fact]
+    public void PausedEditsAreNotSteppedAndContinueWhenUnpaused()
+    {
+        using var edit = StartOnePoint();
+        var stepper = new DragStepper(_generator);
+        stepper.Step([edit]).Single().Dispose();
+        edit.Paused = true;
+        Assert.Throws<ArgumentException>(() => stepper.Step([edit]));
+        Assert.Equal(1, edit.Step);
+        edit.Paused = false;
+        using var result = stepper.Step([edit])[0];
+        Assert.Equal(2, result.Step);
+    }
+
+    [Fact]
     public void ResetReturnsToTheInitialLatentAndHandles()
     {
         using var edit = StartOnePoint();
