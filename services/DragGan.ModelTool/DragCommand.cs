@@ -17,13 +17,9 @@ internal static class DragCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m")
-        {
-            Description = $"'{ModelSource.DemoArgument}' for the built-in untrained demo model, or a checkpoint path (.pkl or .safetensors).",
-            DefaultValueFactory = _ => ModelSource.DemoArgument,
-        };
-        var seed = new Option<long>("--seed", "-s") { Description = "Latent seed, 0 to 4294967295.", DefaultValueFactory = _ => 0 };
-        var psi = new Option<double>("--psi") { Description = "Truncation psi (1 = none).", DefaultValueFactory = _ => 0.7 };
+        var model = SharedOptions.Model();
+        var seed = SharedOptions.Seed();
+        var psi = SharedOptions.Psi();
         var points = new Option<string[]>("--point", "-p")
         {
             Description = "A handle and its target in image pixels, 'x,y:x2,y2'. Repeat for several pairs.",
@@ -33,7 +29,7 @@ internal static class DragCommand
         var steps = new Option<int>("--steps") { Description = "Most steps to take.", DefaultValueFactory = _ => 100 };
         var learningRate = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 0.001 };
         var output = new Option<string>("--out", "-o") { Description = "Edited image to write (.png or .jpg); the first frame goes beside it as NAME.start.EXT.", Required = true };
-        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var device = SharedOptions.Device();
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite outputs that exist." };
         var command = new Command("drag", "Drag points of a generated image (DragGAN) and write the result.")
         {
@@ -53,8 +49,7 @@ internal static class DragCommand
 
     public static int Run(Request request, TextWriter stdout)
     {
-        if (request.Seed is < 0 or > LegacyNumpyRandom.MaxSeed)
-            throw new ToolException(ExitCodes.Usage, $"--seed must be between 0 and {LegacyNumpyRandom.MaxSeed}, got {request.Seed}.");
+        SharedOptions.ValidateSeed(request.Seed);
         if (request.Steps is < 1 or > DragParameters.MaxStepsLimit)
             throw new ToolException(ExitCodes.Usage, $"--steps must be between 1 and {DragParameters.MaxStepsLimit}, got {request.Steps}.");
         var pairs = request.Points.Select(ParsePair).ToArray();

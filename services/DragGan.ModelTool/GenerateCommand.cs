@@ -18,19 +18,15 @@ internal static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model", "-m")
-        {
-            Description = $"'{ModelSource.DemoArgument}' for the built-in untrained demo model, or a checkpoint path (.pkl or .safetensors).",
-            DefaultValueFactory = _ => ModelSource.DemoArgument,
-        };
-        var seed = new Option<long>("--seed", "-s") { Description = "Latent seed, 0 to 4294967295.", DefaultValueFactory = _ => 0 };
-        var psi = new Option<double>("--psi") { Description = "Truncation psi (1 = none).", DefaultValueFactory = _ => 0.7 };
+        var model = SharedOptions.Model();
+        var seed = SharedOptions.Seed();
+        var psi = SharedOptions.Psi();
         var cutoff = new Option<int?>("--truncation-cutoff") { Description = "Truncate only the first N ws rows (default: all)." };
         var noise = new Option<NoiseMode>("--noise-mode") { Description = "Const (fixed, default), Random or None.", DefaultValueFactory = _ => NoiseMode.Const };
         var output = new Option<string>("--out", "-o") { Description = "Image to write (.png or .jpg).", Required = true };
         var size = new Option<int?>("--size") { Description = "Resize the square image to this many pixels a side." };
         var quality = new Option<int>("--quality") { Description = "JPEG quality, 1-100.", DefaultValueFactory = _ => ImageCodec.DefaultJpegQuality };
-        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var device = SharedOptions.Device();
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite the output if it exists." };
         var command = new Command("generate", "Generate an image from a seed.")
         {
@@ -51,8 +47,7 @@ internal static class GenerateCommand
 
     public static int Run(Request request, TextWriter stdout)
     {
-        if (request.Seed is < 0 or > LegacyNumpyRandom.MaxSeed)
-            throw new ToolException(ExitCodes.Usage, $"--seed must be between 0 and {LegacyNumpyRandom.MaxSeed}, got {request.Seed}.");
+        SharedOptions.ValidateSeed(request.Seed);
         if (request.Size is <= 0)
             throw new ToolException(ExitCodes.Usage, $"--size must be positive, got {request.Size}.");
         if (request.Quality is < 1 or > 100)
