@@ -31,11 +31,7 @@ public sealed class DragEdit : IDisposable
         _limits = limits;
         _initialLatent = initialLatent.DetachFromDisposeScope();
         using (NewDisposeScope())
-        {
-            var rows = _initialLatent.narrow(0, 0, Parameters.OptimizedLayers);
-            var start = Parameters.Space == LatentSpace.WPlus ? rows : rows.narrow(0, 0, 1);
-            _optimized = start.clone().DetachFromDisposeScope();
-        }
+            _optimized = OptimizedRowsOf(_initialLatent).clone().DetachFromDisposeScope();
         _adam = new LatentAdam(_optimized);
     }
 
@@ -62,6 +58,9 @@ public sealed class DragEdit : IDisposable
     public IReadOnlyList<PixelPoint> Handles => _handles.Select(h => h.Position).ToArray();
 
     public IReadOnlyList<PixelPoint> Targets => _handles.Select(h => h.Target).ToArray();
+
+    /// <summary>Each handle's distance to its target, pixels.</summary>
+    public IReadOnlyList<double> Distances => _handles.Select(h => h.DistanceToTarget).ToArray();
 
     internal double MotionRadius => Parameters.MotionRadius ?? Math.Round(3.0 * Resolution / ReferenceResolution, MidpointRounding.ToEven);
 
@@ -121,8 +120,7 @@ public sealed class DragEdit : IDisposable
             using (NewDisposeScope())
             {
                 var current = DragValidation.Latent(torch.tensor(state.Latent, [state.NumWs, state.WDim]), config, "state.latent");
-                var rows = current.narrow(0, 0, edit.Parameters.OptimizedLayers);
-                edit._optimized.copy_(edit.Parameters.Space == LatentSpace.WPlus ? rows : rows.narrow(0, 0, 1));
+                edit._optimized.copy_(edit.OptimizedRowsOf(current));
             }
             if (state.Adam is { } adam)
                 edit._adam.Restore(adam);
@@ -227,15 +225,19 @@ public sealed class DragEdit : IDisposable
     {
         using (torch.no_grad())
         using (NewDisposeScope())
-        {
-            var rows = _initialLatent.narrow(0, 0, Parameters.OptimizedLayers);
-            _optimized.copy_(Parameters.Space == LatentSpace.WPlus ? rows : rows.narrow(0, 0, 1));
-        }
+            _optimized.copy_(OptimizedRowsOf(_initialLatent));
         _adam.Reset();
         foreach (var handle in _handles)
             handle.ReturnToOrigin();
         Step = 0;
         Converged = false;
+    }
+
+    /// <summary>The rows of a [num_ws, w_dim] latent this edit optimises: all of them (w+), or the first (w).</summary>
+    private Tensor OptimizedRowsOf(Tensor latent)
+    {
+        var rows = latent.narrow(0, 0, Parameters.OptimizedLayers);
+        return Parameters.Space == LatentSpace.WPlus ? rows : rows.narrow(0, 0, 1);
     }
 
     /// <summary>A fresh leaf holding the optimised rows, for one step's forward and backward.</summary>
@@ -263,10 +265,7 @@ public sealed class DragEdit : IDisposable
         if (_f0 is null)
             _f0 = features.detach().clone().DetachFromDisposeScope();
         foreach (var handle in _handles.Where(h => h.Reference is null))
-        {
-            using var noGrad = torch.no_grad();
-            handle.SetReference(map.AtPixels(torch.tensor(new long[] { handle.OriginRow }), torch.tensor(new long[] { handle.OriginCol })).squeeze(1));
-        }
+            handle.TakeReference(map);
 
         PointTracker.Track(map, _handles, TrackingRadius);
 
@@ -330,7 +329,7 @@ public sealed class DragEdit : IDisposable
         _f0 = features.clone().DetachFromDisposeScope();
         var map = new ResizedFeatureMap(features, Resolution);
         foreach (var handle in _handles.Where(h => h.Reference is null))
-            handle.SetReference(map.AtPixels(torch.tensor(new long[] { handle.OriginRow }), torch.tensor(new long[] { handle.OriginCol })).squeeze(1));
+            handle.TakeReference(map);
     }
 
     private DragHandle RestoreHandle(DragHandleState state, int resolution, string field)
@@ -340,7 +339,7 @@ public sealed class DragEdit : IDisposable
         var origin = state.Origin ?? state.Handle;
         DragValidation.Point(origin, resolution, $"{field}.origin");
         var handle = new DragHandle(state.Handle, state.Target);
-        handle.RestoreOrigin((int)Math.Round(origin.Y, MidpointRounding.ToEven), (int)Math.Round(origin.X, MidpointRounding.ToEven));
+        handle.RestoreOrigin(origin);
         if (state.ReferenceFeature is { } feature)
         {
             var channels = Generator.Config.ChannelsAt(FeatureResolution);

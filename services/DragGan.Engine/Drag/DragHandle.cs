@@ -11,9 +11,8 @@ internal sealed class DragHandle : IDisposable
 {
     public DragHandle(PixelPoint handle, PixelPoint target)
     {
-        // Python's round(), as the reference rounds the clicked points: half to even.
-        Row = (int)Math.Round(handle.Y, MidpointRounding.ToEven);
-        Col = (int)Math.Round(handle.X, MidpointRounding.ToEven);
+        Row = ToPixel(handle.Y);
+        Col = ToPixel(handle.X);
         OriginRow = Row;
         OriginCol = Col;
         Target = target;
@@ -37,6 +36,17 @@ internal sealed class DragHandle : IDisposable
 
     public double DistanceToTarget => Math.Sqrt(Math.Pow(Target.X - Col, 2) + Math.Pow(Target.Y - Row, 2));
 
+    /// <summary>Python's round(), as the reference rounds the clicked points: half to even.</summary>
+    public static int ToPixel(double coordinate) => (int)Math.Round(coordinate, MidpointRounding.ToEven);
+
+    /// <summary>Takes the feature at the handle's origin in this map as the one it tracks.</summary>
+    public void TakeReference(ResizedFeatureMap map)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        SetReference(map.AtPixels(torch.tensor(new long[] { OriginRow }), torch.tensor(new long[] { OriginCol })).squeeze(1));
+    }
+
     public void SetReference(Tensor feature)
     {
         Reference?.Dispose();
@@ -46,8 +56,8 @@ internal sealed class DragHandle : IDisposable
     /// <summary>Places the handle elsewhere: it will track the feature found there at the next forward.</summary>
     public void MoveTo(PixelPoint handle)
     {
-        Row = OriginRow = (int)Math.Round(handle.Y, MidpointRounding.ToEven);
-        Col = OriginCol = (int)Math.Round(handle.X, MidpointRounding.ToEven);
+        Row = OriginRow = ToPixel(handle.Y);
+        Col = OriginCol = ToPixel(handle.X);
         Reference?.Dispose();
         Reference = null;
     }
@@ -59,10 +69,10 @@ internal sealed class DragHandle : IDisposable
         Col = OriginCol;
     }
 
-    internal void RestoreOrigin(int row, int col)
+    internal void RestoreOrigin(PixelPoint origin)
     {
-        OriginRow = row;
-        OriginCol = col;
+        OriginRow = ToPixel(origin.Y);
+        OriginCol = ToPixel(origin.X);
     }
 
     public void Dispose() => Reference?.Dispose();

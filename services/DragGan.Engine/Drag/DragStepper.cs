@@ -80,7 +80,7 @@ public sealed class DragStepper(StyleGan2Generator generator)
                 Step = edit.Step,
                 Handles = edit.Handles,
                 Targets = edit.Targets,
-                Distances = edit.Handles.Zip(edit.Targets, (h, t) => Math.Sqrt(Math.Pow(t.X - h.X, 2) + Math.Pow(t.Y - h.Y, 2))).ToArray(),
+                Distances = edit.Distances,
                 Loss = lossValues[i],
                 Converged = edit.Converged,
                 StepLimitReached = !edit.Converged && edit.StepLimitReached,
