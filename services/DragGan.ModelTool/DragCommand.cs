@@ -56,11 +56,8 @@ internal static class DragCommand
         var imageFormat = ImageCodec.FormatFromPath(request.Output)
             ?? throw new ToolException(ExitCodes.Usage, $"--out must end in .png, .jpg or .jpeg, got '{request.Output}'.");
         var startOutput = Path.ChangeExtension(request.Output, ".start" + Path.GetExtension(request.Output));
-        foreach (var path in new[] { request.Output, startOutput })
-        {
-            if (File.Exists(path) && !request.Force)
-                throw new ToolException(ExitCodes.OutputFailed, $"Output '{path}' exists; pass --force to overwrite it.");
-        }
+        OutputFile.EnsureWritable(request.Output, request.Force);
+        OutputFile.EnsureWritable(startOutput, request.Force);
         var target = GenerateCommand.ParseDevice(request.Device);
 
         var (modelName, checkpoint) = ModelSource.Load(request.Model);
@@ -91,7 +88,7 @@ internal static class DragCommand
                     last?.Dispose();
                     last = stepper.Step([edit], [edit.Step == 0])[0];
                     if (last.Image is { } first)
-                        Write(startOutput, ImageCodec.Encode(first, new ImageEncodeOptions { Format = imageFormat }));
+                        OutputFile.Write(startOutput, ImageCodec.Encode(first, new ImageEncodeOptions { Format = imageFormat }));
                     stdout.WriteLine(Format.Invariant(
                         $"step {last.Step,4}  handles {string.Join(" ", last.Handles.Select(h => $"({h.X},{h.Y})"))}  distance {last.Distances.Max():F1}px  loss {last.Loss:F4}"));
                 }
@@ -100,7 +97,7 @@ internal static class DragCommand
                 last.Dispose();
 
                 using var final = generator.Synthesize(edit.CurrentLatent());
-                Write(request.Output, ImageCodec.Encode(final.Image!, new ImageEncodeOptions { Format = imageFormat }));
+                OutputFile.Write(request.Output, ImageCodec.Encode(final.Image!, new ImageEncodeOptions { Format = imageFormat }));
                 stdout.WriteLine($"Wrote '{startOutput}' and '{request.Output}'.");
             }
         }
@@ -126,20 +123,5 @@ internal static class DragCommand
             return false;
         point = new PixelPoint(x, y);
         return true;
-    }
-
-    private static void Write(string path, byte[] bytes)
-    {
-        try
-        {
-            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (directory is not null)
-                Directory.CreateDirectory(directory);
-            File.WriteAllBytes(path, bytes);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ToolException(ExitCodes.OutputFailed, $"Could not write '{path}': {e.Message}");
-        }
     }
 }

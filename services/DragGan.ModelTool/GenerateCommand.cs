@@ -56,8 +56,7 @@ internal static class GenerateCommand
             throw new ToolException(ExitCodes.Usage, $"--truncation-cutoff must be >= 0, got {request.TruncationCutoff}.");
         var imageFormat = ImageCodec.FormatFromPath(request.Output)
             ?? throw new ToolException(ExitCodes.Usage, $"--out must end in .png, .jpg or .jpeg, got '{request.Output}'.");
-        if (File.Exists(request.Output) && !request.Force)
-            throw new ToolException(ExitCodes.OutputFailed, $"Output '{request.Output}' exists; pass --force to overwrite it.");
+        OutputFile.EnsureWritable(request.Output, request.Force);
         var target = ParseDevice(request.Device);
 
         var clock = Stopwatch.StartNew();
@@ -83,17 +82,7 @@ internal static class GenerateCommand
             });
         }
 
-        try
-        {
-            var directory = Path.GetDirectoryName(Path.GetFullPath(request.Output));
-            if (directory is not null)
-                Directory.CreateDirectory(directory);
-            File.WriteAllBytes(request.Output, encoded);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ToolException(ExitCodes.OutputFailed, $"Could not write '{request.Output}': {e.Message}");
-        }
+        OutputFile.Write(request.Output, encoded);
 
         var side = request.Size ?? resolution;
         stdout.WriteLine(Format.Invariant(
