@@ -1,8 +1,12 @@
 using DragGan.Engine.Models;
+using DragGan.Inference.Drag;
 using DragGan.Inference.Services;
+using DragGan.Inference.Streaming;
+using DragGan.Inference.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Prometheus;
 using Serilog;
 using Serilog.Events;
 
@@ -59,10 +63,20 @@ public static class InferenceHost
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks()
-            .AddCheck<ModelRegistryHealthCheck>(ModelsHealthCheck);
+            .AddCheck<ModelRegistryHealthCheck>(ModelsHealthCheck)
+            .AddCheck<DrainHealthCheck>(DrainHealthCheck.Name);
 
         builder.Services.AddModelRegistry(builder.Configuration);
         builder.Services.AddSingleton<ModelGates>();
+        builder.Services.AddSingleton<InferenceMetrics>();
+        builder.Services.AddSingleton<StreamAdmission>();
+        builder.Services.AddSingleton<DragScheduler>();
+        builder.Services.AddSingleton<DragCallHandler>();
+        builder.Services.AddHostedService<DrainOnShutdown>();
+        // The drain runs inside the host's shutdown; leave it room beyond the drain itself.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownDrain + TimeSpan.FromSeconds(15));
+        if (options.MetricsPort > 0)
+            builder.Services.AddMetricServer(metrics => metrics.Port = (ushort)options.MetricsPort);
 
         var app = builder.Build();
         app.UseSerilogRequestLogging(logging =>

@@ -26,6 +26,39 @@ public sealed class InferenceOptions
     /// </summary>
     public int MaxConcurrentForwardsPerModel { get; set; } = 1;
 
+    /// <summary>
+    /// Drag and Invert streams this replica serves at once (default 16); one more is answered
+    /// RESOURCE_EXHAUSTED. Size it from the benchmarks: streams x steps/s each must fit the device.
+    /// </summary>
+    public int MaxActiveStreams { get; set; } = 16;
+
+    /// <summary>
+    /// Drag edits of one model stepped together in one batched forward/backward (default 8). On a
+    /// GPU larger batches raise throughput; on CPU, where batching gains little (bench/README.md), 1
+    /// gives each edit the lowest latency.
+    /// </summary>
+    public int MaxBatchSize { get; set; } = 8;
+
+    /// <summary>Frames waiting for a slow client per stream before the oldest is dropped (default 4).</summary>
+    public int FrameQueueCapacity { get; set; } = 4;
+
+    /// <summary>Seconds a new stream may take to send its start message (default 10); then FAILED_PRECONDITION.</summary>
+    public double StartMessageTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// On shutdown, seconds that drags still stepping may go on before every stream is handed back
+    /// with its state (default 20). Streams that are idle (converged, paused) are handed back at
+    /// once. Keep the pod's termination grace period above this.
+    /// </summary>
+    public double ShutdownDrainSeconds { get; set; } = 20;
+
+    /// <summary>Port of the Prometheus endpoint /metrics, HTTP/1.1 (default 9090); 0 turns it off.</summary>
+    public int MetricsPort { get; set; } = 9090;
+
+    public TimeSpan StartMessageTimeout => TimeSpan.FromSeconds(StartMessageTimeoutSeconds);
+
+    public TimeSpan ShutdownDrain => TimeSpan.FromSeconds(ShutdownDrainSeconds);
+
     /// <summary>Throws <see cref="InvalidOperationException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
@@ -35,5 +68,17 @@ public sealed class InferenceOptions
             throw new InvalidOperationException($"{SectionName}:MaxSendMessageBytes must be at least 1024, got {MaxSendMessageBytes}.");
         if (MaxConcurrentForwardsPerModel < 1)
             throw new InvalidOperationException($"{SectionName}:MaxConcurrentForwardsPerModel must be at least 1, got {MaxConcurrentForwardsPerModel}.");
+        if (MaxActiveStreams < 1)
+            throw new InvalidOperationException($"{SectionName}:MaxActiveStreams must be at least 1, got {MaxActiveStreams}.");
+        if (MaxBatchSize < 1)
+            throw new InvalidOperationException($"{SectionName}:MaxBatchSize must be at least 1, got {MaxBatchSize}.");
+        if (FrameQueueCapacity < 1)
+            throw new InvalidOperationException($"{SectionName}:FrameQueueCapacity must be at least 1, got {FrameQueueCapacity}.");
+        if (!(StartMessageTimeoutSeconds > 0))
+            throw new InvalidOperationException($"{SectionName}:StartMessageTimeoutSeconds must be positive, got {StartMessageTimeoutSeconds}.");
+        if (!(ShutdownDrainSeconds >= 0))
+            throw new InvalidOperationException($"{SectionName}:ShutdownDrainSeconds must be >= 0, got {ShutdownDrainSeconds}.");
+        if (MetricsPort is < 0 or > 65535)
+            throw new InvalidOperationException($"{SectionName}:MetricsPort must be 0 (off) or a port, got {MetricsPort}.");
     }
 }

@@ -44,6 +44,9 @@ public sealed class DragEdit : IDisposable
 
     public DragParameters Parameters { get; private set; }
 
+    /// <summary>Bounds on what this edit may ask for (the number of points).</summary>
+    public DragLimits Limits => _limits;
+
     public int Step { get; private set; }
 
     /// <summary>A paused edit keeps its state and is refused by <see cref="DragStepper"/> until unpaused.</summary>
@@ -213,12 +216,29 @@ public sealed class DragEdit : IDisposable
     /// <summary>Changes lambda, learning rate, radii, limits mid-edit; Adam's moments are kept.</summary>
     public void SetParameters(DragParameters parameters)
     {
+        Parameters = CheckParameters(parameters);
+        Converged = false;
+    }
+
+    /// <summary>
+    /// Checks that <see cref="SetParameters"/> would accept <paramref name="parameters"/>, without
+    /// applying them, so that a caller can validate a whole update before changing anything.
+    /// </summary>
+    public DragParameters CheckParameters(DragParameters parameters)
+    {
         var validated = DragValidation.Parameters(parameters, Generator.Config);
         if (validated.Space != Parameters.Space || validated.OptimizedLayers != Parameters.OptimizedLayers)
             throw new ArgumentException("The latent space and optimised layers are fixed for the life of an edit.", "parameters.space");
-        Parameters = validated;
-        Converged = false;
+        return validated;
     }
+
+    /// <summary>The parameters with every resolution-scaled default filled in, as the steps use them.</summary>
+    public DragParameters ResolvedParameters => Parameters with
+    {
+        MotionRadius = MotionRadius,
+        TrackingRadius = TrackingRadius,
+        StopDistance = StopDistance,
+    };
 
     /// <summary>Back to w0: the latent, Adam and the handles return to where the edit started.</summary>
     public void Reset()

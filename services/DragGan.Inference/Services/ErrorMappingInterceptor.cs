@@ -83,7 +83,7 @@ internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> l
                 logger.LogError(e, "{Method}: model {Model} could not be loaded", context.Method, load.ModelName);
                 return new RpcException(new Status(StatusCode.Unavailable, load.Message));
             case ArgumentException argument:
-                return new RpcException(new Status(StatusCode.InvalidArgument, DescribeArgument(argument)));
+                return new RpcException(new Status(StatusCode.InvalidArgument, FieldNames.Describe(argument)));
             case ImageDecodeException decode:
                 return new RpcException(new Status(StatusCode.InvalidArgument, decode.Message));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
@@ -93,18 +93,5 @@ internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> l
                 logger.LogError(e, "{Method} failed (trace id {TraceId})", context.Method, traceId);
                 return new RpcException(new Status(StatusCode.Internal, $"Internal error; the server logged it with trace id {traceId}."));
         }
-    }
-
-    /// <summary>"field: message", without .NET's " (Parameter 'field')" suffix; the bare message when it already starts with the field.</summary>
-    internal static string DescribeArgument(ArgumentException e)
-    {
-        var message = e.Message;
-        if (e.ParamName is not { Length: > 0 } field)
-            return message;
-        var suffix = $" (Parameter '{field}')";
-        var at = message.IndexOf(suffix, StringComparison.Ordinal);
-        if (at >= 0)
-            message = message.Remove(at, suffix.Length);
-        return message.StartsWith(field, StringComparison.Ordinal) ? message : $"{field}: {message}";
     }
 }

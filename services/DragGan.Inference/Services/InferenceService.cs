@@ -1,4 +1,5 @@
 using DragGan.Engine.Imaging;
+using DragGan.Inference.Drag;
 using DragGan.Engine.Models;
 using DragGan.Engine.Networks;
 using DragGan.Engine.Random;
@@ -12,11 +13,11 @@ using NoiseMode = DragGan.Protos.V1.NoiseMode;
 namespace DragGan.Inference.Services;
 
 /// <summary>
-/// draggan.v1.Inference: Generate and ListModels over the model registry. Drag and Invert answer
-/// UNIMPLEMENTED until the streaming scheduler lands. Inputs are checked here, before any
-/// generator work, so that every INVALID_ARGUMENT names the request field.
+/// draggan.v1.Inference: Generate and ListModels over the model registry, Drag through the drag
+/// scheduler (<see cref="DragCallHandler"/>). Invert answers UNIMPLEMENTED. Inputs are checked
+/// before any generator work, so that every INVALID_ARGUMENT names the request field.
 /// </summary>
-internal sealed class InferenceService(IModelRegistry registry, ModelGates gates, ILogger<InferenceService> logger)
+internal sealed class InferenceService(IModelRegistry registry, ModelGates gates, DragCallHandler drags, ILogger<InferenceService> logger)
     : InferenceContract.InferenceBase
 {
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
@@ -59,8 +60,7 @@ internal sealed class InferenceService(IModelRegistry registry, ModelGates gates
     }
 
     public override Task Drag(IAsyncStreamReader<DragRequest> requestStream, IServerStreamWriter<DragFrame> responseStream, ServerCallContext context) =>
-        throw new RpcException(new Status(StatusCode.Unimplemented,
-            "Drag is not implemented by this version of the inference service (the streaming drag scheduler comes next). Generate and ListModels are available."));
+        drags.RunAsync(requestStream, responseStream, context);
 
     public override Task Invert(IAsyncStreamReader<InvertRequest> requestStream, IServerStreamWriter<InvertProgress> responseStream, ServerCallContext context) =>
         throw new RpcException(new Status(StatusCode.Unimplemented,

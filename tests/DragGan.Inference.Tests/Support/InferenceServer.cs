@@ -10,13 +10,16 @@ namespace DragGan.Inference.Tests.Support;
 /// The real inference host (built by <see cref="InferenceHost.CreateApplication"/>), listening on
 /// 127.0.0.1 at a port the OS picks, with a gRPC channel to it.
 /// </summary>
-public abstract class InferenceServer : IAsyncLifetime
+public abstract class InferenceServer : IAsyncLifetime, IAsyncDisposable
 {
     private WebApplication? _app;
 
     public GrpcChannel Channel { get; private set; } = null!;
 
     public InferenceClient Client { get; private set; } = null!;
+
+    /// <summary>The host's services, for looking at the scheduler's state.</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The server has not started.");
 
     /// <summary>The address Kestrel bound, e.g. http://127.0.0.1:41234.</summary>
     public string Address { get; private set; } = "";
@@ -39,6 +42,15 @@ public abstract class InferenceServer : IAsyncLifetime
         Client = new InferenceClient(Channel);
     }
 
+    /// <summary>Stops the host as an orchestrator would (SIGTERM): drains, then shuts down.</summary>
+    public async Task StopAsync()
+    {
+        if (_app is not null)
+            await _app.StopAsync();
+    }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
+
     public async Task DisposeAsync()
     {
         Channel?.Dispose();
@@ -46,6 +58,7 @@ public abstract class InferenceServer : IAsyncLifetime
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+            _app = null;
         }
     }
 }
@@ -59,11 +72,12 @@ public sealed class DemoServer : InferenceServer
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
         new("Inference:MaxReceiveMessageBytes", MaxReceiveMessageBytes.ToString()),
+        new("Inference:MetricsPort", "0"),
     ];
 }
 
 /// <summary>The service with the reference fixture checkpoint configured as model "tiny".</summary>
-public sealed class FixtureModelServer : InferenceServer
+public class FixtureModelServer : InferenceServer
 {
     public const string ModelName = "tiny";
 
@@ -71,7 +85,25 @@ public sealed class FixtureModelServer : InferenceServer
     [
         new("ModelRegistry:Models:tiny:Path", Path.GetFullPath(Engine.Tests.Support.TestFixtures.TinyStyleGan2Pickle)),
         new("ModelRegistry:Models:tiny:Description", "The reference fixture checkpoint"),
+        new("Inference:MetricsPort", "0"),
     ];
+}
+
+/// <summary>
+/// The fixture model server with extra settings, for tests that need their own instance (limits,
+/// timeouts, shutdown). Start it with <c>await using</c>-style InitializeAsync/DisposeAsync.
+/// </summary>
+public sealed class CustomFixtureServer(params (string Key, string Value)[] settings) : FixtureModelServer
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+        [.. base.Settings, .. settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))];
+
+    public static async Task<CustomFixtureServer> StartAsync(params (string Key, string Value)[] settings)
+    {
+        var server = new CustomFixtureServer(settings);
+        await server.InitializeAsync();
+        return server;
+    }
 }
 
 /// <summary>
@@ -88,6 +120,7 @@ public sealed class BrokenModelServer : InferenceServer, IDisposable
     [
         new("ModelRegistry:Models:broken:Path", _file),
         new("ModelRegistry:DefaultModel", Engine.Models.DemoModel.Name),
+        new("Inference:MetricsPort", "0"),
     ];
 
     public void Dispose() => File.Delete(_file);

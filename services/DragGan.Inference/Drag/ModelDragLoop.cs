@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using DragGan.Engine.Drag;
+using DragGan.Engine.Imaging;
+using DragGan.Engine.Networks;
+using DragGan.Inference.Telemetry;
+using Grpc.Core;
+using TorchSharp;
+
+namespace DragGan.Inference.Drag;
+
+/// <summary>
+/// Steps every open Drag stream of one model. Each tick, under the model's gate, it applies the
+/// commands the streams queued, then takes one batched step (<see cref="DragStepper"/>) of up to
+/// <see cref="InferenceOptions.MaxBatchSize"/> ready edits, chosen round-robin so that no stream
+/// waits more than ceil(ready / batch) ticks, and queues each stream's frame. It sleeps while no
+/// stream is ready and no command is queued.
+/// </summary>
+internal sealed class ModelDragLoop : IAsyncDisposable
+{
+    private readonly string _model;
+    private readonly DragStepper _stepper;
+    private readonly ModelGates _gates;
+    private readonly InferenceMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly int _maxBatchSize;
+    private readonly List<DragStream> _streams = [];
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _loop;
+    private int _cursor;
+    private volatile bool _handingBack;
+
+    public ModelDragLoop(string model, StyleGan2Generator generator, ModelGates gates, InferenceMetrics metrics, int maxBatchSize, ILogger logger)
+    {
+        _model = model;
+        _stepper = new DragStepper(generator);
+        _gates = gates;
+        _metrics = metrics;
+        _maxBatchSize = maxBatchSize;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+    }
+
+    public int StreamCount
+    {
+        get
+        {
+            lock (_streams)
+                return _streams.Count;
+        }
+    }
+
+    public void Add(DragStream stream)
+    {
+        lock (_streams)
+            _streams.Add(stream);
+        Wake();
+    }
+
+    /// <summary>Asks for a tick soon: a command arrived or a call ended.</summary>
+    public void Wake() => _wake.Writer.TryWrite(true);
+
+    /// <summary>
+    /// From now on every stream that is not mid-drag is handed back at the next tick; with
+    /// <paramref name="all"/>, every stream is.
+    /// </summary>
+    public void HandBack(bool all)
+    {
+        _handingBack = true;
+        if (all)
+        {
+            List<DragStream> streams;
+            lock (_streams)
+                streams = [.. _streams];
+            foreach (var stream in streams)
+                stream.Post(new DragCommand.Fail(HandBackError()));
+        }
+        Wake();
+    }
+
+    private async Task RunAsync()
+    {
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            List<DragStream> streams;
+            lock (_streams)
+                streams = [.. _streams];
+            try
+            {
+                if (!streams.Any(s => s.Ready || s.HasCommands || s.CallAborted.IsCancellationRequested || (_handingBack && !s.Ended)))
+                {
+                    await _wake.Reader.ReadAsync(token);
+                    continue;
+                }
+                Retire(await _gates.RunAsync(_model, () => Tick(streams), token));
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // A failed tick leaves its edits in an unknown state: end those streams with
+                // INTERNAL (their clients resume from the last state they saved) and go on serving.
+                _logger.LogError(e, "A drag step of model {Model} failed; ending its {Count} streams", _model, streams.Count);
+                foreach (var stream in streams)
+                    stream.End(null, new RpcException(new Status(StatusCode.Internal, "The drag engine failed; resume from the last state you received.")));
+                Retire(streams);
+            }
+        }
+    }
+
+    /// <summary>One round: commands, one batched step, frames. Returns the streams that ended.</summary>
+    private List<DragStream> Tick(List<DragStream> streams)
+    {
+        var ended = new List<DragStream>();
+        foreach (var stream in streams)
+        {
+            if (!stream.Ended && !stream.CallAborted.IsCancellationRequested)
+                ApplyCommands(stream);
+            if (_handingBack && !stream.Ended && !stream.Ready)
+                stream.End(HandBackFrame(stream), HandBackError());
+            if (stream.Ended || stream.CallAborted.IsCancellationRequested)
+                ended.Add(stream);
+        }
+
+        var batch = NextBatch(streams);
+        if (batch.Count > 0)
+            Step(batch);
+        return ended;
+    }
+
+    private void ApplyCommands(DragStream stream)
+    {
+        while (!stream.Ended && stream.TryTakeCommand(out var command))
+        {
+            switch (command)
+            {
+                case DragCommand.Update update:
+                    try
+                    {
+                        update.Plan.ApplyTo(stream);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        // Nothing of the update applied: hand the unchanged state back with the error.
+                        stream.End(stream.StateFrame(withState: true), e);
+                    }
+                    break;
+                case DragCommand.Pause:
+                    stream.Edit.Paused = true;
+                    stream.Publish(stream.StateFrame(withState: true));
+                    break;
+                case DragCommand.Unpause:
+                    stream.Edit.Paused = false;
+                    break;
+                case DragCommand.Stop:
+                    var final = stream.StateFrame(withState: true, Render(stream.Edit));
+                    final.Frame.Final = true;
+                    stream.End(final);
+                    break;
+                case DragCommand.Fail fail:
+                    var frame = stream.StateFrame(withState: true);
+                    frame.Frame.HandedBack = fail.Error is RpcException { StatusCode: StatusCode.Unavailable };
+                    stream.End(frame, fail.Error);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Up to the batch size of ready streams, starting after the last one served.</summary>
+    private List<DragStream> NextBatch(List<DragStream> streams)
+    {
+        var batch = new List<DragStream>(Math.Min(_maxBatchSize, streams.Count));
+        for (var i = 0; i < streams.Count && batch.Count < _maxBatchSize; i++)
+        {
+            var stream = streams[(_cursor + i) % streams.Count];
+            if (stream.Ready)
+                batch.Add(stream);
+        }
+        if (streams.Count > 0 && batch.Count > 0)
+            _cursor = (streams.IndexOf(batch[^1]) + 1) % streams.Count;
+        return batch;
+    }
+
+    private void Step(List<DragStream> batch)
+    {
+        var edits = batch.Select(s => s.Edit).ToArray();
+        // The frame that ends a drag at its step limit is known in advance and carries an image;
+        // one that ends by converging gets its image rendered afterwards (once per drag).
+        var render = batch.Select(s => s.Frames.ImageDue(s.Edit.Step + 1) || s.Edit.Step + 1 >= s.Edit.Parameters.MaxSteps).ToArray();
+        var clock = Stopwatch.StartNew();
+        var results = _stepper.Step(edits, render);
+        _metrics.StepTaken(StreamKinds.Drag, _model, batch.Count, clock.Elapsed);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            using var result = results[i];
+            var stream = batch[i];
+            RgbImage? image = null;
+            if (result.Image is not null)
+                image = ImageCodec.ToRgb(result.Image);
+            else if (result.Finished)
+                image = Render(stream.Edit);
+            stream.Publish(stream.StepFrame(result, image));
+        }
+    }
+
+    /// <summary>The image of the edit's current latent (for frames that end a drag or a stream).</summary>
+    private static RgbImage Render(DragEdit edit)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        using var latent = edit.CurrentLatent();
+        using var result = edit.Generator.Synthesize(latent, new SynthesisOptions { NoiseMode = NoiseMode.Const });
+        return ImageCodec.ToRgb(result.Image ?? throw new InvalidOperationException("Synthesis returned no image."));
+    }
+
+    private static PendingFrame HandBackFrame(DragStream stream)
+    {
+        var frame = stream.StateFrame(withState: true);
+        frame.Frame.HandedBack = true;
+        return frame;
+    }
+
+    private static RpcException HandBackError() => new(new Status(StatusCode.Unavailable,
+        "This replica is shutting down; the last frame carries the edit's state: resume it on another replica."));
+
+    private void Retire(List<DragStream> finished)
+    {
+        if (finished.Count == 0)
+            return;
+        lock (_streams)
+        {
+            foreach (var stream in finished)
+                _streams.Remove(stream);
+        }
+        foreach (var stream in finished)
+        {
+            stream.End(null, new OperationCanceledException("The call ended."));
+            stream.Dispose();
+            _logger.LogDebug("Drag stream {StreamId} of session {SessionId} left model {Model}'s loop", stream.Id, stream.SessionId, _model);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        List<DragStream> streams;
+        lock (_streams)
+            streams = [.. _streams];
+        Retire(streams);
+        _stopping.Dispose();
+    }
+}
