@@ -6,7 +6,7 @@ using DragGan.Inference.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Prometheus;
+using OpenTelemetry.Metrics;
 using Serilog;
 using Serilog.Events;
 
@@ -76,7 +76,21 @@ public static class InferenceHost
         // The drain runs inside the host's shutdown; leave it room beyond the drain itself.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownDrain + TimeSpan.FromSeconds(15));
         if (options.MetricsPort > 0)
-            builder.Services.AddMetricServer(metrics => metrics.Port = (ushort)options.MetricsPort);
+        {
+            // Prometheus scrapes plain HTTP/1.1 on its own port, apart from the HTTP/2-only gRPC endpoint.
+            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+                .AddMeter(InferenceMetrics.MeterName)
+                .AddPrometheusHttpListener(listener =>
+                {
+                    listener.Port = options.MetricsPort;
+                    // Any host name, not only localhost: Prometheus scrapes the pod's address.
+                    listener.ConfigureHttpListener = (_, http) =>
+                    {
+                        http.Prefixes.Clear();
+                        http.Prefixes.Add($"http://+:{options.MetricsPort}/");
+                    };
+                }));
+        }
 
         var app = builder.Build();
         app.UseSerilogRequestLogging(logging =>

@@ -5,10 +5,10 @@ using System.Diagnostics.Metrics;
 namespace DragGan.Inference.Telemetry;
 
 /// <summary>
-/// The service's metrics, on a <see cref="Meter"/> named <see cref="MeterName"/> (exported to
-/// Prometheus by prometheus-net's meter adapter, scraped at /metrics on the metrics port).
-/// Instrument names are Prometheus names already, so dashboards and the autoscaler's custom
-/// metric (<c>draggan_inference_active_streams</c>) read them as written here.
+/// The service's metrics, on a <see cref="Meter"/> named <see cref="MeterName"/>, exported by
+/// OpenTelemetry's Prometheus exporter at /metrics on the metrics port. Instrument names are
+/// Prometheus names already (the exporter adds <c>_total</c> to counters), so dashboards and the
+/// autoscaler's custom metric (<c>draggan_inference_active_streams</c>) read them as written here.
 /// </summary>
 public sealed class InferenceMetrics
 {

@@ -95,8 +95,16 @@ public class FixtureModelServer : InferenceServer
 /// </summary>
 public sealed class CustomFixtureServer(params (string Key, string Value)[] settings) : FixtureModelServer
 {
-    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-        [.. base.Settings, .. settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))];
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings
+    {
+        get
+        {
+            var merged = base.Settings.ToDictionary();
+            foreach (var (key, value) in settings)
+                merged[key] = value;
+            return merged;
+        }
+    }
 
     public static async Task<CustomFixtureServer> StartAsync(params (string Key, string Value)[] settings)
     {

@@ -1,0 +1,38 @@
+using System.Net;
+using System.Net.Sockets;
+using DragGan.Inference.Tests.Support;
+using DragGan.Protos.V1;
+
+namespace DragGan.Inference.Tests;
+
+/// <summary>The Prometheus endpoint on the metrics port, scraped over plain HTTP/1.1 as Prometheus does.</summary>
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task MetricsEndpoint_ExposesStreamsStepsLatencyAndBatchSize()
+    {
+        var port = FreePort();
+        await using var server = await CustomFixtureServer.StartAsync(("Inference:MetricsPort", port.ToString()));
+        var latent = await DragRequests.SeedLatentAsync(server.Client, FixtureModelServer.ModelName);
+        using var drag = await DragSession.StartAsync(server.Client, DragRequests.Start(FixtureModelServer.ModelName, latent,
+            new DragParameters { MaxSteps = 100_000, StopDistance = 0.5 }, DragRequests.Pair(100, 128, 130, 128)));
+        await drag.ReadUntilAsync(f => f.Step >= 3);
+
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+
+        // Other test servers in this process publish to meters of the same name: values are at least this server's.
+        Assert.Matches(@"(?m)^draggan_inference_active_streams\{[^}]*kind=""drag""[^}]*\} [1-9]", text);
+        Assert.Matches(@"(?m)^draggan_inference_steps_total\{[^}]*kind=""drag""[^}]*model=""tiny""[^}]*\} [1-9]", text);
+        Assert.Contains("draggan_inference_step_seconds_bucket{", text);
+        Assert.Contains("draggan_inference_batch_size_bucket{", text);
+        Assert.Contains("draggan_inference_frame_queue_depth", text);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
