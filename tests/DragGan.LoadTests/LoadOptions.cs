@@ -1,0 +1,38 @@
+namespace DragGan.LoadTests;
+
+/// <summary>Command line of the load test.</summary>
+internal sealed record LoadOptions
+{
+    /// <summary>Concurrent streams of each scenario.</summary>
+    public IReadOnlyList<int> Streams { get; init; } = [1, 4, 16];
+
+    /// <summary>How long each scenario streams, after its first frames arrived.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>A checkpoint to serve; default: the shared fixture checkpoint.</summary>
+    public string? Checkpoint { get; init; }
+
+    public int MaxBatchSize { get; init; } = 8;
+
+    public string Output { get; init; } = "bench/results/inference-load.json";
+
+    public static LoadOptions Parse(string[] args)
+    {
+        var options = new LoadOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
+            options = args[i] switch
+            {
+                "--streams" => options with { Streams = value.Split(',').Select(int.Parse).ToArray() },
+                "--seconds" => options with { Duration = TimeSpan.FromSeconds(double.Parse(value)) },
+                "--checkpoint" => options with { Checkpoint = value },
+                "--batch" => options with { MaxBatchSize = int.Parse(value) },
+                "--out" => options with { Output = value },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --streams 1,4,16 --seconds 20 --checkpoint FILE --batch 8 --out FILE"),
+            };
+            i++;
+        }
+        return options;
+    }
+}
