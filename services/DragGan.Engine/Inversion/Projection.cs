@@ -112,7 +112,7 @@ public sealed class Projection : IDisposable
         var learningRate = InversionSchedule.LearningRate(step, TotalSteps, _options.LearningRate, _options.LearningRateRampUp, _options.LearningRateRampDown);
         var noiseScale = InversionSchedule.LatentNoiseScale(step, TotalSteps, _wStd, _options.InitialNoiseFactor, _options.NoiseRampLength);
 
-        double loss;
+        float[] losses;
         using (NewDisposeScope())
         {
             var leaf = _latent.detach().clone().requires_grad_(true);
@@ -125,9 +125,9 @@ public sealed class Projection : IDisposable
                 // The same function as the fused form, and faster forward and backward on CPU (as the drag steps).
                 FusedModulation = false,
             });
-            var total = Loss(synthesis.Image!, noiseLeaves);
-            total.backward();
-            loss = total.item<float>();
+            var (imageLoss, noiseLoss) = Loss(synthesis.Image!, noiseLeaves);
+            imageLoss.add(noiseLoss).backward();
+            losses = torch.stack([imageLoss.detach(), noiseLoss.detach()]).cpu().data<float>().ToArray();
 
             // A perceptual-only loss that ignores the image would leave no gradient: no update then.
             if (leaf.grad is { } latentGradient)
@@ -153,7 +153,8 @@ public sealed class Projection : IDisposable
         {
             Step = CompletedSteps,
             TotalSteps = TotalSteps,
-            Loss = loss,
+            Loss = losses[0],
+            NoisePenalty = losses[1],
             LearningRate = learningRate,
             Mse = quality.Mse,
             Psnr = quality.Psnr,
@@ -162,15 +163,16 @@ public sealed class Projection : IDisposable
         };
     }
 
-    /// <summary>Pixel MSE in [-1, 1], the perceptual distance and the noise penalty, weighted.</summary>
-    private Tensor Loss(Tensor image, Tensor[] noiseLeaves)
+    /// <summary>The weighted image terms (pixel MSE in [-1, 1] and the perceptual distance), and the weighted noise penalty.</summary>
+    private (Tensor Image, Tensor Noise) Loss(Tensor image, Tensor[] noiseLeaves)
     {
-        var loss = F.mse_loss(image, _target).mul(_options.PixelWeight);
+        var imageLoss = F.mse_loss(image, _target).mul(_options.PixelWeight);
         if (_perceptual is not null)
-            loss = loss.add(_perceptual.DistanceTo(image).mul(_options.PerceptualWeight));
-        if (noiseLeaves.Length > 0 && _options.NoiseRegularizationWeight > 0)
-            loss = loss.add(NoiseRegularization.Penalty(noiseLeaves).mul(_options.NoiseRegularizationWeight));
-        return loss;
+            imageLoss = imageLoss.add(_perceptual.DistanceTo(image).mul(_options.PerceptualWeight));
+        var noiseLoss = noiseLeaves.Length > 0 && _options.NoiseRegularizationWeight > 0
+            ? NoiseRegularization.Penalty(noiseLeaves).mul(_options.NoiseRegularizationWeight)
+            : torch.zeros([], device: image.device);
+        return (imageLoss, noiseLoss);
     }
 
     /// <summary>The reconstruction of <paramref name="rows"/> with constant noise, measured against the target.</summary>

@@ -10,8 +10,18 @@ public sealed class ProjectionStepResult : IDisposable
 
     public required int TotalSteps { get; init; }
 
-    /// <summary>The optimised loss of this step's forward (before its update): weighted pixel, perceptual and noise terms.</summary>
+    /// <summary>
+    /// The image terms of this step's loss, before its update: the weighted pixel MSE (pixels in
+    /// [-1, 1]) plus the weighted perceptual distance, at w plus this step's noise (the reference's
+    /// <c>dist</c>). The noise penalty is reported apart, in <see cref="NoisePenalty"/>.
+    /// </summary>
     public required double Loss { get; init; }
+
+    /// <summary>
+    /// The weighted autocorrelation penalty of the noise buffers this step (0 when they are not
+    /// optimised). Optimised as well; with weight 1e5 it dominates the total early in a run.
+    /// </summary>
+    public required double NoisePenalty { get; init; }
 
     /// <summary>The learning rate the step's update used.</summary>
     public required double LearningRate { get; init; }

@@ -56,7 +56,7 @@ public sealed class InversionQualityTests(InversionQualityTests.Fixture fixture,
         {
             using var result = projection.Step();
             if (result.Step % 10 == 0)
-                output.WriteLine($"step {result.Step}: PSNR {result.Psnr:F2} dB, MSE {result.Mse:F5}, loss {result.Loss:F4}");
+                output.WriteLine($"step {result.Step}: PSNR {result.Psnr:F2} dB, MSE {result.Mse:F5}, loss {result.Loss:F4}, noise penalty {result.NoisePenalty:F2}");
         }
         output.WriteLine($"best: step {projection.Best.Step}, PSNR {projection.Best.Quality.Psnr:F2} dB");
         Assert.Equal(fixture.Projector.Statistics.Mean.ToArray(), projection.Initial.Latent.Take(512));

@@ -140,6 +140,26 @@ public sealed class ProjectionTests(SmallProjector small) : IClassFixture<SmallP
     }
 
     [Fact]
+    public void TheNoisePenaltyIsReportedApartAndFallsAsTheBuffersDecorrelate()
+    {
+        using var target = small.Image(seed: 4);
+        using var projection = _projector.Start(target, new InversionOptions { Steps = 30, LearningRate = 0.1 });
+        var penalties = new List<double>();
+        while (!projection.Finished)
+        {
+            using var result = projection.Step();
+            penalties.Add(result.NoisePenalty);
+        }
+        Assert.All(penalties, p => Assert.True(p > 0));
+        Assert.True(penalties[^1] < penalties[0] / 10, $"noise penalty {penalties[0]} -> {penalties[^1]}");
+
+        using var constant = _projector.Start(target, new InversionOptions { Steps = 2, OptimizeNoise = false });
+        using var step = constant.Step();
+        Assert.Equal(0, step.NoisePenalty);
+        Assert.True(step.Loss > 0);
+    }
+
+    [Fact]
     public void LargerImagesAreReducedByAreaAndSmallerOnesEnlarged()
     {
         using var scope = NewDisposeScope();
