@@ -22,8 +22,8 @@ namespace DragGan.Engine.Inversion;
 /// [0, 255], area-downsampled to 256 px if larger). Those weights are not available to the engine,
 /// so the default loss is pixel-only: the mean squared error with pixels in [-1, 1].
 /// A perceptual distance can be plugged in (<see cref="IPerceptualDistance"/>).</item>
-/// <item>Space: the reference optimises one w (W); the default here is W+ (every row on its own),
-/// which reconstructs more closely; W is available.</item>
+/// <item>Space: the reference optimises one w (W); the default here is W+ (every row on its own,
+/// more freedom to match an image the generator did not draw); W is available.</item>
 /// <item>Result: the reference returns the latent of every step and uses the last; here the best
 /// so far by MSE against the target (constant noise) is kept, so stopping early returns the
 /// best, and each step measures the reconstruction with one extra forward without gradients.</item>
@@ -40,7 +40,7 @@ public sealed class Projection : IDisposable
 {
     private readonly InversionOptions _options;
     private readonly double _wStd;
-    private readonly Tensor _target;             // [1, 3, R, R] in [-1, 1]
+    private readonly Tensor _target;             // [1, 3, R, R], the generator's range
     private readonly IPerceptualTarget? _perceptual;
     private readonly Tensor _latent;             // [1, w_dim] (W) or [num_ws, w_dim] (W+)
     private readonly LatentAdam _latentAdam;
