@@ -11,4 +11,11 @@ public enum NoiseMode
 
     /// <summary>No noise.</summary>
     None,
+
+    /// <summary>
+    /// The caller's tensors in <see cref="SynthesisOptions.NoiseBuffers"/> in place of <c>noise_const</c>,
+    /// scaled by each layer's noise_strength as the reference scales its buffers: what the projector
+    /// optimises (the reference writes into <c>noise_const</c> of a copy of the generator instead).
+    /// </summary>
+    Given,
 }

@@ -20,6 +20,7 @@ public sealed class StyleGan2Generator : IDisposable
         Device = device;
         _mapping = mapping;
         _blocks = blocks;
+        NoiseResolutions = blocks.SelectMany(b => b.Layers).Select(l => l.Resolution).ToArray();
     }
 
     public GeneratorConfig Config { get; }
@@ -30,6 +31,15 @@ public sealed class StyleGan2Generator : IDisposable
 
     /// <summary>The mean w of the checkpoint, [w_dim]: where inversion starts.</summary>
     public Tensor WAverage => _mapping.WAverage;
+
+    /// <summary>
+    /// The noise resolution of each synthesis layer, in the reference's order (b4.conv1, b8.conv0,
+    /// b8.conv1, ...): the shapes <see cref="SynthesisOptions.NoiseBuffers"/> must have, [res, res] each.
+    /// </summary>
+    public IReadOnlyList<int> NoiseResolutions { get; }
+
+    /// <summary>Copies of the checkpoint's <c>noise_const</c> buffers, in <see cref="NoiseResolutions"/> order.</summary>
+    internal Tensor[] CopyNoiseConstants() => _blocks.SelectMany(b => b.Layers).Select(l => l.CopyNoiseConst()).ToArray();
 
     /// <summary>Builds the networks from a checkpoint; the tensors are copied onto <paramref name="device"/>.</summary>
     public static StyleGan2Generator Create(GeneratorCheckpoint checkpoint, Device? device = null)
@@ -65,6 +75,8 @@ public sealed class StyleGan2Generator : IDisposable
                 throw new ArgumentException($"No synthesis block at resolution {res}.", nameof(options));
         }
 
+        ValidateNoise(options);
+
         var lastBlock = options.RenderImage ? Config.ImgResolution : options.FeatureResolutions.DefaultIfEmpty(4).Max();
         var fp16Allowed = Device.type == DeviceType.CUDA && !options.ForceFp32;
 
@@ -79,15 +91,37 @@ public sealed class StyleGan2Generator : IDisposable
             // The reference fuses in eval mode for fp32 or batch 1.
             var fused = options.FusedModulation ?? (dtype == ScalarType.Float32 || ws.shape[0] == 1);
             var blockWs = ws.narrow(1, wIndex, block.ConvCount + 1);
+            // One noise input per conv layer, as one w row per conv layer.
+            var blockNoise = options.NoiseMode == NoiseMode.Given ? options.NoiseBuffers!.Skip(wIndex).Take(block.ConvCount).ToArray() : null;
             wIndex += block.ConvCount;
 
-            x = block.Features(x, blockWs, dtype, options.NoiseMode, fused);
+            x = block.Features(x, blockWs, dtype, options.NoiseMode, blockNoise, fused);
             if (options.RenderImage)
                 image = block.Image(image, x, blockWs, fused);
             if (options.FeatureResolutions.Contains(block.Resolution))
                 features[block.Resolution] = x.to(ScalarType.Float32).MoveToOuterDisposeScope();
         }
         return new SynthesisResult(image?.MoveToOuterDisposeScope(), features);
+    }
+
+    private void ValidateNoise(SynthesisOptions options)
+    {
+        if (options.NoiseMode != NoiseMode.Given)
+        {
+            if (options.NoiseBuffers is not null)
+                throw new ArgumentException($"Noise buffers are read only with noise mode {NoiseMode.Given}, not {options.NoiseMode}.", nameof(options));
+            return;
+        }
+        var buffers = options.NoiseBuffers
+            ?? throw new ArgumentException($"Noise mode {NoiseMode.Given} needs {NoiseResolutions.Count} noise buffers.", nameof(options));
+        if (buffers.Count != NoiseResolutions.Count)
+            throw new ArgumentException($"Expected {NoiseResolutions.Count} noise buffers, one per synthesis layer, got {buffers.Count}.", nameof(options));
+        for (var i = 0; i < buffers.Count; i++)
+        {
+            var res = NoiseResolutions[i];
+            if (buffers[i].dim() != 2 || buffers[i].shape[0] != res || buffers[i].shape[1] != res)
+                throw new ArgumentException($"Noise buffer {i} must be [{res}, {res}], got [{string.Join(", ", buffers[i].shape)}].", nameof(options));
+        }
     }
 
     public void Dispose()

@@ -37,16 +37,22 @@ internal sealed class SynthesisBlock : IDisposable
     /// <summary>Rows of w+ its convolutions consume; toRGB reads the row after them.</summary>
     public int ConvCount => _conv0 is null ? 1 : 2;
 
-    /// <summary>The block's output features: x of the reference's block forward.</summary>
-    public Tensor Features(Tensor? x, Tensor ws, ScalarType dtype, NoiseMode noiseMode, bool fused)
+    /// <summary>The block's synthesis layers in order: conv1 alone at 4x4, conv0 then conv1 above.</summary>
+    public IEnumerable<SynthesisLayer> Layers => _conv0 is null ? [_conv1] : [_conv0, _conv1];
+
+    /// <summary>
+    /// The block's output features: x of the reference's block forward. <paramref name="givenNoise"/>
+    /// holds one buffer per layer (<see cref="ConvCount"/>) for <see cref="NoiseMode.Given"/>.
+    /// </summary>
+    public Tensor Features(Tensor? x, Tensor ws, ScalarType dtype, NoiseMode noiseMode, IReadOnlyList<Tensor>? givenNoise, bool fused)
     {
         if (_conv0 is null)
         {
             var start = _const!.to(dtype).unsqueeze(0).expand(ws.shape[0], -1, -1, -1);
-            return _conv1.Forward(start, ws.select(1, 0), noiseMode, fused);
+            return _conv1.Forward(start, ws.select(1, 0), noiseMode, givenNoise?[0], fused);
         }
-        var y = _conv0.Forward(x!.to(dtype), ws.select(1, 0), noiseMode, fused);
-        return _conv1.Forward(y, ws.select(1, 1), noiseMode, fused);
+        var y = _conv0.Forward(x!.to(dtype), ws.select(1, 0), noiseMode, givenNoise?[0], fused);
+        return _conv1.Forward(y, ws.select(1, 1), noiseMode, givenNoise?[1], fused);
     }
 
     /// <summary>The running image after this block: upsampled image below plus this block's toRGB, in fp32.</summary>

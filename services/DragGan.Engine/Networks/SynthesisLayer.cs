@@ -28,19 +28,28 @@ internal sealed class SynthesisLayer : IDisposable
         _resolution = resolution;
     }
 
-    /// <summary>x: [N, C_in, H, W], w: [N, w_dim] -> [N, C_out, res, res]. Call inside a dispose scope.</summary>
-    public Tensor Forward(Tensor x, Tensor w, NoiseMode noiseMode, bool fused)
+    public int Resolution => _resolution;
+
+    /// <summary>
+    /// x: [N, C_in, H, W], w: [N, w_dim] -> [N, C_out, res, res]. <paramref name="givenNoise"/>
+    /// ([res, res]) is read for <see cref="NoiseMode.Given"/> only. Call inside a dispose scope.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor w, NoiseMode noiseMode, Tensor? givenNoise, bool fused)
     {
         var styles = _affine.Forward(w);
         var noise = noiseMode switch
         {
             NoiseMode.Const => _noiseConst.mul(_noiseStrength),
             NoiseMode.Random => torch.randn([x.shape[0], 1, _resolution, _resolution], device: x.device).mul(_noiseStrength),
+            NoiseMode.Given => givenNoise!.mul(_noiseStrength),
             _ => null,
         };
         var y = _conv.Forward(x, styles, noise, fused);
         return BiasAct.LeakyRelu(y, _bias, BiasAct.LeakyReluGain, _convClamp);
     }
+
+    /// <summary>A copy of the checkpoint's <c>noise_const</c>, [res, res].</summary>
+    public Tensor CopyNoiseConst() => _noiseConst.detach().clone();
 
     public void Dispose()
     {

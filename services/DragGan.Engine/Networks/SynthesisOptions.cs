@@ -17,6 +17,14 @@ public sealed record SynthesisOptions
     /// <summary>Keep every block in fp32 even on CUDA.</summary>
     public bool ForceFp32 { get; init; }
 
+    /// <summary>
+    /// Per-layer noise for <see cref="NoiseMode.Given"/>, required there and refused otherwise: one
+    /// tensor per synthesis layer in <see cref="StyleGan2Generator.NoiseResolutions"/> order, each
+    /// [res, res] as the checkpoint's <c>noise_const</c>, on the generator's device. Gradients flow into
+    /// them. A forward that stops early reads only the buffers of the blocks it runs.
+    /// </summary>
+    public IReadOnlyList<TorchSharp.torch.Tensor>? NoiseBuffers { get; init; }
+
     /// <summary>Fused (grouped) modulated convolution; null picks as the reference does in eval mode.</summary>
     public bool? FusedModulation { get; init; }
 }

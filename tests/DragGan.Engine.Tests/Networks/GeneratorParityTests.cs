@@ -105,6 +105,50 @@ public sealed class GeneratorParityTests(TinyGenerator tiny) : IClassFixture<Tin
     }
 
     [Fact]
+    public void GivenNoiseBuffersReplaceNoiseConst()
+    {
+        using var scope = NewDisposeScope();
+        var ws = Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_ws.npy"));
+        var constants = _generator.CopyNoiseConstants();
+        Assert.Equal([4, 8, 8, 16, 16, 32, 32, 64, 64, 128, 128, 256, 256], _generator.NoiseResolutions);
+
+        using var constant = _generator.Synthesize(ws);
+        using var givenConst = _generator.Synthesize(ws, new SynthesisOptions { NoiseMode = NoiseMode.Given, NoiseBuffers = constants });
+        using var none = _generator.Synthesize(ws, new SynthesisOptions { NoiseMode = NoiseMode.None });
+        var zeros = constants.Select(c => torch.zeros_like(c)).ToArray();
+        using var givenZeros = _generator.Synthesize(ws, new SynthesisOptions { NoiseMode = NoiseMode.Given, NoiseBuffers = zeros });
+
+        Assert.Equal(0, MaxAbsDifference(constant.Image!, givenConst.Image!));
+        Assert.Equal(0, MaxAbsDifference(none.Image!, givenZeros.Image!));
+        Assert.True(MaxAbsDifference(constant.Image!, none.Image!) > 0);
+    }
+
+    [Fact]
+    public void GradientsReachGivenNoiseBuffers()
+    {
+        using var scope = NewDisposeScope();
+        var ws = Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_ws.npy"));
+        var buffers = _generator.NoiseResolutions.Select(r => torch.randn(r, r).requires_grad_(true)).ToArray();
+        using var result = _generator.Synthesize(ws, new SynthesisOptions { NoiseMode = NoiseMode.Given, NoiseBuffers = buffers });
+        result.Image!.square().mean().backward();
+        Assert.All(buffers, b => Assert.True(b.grad is not null && b.grad.abs().sum().item<float>() > 0));
+    }
+
+    [Fact]
+    public void MisshapenNoiseBuffersAreRejected()
+    {
+        using var scope = NewDisposeScope();
+        var ws = Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_ws.npy"));
+        var buffers = _generator.NoiseResolutions.Select(r => torch.zeros(r, r)).ToArray();
+        Assert.Throws<ArgumentException>(() => _generator.Synthesize(ws, new SynthesisOptions { NoiseMode = NoiseMode.Given }));
+        Assert.Throws<ArgumentException>(() => _generator.Synthesize(ws, new SynthesisOptions { NoiseMode = NoiseMode.Given, NoiseBuffers = buffers[1..] }));
+        var swapped = buffers.Reverse().ToArray();
+        var wrongShape = Assert.Throws<ArgumentException>(() => _generator.Synthesize(ws, new SynthesisOptions { NoiseMode = NoiseMode.Given, NoiseBuffers = swapped }));
+        Assert.Contains("Noise buffer 0 must be [4, 4]", wrongShape.Message);
+        Assert.Throws<ArgumentException>(() => _generator.Synthesize(ws, new SynthesisOptions { NoiseBuffers = buffers }));
+    }
+
+    [Fact]
     public void TruncationCutoffLeavesLaterRowsUntruncated()
     {
         using var scope = NewDisposeScope();
