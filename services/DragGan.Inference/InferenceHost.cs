@@ -1,5 +1,6 @@
 using DragGan.Engine.Models;
 using DragGan.Inference.Drag;
+using DragGan.Inference.Inversion;
 using DragGan.Inference.Services;
 using DragGan.Inference.Streaming;
 using DragGan.Inference.Telemetry;
@@ -72,6 +73,8 @@ public static class InferenceHost
         builder.Services.AddSingleton<StreamAdmission>();
         builder.Services.AddSingleton<DragScheduler>();
         builder.Services.AddSingleton<DragCallHandler>();
+        builder.Services.AddSingleton<InversionProjectors>();
+        builder.Services.AddSingleton<InvertCallHandler>();
         builder.Services.AddHostedService<DrainOnShutdown>();
         // The drain runs inside the host's shutdown; leave it room beyond the drain itself.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownDrain + TimeSpan.FromSeconds(15));

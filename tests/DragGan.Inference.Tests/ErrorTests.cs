@@ -50,21 +50,6 @@ public sealed class ErrorTests(DemoServer server) : IClassFixture<DemoServer>
         Assert.Contains("'no-such-model'", error.Status.Detail);
     }
 
-    [Fact]
-    public async Task Invert_IsUnimplementedForNow()
-    {
-        using var call = server.Client.Invert();
-
-        var error = await Assert.ThrowsAsync<RpcException>(async () =>
-        {
-            await call.RequestStream.WriteAsync(new InvertRequest { Start = new InvertStart() });
-            await call.ResponseStream.MoveNext();
-        });
-
-        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
-        Assert.Contains("Invert", error.Status.Detail);
-    }
-
     [Theory]
     [InlineData("parameters.max_steps must be in 1..100000, got 0.", "parameters.max_steps", "parameters.max_steps must be in 1..100000, got 0.")]
     [InlineData("Must be positive.", "size", "size: Must be positive.")]

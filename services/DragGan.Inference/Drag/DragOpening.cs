@@ -2,6 +2,7 @@ using DragGan.Engine.Drag;
 using DragGan.Engine.Models;
 using DragGan.Engine.Networks;
 using DragGan.Inference.Services;
+using DragGan.Inference.Streaming;
 using DragGan.Protos.V1;
 using TorchSharp;
 using ModelInfo = DragGan.Engine.Models.ModelInfo;

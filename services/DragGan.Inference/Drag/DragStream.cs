@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using DragGan.Engine.Drag;
 using DragGan.Engine.Imaging;
+using DragGan.Inference.Streaming;
 using DragGan.Protos.V1;
 using ModelInfo = DragGan.Engine.Models.ModelInfo;
 

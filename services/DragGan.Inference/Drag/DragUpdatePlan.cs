@@ -1,5 +1,6 @@
 using DragGan.Engine.Drag;
 using DragGan.Inference.Services;
+using DragGan.Inference.Streaming;
 using DragGan.Protos.V1;
 using ModelInfo = DragGan.Engine.Models.ModelInfo;
 using ParametersMessage = DragGan.Protos.V1.DragParameters;

@@ -1,5 +1,6 @@
 using DragGan.Engine.Imaging;
 using DragGan.Inference.Drag;
+using DragGan.Inference.Inversion;
 using DragGan.Engine.Models;
 using DragGan.Engine.Networks;
 using DragGan.Engine.Random;
@@ -14,10 +15,10 @@ namespace DragGan.Inference.Services;
 
 /// <summary>
 /// draggan.v1.Inference: Generate and ListModels over the model registry, Drag through the drag
-/// scheduler (<see cref="DragCallHandler"/>). Invert answers UNIMPLEMENTED. Inputs are checked
+/// scheduler (<see cref="DragCallHandler"/>), Invert through the projector (<see cref="InvertCallHandler"/>). Inputs are checked
 /// before any generator work, so that every INVALID_ARGUMENT names the request field.
 /// </summary>
-internal sealed class InferenceService(IModelRegistry registry, ModelGates gates, DragCallHandler drags, ILogger<InferenceService> logger)
+internal sealed class InferenceService(IModelRegistry registry, ModelGates gates, DragCallHandler drags, InvertCallHandler inversions, ILogger<InferenceService> logger)
     : InferenceContract.InferenceBase
 {
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
@@ -63,8 +64,7 @@ internal sealed class InferenceService(IModelRegistry registry, ModelGates gates
         drags.RunAsync(requestStream, responseStream, context);
 
     public override Task Invert(IAsyncStreamReader<InvertRequest> requestStream, IServerStreamWriter<InvertProgress> responseStream, ServerCallContext context) =>
-        throw new RpcException(new Status(StatusCode.Unimplemented,
-            "Invert is not implemented by this version of the inference service. Generate and ListModels are available."));
+        inversions.RunAsync(requestStream, responseStream, context);
 
     /// <summary>The named model, or the default one for an empty name.</summary>
     /// <exception cref="ModelNotFoundException">No model has that name (NOT_FOUND).</exception>

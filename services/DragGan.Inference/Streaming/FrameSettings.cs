@@ -1,7 +1,7 @@
 using DragGan.Inference.Services;
 using DragGan.Protos.V1;
 
-namespace DragGan.Inference.Drag;
+namespace DragGan.Inference.Streaming;
 
 /// <summary>Checked <see cref="FrameOptions"/>: which frames of a stream carry an image, and which the latent and state.</summary>
 internal sealed record FrameSettings(ImageRendering Image, int ImageEvery, int LatentEvery)

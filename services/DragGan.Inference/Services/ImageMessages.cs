@@ -1,0 +1,38 @@
+using DragGan.Engine.Imaging;
+using DragGan.Protos.V1;
+
+namespace DragGan.Inference.Services;
+
+/// <summary>Images that requests carry, decoded to 8-bit RGB.</summary>
+internal static class ImageMessages
+{
+    /// <summary>A PNG, JPEG or RAW_RGB image. UNSPECIFIED means "detect PNG or JPEG from the bytes".</summary>
+    /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT naming <paramref name="field"/> or its parts.</exception>
+    /// <exception cref="ImageDecodeException">The bytes are not a PNG or JPEG image (INVALID_ARGUMENT).</exception>
+    public static RgbImage Decode(EncodedImage? image, string field)
+    {
+        if (image is null || image.Data.IsEmpty)
+            throw Invalid.Argument(field, "must be set: PNG, JPEG or RAW_RGB bytes.");
+        switch (image.Encoding)
+        {
+            case ImageEncoding.RawRgb:
+                if (image.Width == 0 || image.Height == 0)
+                    throw Invalid.Argument($"{field}.width", "and height must be set for RAW_RGB.");
+                var expected = (long)image.Width * image.Height * 3;
+                if (image.Data.Length != expected)
+                    throw Invalid.Argument($"{field}.data", $"must hold width * height * 3 = {expected} bytes for RAW_RGB, got {image.Data.Length}.");
+                return new RgbImage((int)image.Width, (int)image.Height, image.Data.ToByteArray());
+            case ImageEncoding.Unspecified or ImageEncoding.Png or ImageEncoding.Jpeg:
+                try
+                {
+                    return ImageCodec.Decode(image.Data.Span);
+                }
+                catch (ImageDecodeException e)
+                {
+                    throw Invalid.Argument($"{field}.data", $"is not a PNG or JPEG image: {e.Message}");
+                }
+            default:
+                throw Invalid.Argument($"{field}.encoding", $"must be PNG, JPEG or RAW_RGB, got {(int)image.Encoding}.");
+        }
+    }
+}
