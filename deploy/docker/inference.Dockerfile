@@ -10,9 +10,9 @@
 #       --build-arg TORCH_BACKEND=cpu --build-arg RUNTIME_IMAGE=ubuntu:24.04 \
 #       -t draggan-inference:0.1.0-cpu .
 #
-# TorchSharp 0.107 loads libtorch 2.10 built for CUDA 12.8; its NuGet packages carry the CUDA
-# libraries libtorch needs, and the host provides the driver (NVIDIA container toolkit). Ubuntu
-# 24.04's libstdc++ has GLIBCXX_3.4.32, so build/TorchSharpNativeCompat.targets changes nothing
+# TorchSharp 0.107 loads libtorch 2.10 built for CUDA 12.8 (libtorch-cuda-12.8-linux-x64): the
+# base image provides the CUDA 12.8 runtime and cuDNN, the host the driver (NVIDIA container
+# toolkit). Ubuntu 24.04's libstdc++ has GLIBCXX_3.4.32, so build/TorchSharpNativeCompat.targets changes nothing
 # here (it only patches on hosts such as Debian 12).
 #
 # Models: mount checkpoints at /models (ModelRegistry__BaseDirectory), or set DRAGGAN_MODEL_FETCH
