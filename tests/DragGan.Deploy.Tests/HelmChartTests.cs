@@ -1,0 +1,283 @@
+using System.Text.Json.Nodes;
+using DragGan.Deploy.Tests.Support;
+using Json.Schema;
+using k8s.Models;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+using static DragGan.Deploy.Tests.Support.ManifestAssertions;
+
+namespace DragGan.Deploy.Tests;
+
+/// <summary>
+/// The Helm chart: Chart.yaml, values.yaml and the example values files against
+/// values.schema.json (always), and, where helm is installed, lint and the rendered manifests
+/// parsed strictly and held to the same rules as the kustomize renderings.
+/// </summary>
+public class HelmChartTests
+{
+    private static readonly string[] ExampleValues = Directory
+        .GetFiles(Repo.Path("helm", "draggan", "ci"), "*-values.yaml")
+        .Select(Path.GetFileName)
+        .OfType<string>()
+        .Order()
+        .ToArray();
+
+    public static TheoryData<string> ExampleValuesFiles => new(ExampleValues);
+
+    private static JsonSchema Schema => JsonSchema.FromText(Repo.Read("helm", "draggan", "values.schema.json"));
+
+    private static JsonNode Defaults => YamlJson.ParseFile("helm", "draggan", "values.yaml")
+        ?? throw new InvalidOperationException("values.yaml is empty.");
+
+    private static EvaluationResults Validate(JsonNode? values) =>
+        Schema.Evaluate(System.Text.Json.JsonSerializer.SerializeToElement(values),
+            new EvaluationOptions { OutputFormat = OutputFormat.List });
+
+    private static string Errors(EvaluationResults results) => string.Join("\n",
+        (results.Details ?? []).Where(d => d.Errors is not null)
+            .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key}: {e.Value}")));
+
+    public sealed class ChartMetadata
+    {
+        public string ApiVersion { get; set; } = "";
+        public string Name { get; set; } = "";
+        public string Description { get; set; } = "";
+        public string Type { get; set; } = "";
+        public string Version { get; set; } = "";
+        public string AppVersion { get; set; } = "";
+        public string KubeVersion { get; set; } = "";
+        public List<string> Keywords { get; set; } = [];
+    }
+
+    [Fact]
+    public void ChartYaml_ParsesAsAnApplicationChart()
+    {
+        // Unknown keys fail: the deserializer does not ignore unmatched properties.
+        var chart = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build()
+            .Deserialize<ChartMetadata>(Repo.Read("helm", "draggan", "Chart.yaml"));
+        Assert.Equal("v2", chart.ApiVersion);
+        Assert.Equal("draggan", chart.Name);
+        Assert.Equal("application", chart.Type);
+        Assert.Matches(@"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$", chart.Version);
+        Assert.False(string.IsNullOrWhiteSpace(chart.AppVersion));
+        Assert.False(string.IsNullOrWhiteSpace(chart.Description));
+        // gRPC probes and the preStop sleep action need Kubernetes 1.30.
+        Assert.Equal(">=1.30.0-0", chart.KubeVersion);
+        Assert.True(File.Exists(Repo.Path("helm", "draggan", "templates", "NOTES.txt")));
+        Assert.True(File.Exists(Repo.Path("helm", "draggan", "templates", "_helpers.tpl")));
+    }
+
+    [Fact]
+    public void Schema_IsDraft7AndClosed()
+    {
+        var schema = JsonNode.Parse(Repo.Read("helm", "draggan", "values.schema.json"))!;
+        Assert.Equal("http://json-schema.org/draft-07/schema#", (string?)schema["$schema"]);
+        Assert.False((bool?)schema["additionalProperties"]);
+        Assert.NotNull(Schema);
+    }
+
+    [Fact]
+    public void ValuesYaml_IsValid()
+    {
+        var results = Validate(Defaults);
+        Assert.True(results.IsValid, Errors(results));
+    }
+
+    [Theory]
+    [MemberData(nameof(ExampleValuesFiles))]
+    public void ExampleValues_AreValidAlone_AndMergedOverTheDefaults(string file)
+    {
+        Assert.NotEmpty(ExampleValues);
+        var overrides = YamlJson.ParseFile("helm", "draggan", "ci", file);
+        var merged = YamlJson.Merge(Defaults, overrides);
+        var results = Validate(merged);
+        Assert.True(results.IsValid, $"{file}:\n{Errors(results)}");
+    }
+
+    public static TheoryData<string, string> InvalidValues => new()
+    {
+        { "a latest tag", "inference: {image: {tag: latest}}" },
+        { "an unknown key", "inference: {gpus: 2}" },
+        { "an unknown top-level key", "replicaCount: 3" },
+        { "a GPU count that is not a number", "inference: {gpu: {count: one}}" },
+        { "zero GPUs", "inference: {gpu: {count: 0}}" },
+        { "an unknown device", "inference: {device: tpu}" },
+        { "a port out of range", "inference: {ports: {grpc: 70000}}" },
+        { "a model without file or url", "inference: {models: {catalog: [{name: ffhq}]}}" },
+        { "a download without checksum", "inference: {models: {catalog: [{name: ffhq, url: 'https://x/ffhq.pkl'}]}}" },
+        { "a short checksum", "inference: {models: {catalog: [{name: ffhq, url: 'https://x/ffhq.pkl', sha256: abc}]}}" },
+        { "a model name with a slash", "inference: {models: {catalog: [{name: 'a/b', file: a.pkl}]}}" },
+        { "a checkpoint URL that is neither .pkl nor .safetensors", "inference: {models: {catalog: [{name: a, url: 'https://x/a.zip', sha256: '" + new string('a', 64) + "'}]}}" },
+        { "two volume sources", "inference: {models: {volume: {emptyDir: {}, hostPath: {path: /m}}}}" },
+        { "an API key in clear instead of its hash", "sessions: {apiKeys: [{tenant: a, keyHash: my-secret-key}]}" },
+        { "an external Redis with no address", "redis: {mode: external}" },
+        { "an unknown Redis mode", "redis: {mode: cluster}" },
+        { "a probe period of zero", "inference: {probes: {readiness: {periodSeconds: 0}}}" },
+        { "a service type that does not exist", "sessions: {service: {type: Ingress}}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidValues))]
+    public void Schema_RefusesInvalidValues(string what, string yaml)
+    {
+        var merged = YamlJson.Merge(Defaults, YamlJson.Parse(yaml));
+        Assert.False(Validate(merged).IsValid, $"The schema accepts {what}.");
+    }
+
+    /// <summary>The chart's defaults and the kustomize base agree on ports, probes, shutdown and capacity.</summary>
+    [Fact]
+    public void Defaults_AgreeWithTheKustomizeBase()
+    {
+        var values = Defaults;
+        var inferenceValues = values["inference"]!;
+        var set = ManifestSet.RenderKustomize("base");
+        var (deployment, container) = Inference(set);
+
+        Assert.Equal((int)inferenceValues["ports"]!["grpc"]!, ContainerPort(container, "grpc"));
+        Assert.Equal((int)inferenceValues["ports"]!["metrics"]!, ContainerPort(container, "metrics"));
+        Assert.Equal((int)inferenceValues["maxActiveStreams"]!, int.Parse(RequiredEnv(container, "Inference__MaxActiveStreams")));
+        Assert.Equal((string)inferenceValues["device"]!, RequiredEnv(container, "ModelRegistry__Device"));
+        var shutdown = inferenceValues["shutdown"]!;
+        Assert.Equal((long)shutdown["terminationGracePeriodSeconds"]!, deployment.Spec.Template.Spec.TerminationGracePeriodSeconds);
+        Assert.Equal((long)shutdown["preStopSleepSeconds"]!, container.Lifecycle.PreStop.Sleep.Seconds);
+        Assert.Equal((int)shutdown["drainSeconds"]!, int.Parse(RequiredEnv(container, "Inference__ShutdownDrainSeconds")));
+        AssertProbe(inferenceValues["probes"]!["startup"]!, container.StartupProbe);
+        AssertProbe(inferenceValues["probes"]!["readiness"]!, container.ReadinessProbe);
+        AssertProbe(inferenceValues["probes"]!["liveness"]!, container.LivenessProbe);
+        Assert.Equal((int)inferenceValues["gpu"]!["count"]!, container.Resources.Limits[GpuResource].ToInt32());
+        Assert.Equal((string)inferenceValues["image"]!["tag"]!, container.Image.Split(':')[^1]);
+
+        var hpa = set.One<V2HorizontalPodAutoscaler>("inference");
+        var autoscaling = inferenceValues["autoscaling"]!;
+        Assert.Equal((int)autoscaling["minReplicas"]!, hpa.Spec.MinReplicas);
+        Assert.Equal((int)autoscaling["maxReplicas"]!, hpa.Spec.MaxReplicas);
+        Assert.Equal((decimal)(long)autoscaling["activeStreams"]!["targetAverageValue"]!,
+            hpa.Spec.Metrics.Single(m => m.Type == "Pods").Pods.Target.AverageValue.ToDecimal());
+        Assert.Equal((string)autoscaling["activeStreams"]!["metricName"]!, hpa.Spec.Metrics.Single(m => m.Type == "Pods").Pods.Metric.Name);
+        Assert.Equal((int)autoscaling["scaleDownStabilizationSeconds"]!, hpa.Spec.Behavior.ScaleDown.StabilizationWindowSeconds);
+
+        var sessionsValues = values["sessions"]!;
+        var (sessionsDeployment, sessions) = Sessions(set);
+        Assert.Equal((int)sessionsValues["ports"]!["http"]!, ContainerPort(sessions, "http"));
+        Assert.Equal((long)sessionsValues["shutdown"]!["terminationGracePeriodSeconds"]!, sessionsDeployment.Spec.Template.Spec.TerminationGracePeriodSeconds);
+        Assert.Equal((long)sessionsValues["shutdown"]!["preStopSleepSeconds"]!, sessions.Lifecycle.PreStop.Sleep.Seconds);
+        Assert.Equal((string)sessionsValues["probes"]!["path"]!, sessions.ReadinessProbe.HttpGet.Path);
+        AssertProbe(sessionsValues["probes"]!["readiness"]!, sessions.ReadinessProbe);
+        AssertProbe(sessionsValues["probes"]!["liveness"]!, sessions.LivenessProbe);
+        AssertProbe(sessionsValues["probes"]!["startup"]!, sessions.StartupProbe);
+
+        var redisImage = set.One<V1StatefulSet>("redis").Spec.Template.Spec.Containers[0].Image;
+        Assert.Equal($"{values["redis"]!["bundled"]!["image"]!["repository"]}:{values["redis"]!["bundled"]!["image"]!["tag"]}", redisImage);
+
+        static void AssertProbe(JsonNode expected, V1Probe actual)
+        {
+            Assert.Equal((int)expected["periodSeconds"]!, actual.PeriodSeconds);
+            Assert.Equal((int)expected["timeoutSeconds"]!, actual.TimeoutSeconds);
+            Assert.Equal((int)expected["failureThreshold"]!, actual.FailureThreshold);
+        }
+    }
+
+    // ---- With helm installed (deploy/tools/install.sh, or on PATH): lint and render. ----
+
+    private static string RequireHelm() =>
+        Tools.Helm ?? throw new SkipException("helm not found (PATH, $HELM, deploy/tools/bin): lint and render checks skipped.");
+
+    [SkippableFact]
+    public void HelmLint_PassesStrictly_WithEveryValuesFile()
+    {
+        var helm = RequireHelm();
+        Tools.RunChecked(helm, "lint", "--strict", Repo.Path("helm", "draggan"));
+        foreach (var file in ExampleValues)
+            Tools.RunChecked(helm, "lint", "--strict", Repo.Path("helm", "draggan"), "-f", Repo.Path("helm", "draggan", "ci", file));
+    }
+
+    [SkippableFact]
+    public void HelmTemplate_Defaults_HoldEveryDeploymentRule()
+    {
+        var set = ManifestSet.RenderHelm(RequireHelm(), null);
+        ManifestAssertions.All(set, new Expectations(Gpu: true, BundledRedis: true, InferenceAutoscaling: true,
+            ActiveStreamsMetric: true, new HashSet<string>()));
+        // Client-side balancing over the headless Service, by its fully qualified name.
+        Assert.Equal("dns:///draggan-inference-headless.draggan.svc.cluster.local:50051",
+            RequiredEnv(Sessions(set).Container, "Sessions__InferenceAddress"));
+        var (deployment, _) = Inference(set);
+        Assert.Equal("nvidia", deployment.Spec.Template.Spec.RuntimeClassName);
+        Assert.NotNull(Assert.Single(deployment.Spec.Template.Spec.Volumes, v => v.Name == "models").EmptyDir);
+        Assert.Empty(set.All<ServiceMonitor>());
+    }
+
+    [SkippableFact]
+    public void HelmTemplate_GpuExample_FetchesCheckpointsAndSchedulesOnTheGpuProduct()
+    {
+        var set = ManifestSet.RenderHelm(RequireHelm(), "ci/gpu-a100-values.yaml");
+        ManifestAssertions.All(set, new Expectations(Gpu: true, BundledRedis: true, InferenceAutoscaling: true,
+            ActiveStreamsMetric: true, new HashSet<string>()));
+        var (deployment, container) = Inference(set);
+        var pod = deployment.Spec.Template.Spec;
+        Assert.Equal("NVIDIA-A100-SXM4-80GB", pod.NodeSelector["nvidia.com/gpu.product"]);
+        var fetch = Assert.Single(pod.InitContainers);
+        Assert.Equal(container.Image, fetch.Image);
+        Assert.Equal(["fetch-models"], fetch.Args);
+        var spec = Assert.Single(fetch.Env, e => e.Name == "DRAGGAN_MODEL_FETCH").Value;
+        Assert.Matches(@"^ffhq https://\S+\.pkl [0-9a-f]{64}$", spec);
+        // The service finds the file where the entrypoint saves it: <name>.<extension of the URL>.
+        Assert.Equal("ffhq.pkl", RequiredEnv(container, "ModelRegistry__Models__ffhq__Path"));
+        Assert.Equal("converted/stylegan2-afhqcat-512x512.safetensors", RequiredEnv(container, "ModelRegistry__Models__cat__Path"));
+        Assert.Equal("Native", RequiredEnv(container, "ModelRegistry__Models__cat__Format"));
+        Assert.Equal("draggan-models", Assert.Single(pod.Volumes, v => v.Name == "models").PersistentVolumeClaim.ClaimName);
+
+        var monitors = set.All<ServiceMonitor>().ToList();
+        Assert.Equal(2, monitors.Count);
+        Assert.All(monitors, m => Assert.Equal("metrics", Assert.Single(m.Spec.Endpoints).Port));
+        Assert.Contains(monitors, m => ManifestSet.Selects(m.Spec.Selector, Assert.Single(set.OfComponent<V1Service>("inference")).Metadata.Labels));
+
+        var secret = Assert.Single(set.All<V1Secret>());
+        Assert.Equal("acme", secret.StringData["Sessions__ApiKeys__0__Tenant"]);
+    }
+
+    [SkippableFact]
+    public void HelmTemplate_CpuExample_RequestsNoGpu()
+    {
+        var set = ManifestSet.RenderHelm(RequireHelm(), "ci/cpu-values.yaml");
+        ManifestAssertions.All(set, new Expectations(Gpu: false, BundledRedis: true, InferenceAutoscaling: true,
+            ActiveStreamsMetric: true, new HashSet<string>()));
+        var pod = Inference(set).Deployment.Spec.Template.Spec;
+        Assert.Null(pod.RuntimeClassName);
+        Assert.Null(pod.InitContainers);
+    }
+
+    [SkippableFact]
+    public void HelmTemplate_ExternalRedisExample_UsesTheGivenSecretsAndFixedReplicas()
+    {
+        var set = ManifestSet.RenderHelm(RequireHelm(), "ci/external-redis-values.yaml");
+        ManifestAssertions.All(set, new Expectations(Gpu: true, BundledRedis: false, InferenceAutoscaling: false,
+            ActiveStreamsMetric: false, new HashSet<string> { "draggan-redis", "draggan-api-keys" }));
+        Assert.Empty(set.All<V1Secret>());
+        Assert.Empty(set.All<V2HorizontalPodAutoscaler>());
+        Assert.Equal(2, Inference(set).Deployment.Spec.Replicas);
+        Assert.Equal(3, Sessions(set).Deployment.Spec.Replicas);
+        var (deployment, container) = Inference(set);
+        Assert.Equal(150, deployment.Spec.Template.Spec.TerminationGracePeriodSeconds);
+        Assert.Equal("120", RequiredEnv(container, "Inference__ShutdownDrainSeconds"));
+        var sessionsPolicy = set.One<V1NetworkPolicy>("sessions");
+        var rule = Assert.Single(sessionsPolicy.Spec.Ingress);
+        Assert.Equal("ingress-nginx", Assert.Single(rule.FromProperty).NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
+    }
+
+    public static TheoryData<string, string[]> RefusedSettings => new()
+    {
+        { "must be at least preStopSleepSeconds + drainSeconds + 15", ["--set", "inference.shutdown.drainSeconds=100"] },
+        { "use redis.external.existingSecret", ["--set", "redis.mode=external", "--set", "redis.external.connectionString=r:6379", "--set", "sessions.existingSecret=k"] },
+        { "inference/image/tag", ["--set", "inference.image.tag=latest"] },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(RefusedSettings))]
+    public void HelmTemplate_RefusesInconsistentSettings(string message, string[] settings)
+    {
+        var helm = RequireHelm();
+        var result = Tools.Run(helm, ["template", "draggan", Repo.Path("helm", "draggan"), .. settings]);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+    }
+}

@@ -1,0 +1,350 @@
+using k8s.Models;
+
+namespace DragGan.Deploy.Tests.Support;
+
+/// <summary>What every rendering of the deployment (kustomize overlays, the Helm chart) must hold.</summary>
+public static class ManifestAssertions
+{
+    /// <summary>The host's shutdown margin beyond the drain (InferenceHost: ShutdownTimeout = drain + 15 s).</summary>
+    public const int HostShutdownMarginSeconds = 15;
+
+    public const string GpuResource = "nvidia.com/gpu";
+    public const string ActiveStreamsMetric = "draggan_inference_active_streams";
+
+    public sealed record Expectations(
+        bool Gpu,
+        bool BundledRedis,
+        bool InferenceAutoscaling,
+        bool ActiveStreamsMetric,
+        IReadOnlySet<string> ExternalSecrets);
+
+    public static void All(ManifestSet set, Expectations expect)
+    {
+        ObjectsAreLabelled(set);
+        GpuScheduling(set, expect.Gpu);
+        InferenceProbes(set);
+        InferenceShutdown(set);
+        SessionsProbesAndShutdown(set);
+        DisruptionBudgets(set);
+        HeadlessServiceAndAddress(set);
+        Autoscaling(set, expect);
+        NetworkPolicies(set, expect.BundledRedis);
+        PodSecurity(set);
+        SecretReferences(set, expect.ExternalSecrets);
+    }
+
+    public static (V1Deployment Deployment, V1Container Container) Inference(ManifestSet set)
+    {
+        var deployment = set.One<V1Deployment>("inference");
+        var container = Assert.Single(deployment.Spec.Template.Spec.Containers, c => c.Name == "inference");
+        return (deployment, container);
+    }
+
+    public static (V1Deployment Deployment, V1Container Container) Sessions(ManifestSet set)
+    {
+        var deployment = set.One<V1Deployment>("sessions");
+        var container = Assert.Single(deployment.Spec.Template.Spec.Containers, c => c.Name == "sessions");
+        return (deployment, container);
+    }
+
+    public static string? Env(V1Container container, string name) =>
+        container.Env?.SingleOrDefault(e => e.Name == name)?.Value;
+
+    public static string RequiredEnv(V1Container container, string name) =>
+        Env(container, name) ?? throw new Xunit.Sdk.XunitException($"{container.Name}: env {name} is not set to a value.");
+
+    public static int ContainerPort(V1Container container, string name) =>
+        Assert.Single(container.Ports, p => p.Name == name).ContainerPort;
+
+    public static void ObjectsAreLabelled(ManifestSet set)
+    {
+        Assert.NotEmpty(set.Objects);
+        foreach (var item in set.Objects)
+        {
+            Assert.False(string.IsNullOrEmpty(item.Metadata.Name), $"{set.Source}: a {item.Kind} has no name.");
+            if (item is V1Namespace)
+                continue;
+            Assert.True(item.Metadata.Labels?.TryGetValue("app.kubernetes.io/name", out var name) == true && name == "draggan",
+                $"{set.Source}: {item.Kind}/{item.Metadata.Name} lacks app.kubernetes.io/name=draggan.");
+        }
+    }
+
+    /// <summary>One GPU per inference replica (requests = limits), tolerating the GPU taint, on cuda; or none at all.</summary>
+    public static void GpuScheduling(ManifestSet set, bool gpu)
+    {
+        var (deployment, container) = Inference(set);
+        var pod = deployment.Spec.Template.Spec;
+        var limits = container.Resources?.Limits ?? new Dictionary<string, ResourceQuantity>();
+        var requests = container.Resources?.Requests ?? new Dictionary<string, ResourceQuantity>();
+        if (gpu)
+        {
+            Assert.True(limits.ContainsKey(GpuResource), $"{set.Source}: the inference container has no {GpuResource} limit.");
+            Assert.Equal(1, limits[GpuResource].ToInt32());
+            Assert.True(requests.ContainsKey(GpuResource), $"{set.Source}: the inference container has no {GpuResource} request.");
+            Assert.Equal(limits[GpuResource].ToInt32(), requests[GpuResource].ToInt32());
+            Assert.Contains(pod.Tolerations ?? [], t => t.Key == GpuResource && t.Effect == "NoSchedule"
+                && (t.OperatorProperty == "Exists" || t.OperatorProperty is "Equal" && t.Value is not null));
+            Assert.StartsWith("cuda", RequiredEnv(container, "ModelRegistry__Device"));
+            Assert.EndsWith("-cuda", container.Image);
+        }
+        else
+        {
+            Assert.False(limits.ContainsKey(GpuResource), $"{set.Source}: a CPU deployment limits {GpuResource}.");
+            Assert.False(requests.ContainsKey(GpuResource), $"{set.Source}: a CPU deployment requests {GpuResource}.");
+            Assert.DoesNotContain(pod.Tolerations ?? [], t => t.Key == GpuResource);
+            Assert.Equal("cpu", RequiredEnv(container, "ModelRegistry__Device"));
+            Assert.EndsWith("-cpu", container.Image);
+        }
+        // Nothing else in the deployment asks for a GPU.
+        foreach (var (owner, template) in set.PodTemplates().Where(t => t.Owner != $"Deployment/{deployment.Metadata.Name}"))
+        {
+            foreach (var other in template.Spec.Containers)
+                Assert.False(other.Resources?.Limits?.ContainsKey(GpuResource) == true, $"{owner} requests a GPU.");
+        }
+    }
+
+    /// <summary>gRPC health probes on the service's gRPC port, with a startup budget for CUDA and model loading.</summary>
+    public static void InferenceProbes(ManifestSet set)
+    {
+        var (_, container) = Inference(set);
+        var grpcPort = ContainerPort(container, "grpc");
+        Assert.Equal(50051, grpcPort);
+        Assert.EndsWith($":{grpcPort}", RequiredEnv(container, "Urls"));
+        Assert.Equal(ContainerPort(container, "metrics").ToString(), RequiredEnv(container, "Inference__MetricsPort"));
+
+        foreach (var (kind, probe) in new[] { ("startup", container.StartupProbe), ("readiness", container.ReadinessProbe), ("liveness", container.LivenessProbe) })
+        {
+            Assert.True(probe is not null, $"{set.Source}: the inference container has no {kind} probe.");
+            Assert.True(probe.Grpc is not null, $"{set.Source}: the inference {kind} probe is not a gRPC health probe.");
+            Assert.Equal(grpcPort, probe.Grpc.Port);
+            // The host registers the overall status (""), which turns NOT_SERVING while draining.
+            Assert.True(string.IsNullOrEmpty(probe.Grpc.Service), $"{set.Source}: the {kind} probe asks for service '{probe.Grpc.Service}'.");
+            Assert.Null(probe.HttpGet);
+            Assert.Null(probe.Exec);
+        }
+        var startup = container.StartupProbe;
+        Assert.True(startup.PeriodSeconds * startup.FailureThreshold >= 120,
+            $"{set.Source}: the startup probe allows {startup.PeriodSeconds * startup.FailureThreshold} s; CUDA start and model loading need 120 s or more.");
+        Assert.True(container.ReadinessProbe.PeriodSeconds <= 10, "Readiness must notice a drain within 10 s.");
+        Assert.True(container.LivenessProbe.PeriodSeconds * container.LivenessProbe.FailureThreshold >= 30,
+            "Liveness must tolerate 30 s of slow health answers (a busy GPU step).");
+    }
+
+    /// <summary>The grace period covers the preStop pause, the drain and the host's shutdown margin.</summary>
+    public static void InferenceShutdown(ManifestSet set)
+    {
+        var (deployment, container) = Inference(set);
+        var preStop = container.Lifecycle?.PreStop;
+        Assert.True(preStop?.Sleep is not null, $"{set.Source}: the inference container has no preStop sleep.");
+        var pause = (int)preStop.Sleep.Seconds;
+        Assert.InRange(pause, 1, 30);
+        var drain = double.Parse(RequiredEnv(container, "Inference__ShutdownDrainSeconds"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(drain >= 10, $"{set.Source}: a drain of {drain} s leaves drags no time to finish.");
+        var grace = deployment.Spec.Template.Spec.TerminationGracePeriodSeconds;
+        Assert.True(grace is not null, $"{set.Source}: the inference pod has no terminationGracePeriodSeconds.");
+        Assert.True(grace >= pause + drain + HostShutdownMarginSeconds,
+            $"{set.Source}: terminationGracePeriodSeconds {grace} < preStop {pause} + drain {drain} + {HostShutdownMarginSeconds}.");
+        // Rolling updates add a replica before removing one, so capacity never drops.
+        Assert.Equal("0", deployment.Spec.Strategy.RollingUpdate.MaxUnavailable.Value);
+    }
+
+    public static void SessionsProbesAndShutdown(ManifestSet set)
+    {
+        var (deployment, container) = Sessions(set);
+        Assert.Equal(8080, ContainerPort(container, "http"));
+        foreach (var (kind, probe) in new[] { ("startup", container.StartupProbe), ("readiness", container.ReadinessProbe), ("liveness", container.LivenessProbe) })
+        {
+            Assert.True(probe?.HttpGet is not null, $"{set.Source}: the sessions {kind} probe is not an HTTP probe.");
+            Assert.Equal("/healthz", probe.HttpGet.Path);
+            Assert.Equal("http", probe.HttpGet.Port.Value);
+        }
+        var pause = container.Lifecycle?.PreStop?.Sleep?.Seconds;
+        Assert.True(pause is > 0, $"{set.Source}: the sessions container has no preStop sleep (its image has no shell for exec).");
+        Assert.True(deployment.Spec.Template.Spec.TerminationGracePeriodSeconds > pause + 5);
+        Assert.Equal("redis", RequiredEnv(container, "Sessions__Store"));
+    }
+
+    /// <summary>Each Deployment has a PodDisruptionBudget that selects its pods and lets drains proceed.</summary>
+    public static void DisruptionBudgets(ManifestSet set)
+    {
+        foreach (var deployment in set.All<V1Deployment>())
+        {
+            var labels = deployment.Spec.Template.Metadata.Labels;
+            var budgets = set.All<V1PodDisruptionBudget>().Where(p => ManifestSet.Selects(p.Spec.Selector, labels)).ToList();
+            var budget = Assert.Single(budgets);
+            Assert.True(ManifestSet.Selects(budget.Spec.Selector, labels));
+            Assert.Null(budget.Spec.MinAvailable);
+            Assert.NotNull(budget.Spec.MaxUnavailable);
+            Assert.True(int.Parse(budget.Spec.MaxUnavailable.Value) >= 1,
+                $"{set.Source}: PDB {budget.Metadata.Name} allows no disruption: node drains would hang.");
+            // The budget's selector is the Deployment's own, not wider.
+            Assert.Equal(deployment.Spec.Selector.MatchLabels.OrderBy(p => p.Key), budget.Spec.Selector.MatchLabels.OrderBy(p => p.Key));
+        }
+    }
+
+    /// <summary>A headless Service over the inference pods, and the session service pointed at it with dns:///.</summary>
+    public static void HeadlessServiceAndAddress(ManifestSet set)
+    {
+        var (deployment, container) = Inference(set);
+        var headless = Assert.Single(set.OfComponent<V1Service>("inference"));
+        Assert.Equal("None", headless.Spec.ClusterIP);
+        Assert.NotEqual(true, headless.Spec.PublishNotReadyAddresses);
+        Assert.True(ManifestSet.Selects(headless.Spec.Selector, deployment.Spec.Template.Metadata.Labels));
+        var grpc = Assert.Single(headless.Spec.Ports, p => p.Name == "grpc");
+        Assert.Equal(ContainerPort(container, "grpc"), grpc.Port);
+        Assert.Equal("grpc", grpc.TargetPort.Value);
+        Assert.Equal("kubernetes.io/h2c", grpc.AppProtocol);
+
+        var (_, sessions) = Sessions(set);
+        var address = RequiredEnv(sessions, "Sessions__InferenceAddress");
+        var expectedHost = headless.Metadata.Name;
+        Assert.Matches($"^dns:///{System.Text.RegularExpressions.Regex.Escape(expectedHost)}(\\.[a-z0-9-]+\\.svc\\.[a-z0-9.-]+)?:{grpc.Port}$", address);
+        var ns = headless.Metadata.NamespaceProperty;
+        if (ns is not null && address.Contains(".svc."))
+            Assert.Contains($"{expectedHost}.{ns}.svc.", address);
+
+        var sessionsService = Assert.Single(set.OfComponent<V1Service>("sessions"));
+        Assert.Contains(sessionsService.Spec.Ports, p => p.Port == 8080 && p.TargetPort.Value == "http");
+    }
+
+    public static void Autoscaling(ManifestSet set, Expectations expect)
+    {
+        var (deployment, container) = Inference(set);
+        var hpas = set.OfComponent<V2HorizontalPodAutoscaler>("inference").ToList();
+        if (!expect.InferenceAutoscaling)
+        {
+            Assert.Empty(hpas);
+            Assert.True(deployment.Spec.Replicas >= 1);
+        }
+        else
+        {
+            var hpa = Assert.Single(hpas);
+            Assert.Equal("Deployment", hpa.Spec.ScaleTargetRef.Kind);
+            Assert.Equal(deployment.Metadata.Name, hpa.Spec.ScaleTargetRef.Name);
+            Assert.True(hpa.Spec.MinReplicas >= 1 && hpa.Spec.MinReplicas <= hpa.Spec.MaxReplicas);
+            // CPU is always there: the fallback when the custom metric is missing.
+            Assert.Contains(hpa.Spec.Metrics, m => m.Type == "Resource" && m.Resource.Name == "cpu"
+                && m.Resource.Target.Type == "Utilization" && m.Resource.Target.AverageUtilization is > 0 and <= 100);
+            var streams = hpa.Spec.Metrics.Where(m => m.Type == "Pods" && m.Pods.Metric.Name == ActiveStreamsMetric).ToList();
+            if (expect.ActiveStreamsMetric)
+            {
+                var metric = Assert.Single(streams);
+                Assert.Equal("AverageValue", metric.Pods.Target.Type);
+                var target = metric.Pods.Target.AverageValue.ToDecimal();
+                var capacity = int.Parse(RequiredEnv(container, "Inference__MaxActiveStreams"));
+                Assert.True(target > 0 && target <= capacity,
+                    $"{set.Source}: the HPA targets {target} streams per replica, the replicas admit {capacity}.");
+            }
+            else
+            {
+                Assert.Empty(streams);
+            }
+            Assert.True(hpa.Spec.Behavior?.ScaleDown?.StabilizationWindowSeconds >= 300,
+                $"{set.Source}: scale-down must be slow: each removed replica hands back its streams.");
+            // The HPA owns the replica count.
+            Assert.Null(deployment.Spec.Replicas);
+        }
+
+        var (sessionsDeployment, _) = Sessions(set);
+        foreach (var hpa in set.OfComponent<V2HorizontalPodAutoscaler>("sessions"))
+        {
+            Assert.Equal(sessionsDeployment.Metadata.Name, hpa.Spec.ScaleTargetRef.Name);
+            Assert.True(hpa.Spec.MinReplicas >= 2, "Two session replicas at least, for availability.");
+        }
+    }
+
+    /// <summary>Only the session service reaches the inference service and Redis.</summary>
+    public static void NetworkPolicies(ManifestSet set, bool bundledRedis)
+    {
+        var (_, inferenceContainer) = Inference(set);
+        var sessionsLabels = Sessions(set).Deployment.Spec.Template.Metadata.Labels;
+        var podLabels = set.PodTemplates().ToDictionary(t => t.Owner, t => t.Template.Metadata.Labels);
+
+        OnlySessionsReach("inference", ContainerPort(inferenceContainer, "grpc"));
+        var redis = set.OfComponent<V1StatefulSet>("redis").ToList();
+        Assert.Equal(bundledRedis, redis.Count == 1);
+        if (bundledRedis)
+            OnlySessionsReach("redis", 6379);
+        else
+            Assert.Empty(set.OfComponent<V1NetworkPolicy>("redis"));
+
+        // Every workload is covered by some policy.
+        foreach (var (owner, labels) in podLabels)
+            Assert.True(set.All<V1NetworkPolicy>().Any(p => ManifestSet.Selects(p.Spec.PodSelector, labels)),
+                $"{set.Source}: no NetworkPolicy selects {owner}.");
+
+        void OnlySessionsReach(string component, int port)
+        {
+            var labels = set.PodTemplates().Single(t => t.Template.Metadata.Labels[ManifestSet.ComponentLabel] == component).Template.Metadata.Labels;
+            var policies = set.All<V1NetworkPolicy>().Where(p => ManifestSet.Selects(p.Spec.PodSelector, labels)).ToList();
+            Assert.True(policies.Count > 0, $"{set.Source}: no NetworkPolicy selects the {component} pods.");
+            var allowedFromSessions = false;
+            foreach (var policy in policies)
+            {
+                Assert.Contains("Ingress", policy.Spec.PolicyTypes);
+                foreach (var rule in policy.Spec.Ingress ?? [])
+                {
+                    var coversPort = rule.Ports is not { Count: > 0 } || rule.Ports.Any(p => p.Port is null || p.Port.Value == port.ToString());
+                    if (!coversPort)
+                        continue;
+                    Assert.True(rule.FromProperty is { Count: > 0 },
+                        $"{set.Source}: {policy.Metadata.Name} opens port {port} of {component} to every peer.");
+                    foreach (var peer in rule.FromProperty)
+                    {
+                        Assert.True(peer.NamespaceSelector is null && peer.IpBlock is null && peer.PodSelector is not null,
+                            $"{set.Source}: {policy.Metadata.Name} opens port {port} of {component} beyond the namespace's pods.");
+                        Assert.True(ManifestSet.Selects(peer.PodSelector, sessionsLabels),
+                            $"{set.Source}: {policy.Metadata.Name} lets a peer other than the session service reach {component}:{port}.");
+                        foreach (var (owner, other) in podLabels.Where(p => p.Value[ManifestSet.ComponentLabel] != "sessions"))
+                            Assert.False(ManifestSet.Selects(peer.PodSelector, other),
+                                $"{set.Source}: {policy.Metadata.Name} lets {owner} reach {component}:{port}.");
+                        allowedFromSessions = true;
+                    }
+                }
+            }
+            Assert.True(allowedFromSessions, $"{set.Source}: the session service cannot reach {component}:{port}.");
+        }
+    }
+
+    /// <summary>Non-root, no privilege escalation, read-only root file systems, pinned images, no API tokens.</summary>
+    public static void PodSecurity(ManifestSet set)
+    {
+        foreach (var (owner, template) in set.PodTemplates())
+        {
+            var pod = template.Spec;
+            Assert.True(pod.SecurityContext?.RunAsNonRoot == true, $"{owner}: runAsNonRoot is not set.");
+            Assert.True(pod.SecurityContext.RunAsUser is > 0, $"{owner}: runAsUser must be a non-zero uid.");
+            Assert.Equal("RuntimeDefault", pod.SecurityContext.SeccompProfile?.Type);
+            Assert.False(pod.AutomountServiceAccountToken ?? true, $"{owner}: mounts a service account token.");
+            foreach (var container in pod.Containers.Concat(pod.InitContainers ?? []))
+            {
+                var context = container.SecurityContext;
+                Assert.True(context?.AllowPrivilegeEscalation == false, $"{owner}/{container.Name}: allowPrivilegeEscalation is not false.");
+                Assert.True(context.ReadOnlyRootFilesystem == true, $"{owner}/{container.Name}: the root file system is writable.");
+                Assert.Contains("ALL", context.Capabilities?.Drop ?? []);
+                var image = container.Image;
+                var tag = image[(image.LastIndexOf('/') + 1)..];
+                Assert.True(tag.Contains(':') && !tag.EndsWith(":latest"), $"{owner}/{container.Name}: image {image} is not pinned to a tag.");
+                Assert.True(container.Resources?.Limits?.ContainsKey("memory") == true, $"{owner}/{container.Name}: no memory limit.");
+            }
+        }
+    }
+
+    /// <summary>Every Secret the pods read exists in the rendering, or is one the user provides.</summary>
+    public static void SecretReferences(ManifestSet set, IReadOnlySet<string> external)
+    {
+        var secrets = set.All<V1Secret>().Select(s => s.Metadata.Name).ToHashSet();
+        foreach (var (owner, template) in set.PodTemplates())
+        {
+            foreach (var container in template.Spec.Containers.Concat(template.Spec.InitContainers ?? []))
+            {
+                var names = (container.EnvFrom ?? []).Where(e => e.SecretRef is not null).Select(e => e.SecretRef.Name)
+                    .Concat((container.Env ?? []).Where(e => e.ValueFrom?.SecretKeyRef is not null).Select(e => e.ValueFrom.SecretKeyRef.Name));
+                foreach (var name in names)
+                    Assert.True(secrets.Contains(name) || external.Contains(name), $"{owner}/{container.Name} reads Secret {name}, which is not there.");
+            }
+        }
+        var (_, sessions) = Sessions(set);
+        Assert.Contains(sessions.EnvFrom ?? [], e => e.SecretRef is not null);
+    }
+}
