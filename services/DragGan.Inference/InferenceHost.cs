@@ -25,6 +25,9 @@ public static class InferenceHost
     /// <summary>The health-check name that the registry check reports under.</summary>
     public const string ModelsHealthCheck = "models";
 
+    /// <summary>The grpc.health.v1 service name that liveness probes ask for.</summary>
+    public const string LivenessHealthService = "liveness";
+
     /// <summary>
     /// The configured application, not yet started. <paramref name="configure"/> runs after the
     /// default configuration sources are added and before services are registered, so it can add
@@ -63,7 +66,16 @@ public static class InferenceHost
             grpc.Interceptors.Add<ErrorMappingInterceptor>();
         });
         builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks()
+        builder.Services.AddGrpcHealthChecks(health =>
+            {
+                // "" and the service's name: ready for new streams (NOT_SERVING while draining).
+                // "liveness": the process works; stays SERVING through a drain, so that an
+                // orchestrator does not restart a replica that is handing its streams back.
+                health.Services.Clear();
+                health.Services.Map("", _ => true);
+                health.Services.Map(Protos.V1.Inference.Descriptor.FullName, _ => true);
+                health.Services.Map(LivenessHealthService, check => check.Name != DrainHealthCheck.Name);
+            })
             .AddCheck<ModelRegistryHealthCheck>(ModelsHealthCheck)
             .AddCheck<DrainHealthCheck>(DrainHealthCheck.Name);
 

@@ -135,6 +135,9 @@ public sealed class DragLifetimeTests(FixtureModelServer server) : IClassFixture
         // While it drains, the replica reports NOT_SERVING and refuses new streams.
         var health = new Health.HealthClient(replica.Channel);
         await WaitUntilAsync(async () => (await health.CheckAsync(new HealthCheckRequest())).Status == HealthCheckResponse.Types.ServingStatus.NotServing);
+        // ... while liveness stays SERVING, so that no orchestrator restarts it mid-drain.
+        var liveness = await health.CheckAsync(new HealthCheckRequest { Service = InferenceHost.LivenessHealthService });
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, liveness.Status);
         using var refused = DragSession.Open(replica.Client);
         Assert.Equal(StatusCode.Unavailable, (await refused.ReadUntilErrorAsync()).StatusCode);
 
