@@ -158,14 +158,13 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
         var batch = pageSize + 1;
         for (long offset = 0; found.Count <= pageSize; offset += batch)
         {
-            var entries = (RedisResult[])(await db.ExecuteAsync("ZREVRANGEBYSCORE", index, max, $"({now}", "WITHSCORES", "LIMIT", offset, batch)
-                .WaitAsync(cancellationToken))!;
-            if (entries.Length == 0)
+            var entries = ScoredMembers((RedisResult[])(await db.ExecuteAsync("ZREVRANGEBYSCORE", index, max, $"({now}", "WITHSCORES", "LIMIT", offset, batch)
+                .WaitAsync(cancellationToken))!);
+            if (entries.Count == 0)
                 break;
             var candidates = new List<PageToken>();
-            for (var i = 0; i + 1 < entries.Length; i += 2)
+            foreach (var position in entries)
             {
-                var position = new PageToken((long)(double)entries[i + 1], (string)entries[i]!);
                 if (after is { } last && position.ExpiresAtMs == last.ExpiresAtMs && string.CompareOrdinal(position.SessionId, last.SessionId) >= 0)
                     continue;
                 candidates.Add(position);
@@ -179,7 +178,7 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
                 else
                     await db.SortedSetRemoveAsync(index, candidates[i].SessionId).WaitAsync(cancellationToken);
             }
-            if (entries.Length < batch * 2)
+            if (entries.Count < batch)
                 break;
         }
         if (found.Count <= pageSize)
@@ -207,6 +206,27 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
             .Select(bytes => StoredDragFrame.Parser.ParseFrom((byte[])bytes!))
             .Where(frame => frame.DragId == dragId)
             .ToList();
+    }
+
+    /// <summary>
+    /// Members and scores of a WITHSCORES reply: a flat [member, score, …] array over RESP2,
+    /// an array of [member, score] pairs over RESP3.
+    /// </summary>
+    private static List<PageToken> ScoredMembers(RedisResult[] reply)
+    {
+        var members = new List<PageToken>();
+        if (reply.Length > 0 && reply[0].Resp3Type == ResultType.Array)
+        {
+            foreach (var pair in reply)
+            {
+                var items = (RedisResult[])pair!;
+                members.Add(new PageToken((long)(double)items[1], (string)items[0]!));
+            }
+            return members;
+        }
+        for (var i = 0; i + 1 < reply.Length; i += 2)
+            members.Add(new PageToken((long)(double)reply[i + 1], (string)reply[i]!));
+        return members;
     }
 
     private RedisKey SessionKeyOf(SessionKey key) => $"{_prefix}{{{key.Tenant}}}:s:{key.Id}";
