@@ -18,6 +18,9 @@ public static class LatentFiles
     /// <summary>The array name in an .npz: stylegan2-ada-pytorch's projector.py saves <c>np.savez(..., w=...)</c>.</summary>
     public const string NpzArrayName = "w";
 
+    // Byte 0x93, then "NUMPY" (a u8 string literal would encode U+0093 as two bytes).
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
     /// <summary>
     /// A .npy file, format version 1.0: magic, header length, a Python-literal header padded with
     /// spaces to a multiple of 64 bytes (as NumPy writes it), then the raw values.
@@ -31,7 +34,7 @@ public static class LatentFiles
         header = header.PadRight(padded - 1) + "\n";
 
         var data = new byte[preamble + header.Length + latent.Values.Count * sizeof(float)];
-        "\x93NUMPY"u8.CopyTo(data);
+        Magic.CopyTo(data);
         data[6] = 1;
         data[7] = 0;
         BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan(8), (ushort)header.Length);

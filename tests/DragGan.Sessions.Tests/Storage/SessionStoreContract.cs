@@ -14,6 +14,10 @@ public abstract class SessionStoreContract(IStoreBackend backend)
     private const int MaxFrames = 4;
     private static readonly TimeSpan LongTtl = TimeSpan.FromHours(1);
 
+    // Long enough for the writes before the wait even on a loaded machine.
+    protected static readonly TimeSpan ShortTtl = TimeSpan.FromSeconds(1);
+    protected static readonly TimeSpan PastShortTtl = TimeSpan.FromSeconds(1.6);
+
     private readonly (ISessionStore Sessions, IDragFrameStore Frames) _store = backend.Open(Guid.NewGuid().ToString("N"), MaxFrames);
 
     private ISessionStore Store => _store.Sessions;
@@ -152,7 +156,7 @@ public abstract class SessionStoreContract(IStoreBackend backend)
     public async Task ExpiredSession_IsGoneForEveryMethod()
     {
         var tenant = $"ttl-{Guid.NewGuid():N}";
-        var shortLived = StoredSessions.New(tenant, TimeSpan.FromMilliseconds(400));
+        var shortLived = StoredSessions.New(tenant, ShortTtl);
         var longLived = StoredSessions.New(tenant, LongTtl);
         await Store.CreateAsync(shortLived, None);
         await Store.CreateAsync(longLived, None);
@@ -160,7 +164,7 @@ public abstract class SessionStoreContract(IStoreBackend backend)
         await Frames.AppendFrameAsync(key, StoredSessions.Frame("d1", 1), None);
         Assert.NotNull(await Store.GetAsync(key, None));
 
-        await Task.Delay(TimeSpan.FromMilliseconds(900));
+        await Task.Delay(PastShortTtl);
 
         Assert.Null(await Store.GetAsync(key, None));
         Assert.Equal([longLived.Session.Id], (await Store.ListAsync(tenant, 10, null, None)).Sessions.Select(s => s.Value.Session.Id));
@@ -174,11 +178,11 @@ public abstract class SessionStoreContract(IStoreBackend backend)
     [Fact]
     public async Task Replace_MovesTheExpiry()
     {
-        var session = StoredSessions.New("t1", TimeSpan.FromMilliseconds(600));
+        var session = StoredSessions.New("t1", ShortTtl);
         await Store.CreateAsync(session, None);
 
         await Store.ReplaceAsync(session.Clone().Touched(LongTtl), 1, None);
-        await Task.Delay(TimeSpan.FromMilliseconds(900));
+        await Task.Delay(PastShortTtl);
 
         Assert.NotNull(await Store.GetAsync(SessionKey.Of(session), None));
     }
@@ -280,10 +284,10 @@ public sealed class SqliteSessionStoreTests(SqliteBackend backend) : SessionStor
     public async Task Sweep_DeletesExpiredRowsAndOrphanedFrames()
     {
         var store = new SqliteSessionStore(backend.PathOf("sweep"), 4, TimeProvider.System);
-        var session = StoredSessions.New("t1", TimeSpan.FromMilliseconds(200));
+        var session = StoredSessions.New("t1", ShortTtl);
         await store.CreateAsync(session, CancellationToken.None);
         await store.AppendFrameAsync(SessionKey.Of(session), StoredSessions.Frame("d", 1), CancellationToken.None);
-        await Task.Delay(400);
+        await Task.Delay(PastShortTtl);
 
         Assert.Equal(1, await store.SweepAsync(CancellationToken.None));
         Assert.Equal(0, await store.SweepAsync(CancellationToken.None));

@@ -30,6 +30,9 @@ public sealed class SessionsServer : IAsyncDisposable
         _webChannel = GrpcChannel.ForAddress(webAddress, new GrpcChannelOptions
         {
             HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWeb, new HttpClientHandler()),
+            // As a browser would: gRPC-Web over HTTP/1.1.
+            HttpVersion = System.Net.HttpVersion.Version11,
+            HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         });
     }
 
