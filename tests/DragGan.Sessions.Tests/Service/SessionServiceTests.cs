@@ -219,6 +219,59 @@ public abstract class SessionServiceTests(InferenceServer inference, IStoreBacke
     }
 
     [Fact]
+    public async Task ActiveDrag_IsPersistedBlocksHistoryMovesAndIsClearedByItsCommit()
+    {
+        var session = await Client.CreateAsync();
+        var key = new SessionKey(TestTenants.Alpha, session.Id);
+        var editor = Server.Editor;
+        var drag = new ActiveDrag { DragId = SessionIds.New(), Phase = DragPhase.Starting, Replica = "http://replica-a", Client = DragClient.Unary };
+
+        await editor.BeginDragAsync(key, drag, new FrameOptions { EveryKSteps = 5 }, expectedVersion: 1, CancellationToken.None);
+        var progress = drag.Clone();
+        progress.Phase = DragPhase.Running;
+        progress.Step = 7;
+        progress.Points.Add(Pair(101, 128, 130, 128));
+        var state = new DragState { Model = session.Model, Latent = Shifted(session.Latent, 0.5f), Step = 7 };
+        await editor.RecordDragProgressAsync(key, progress, state, CancellationToken.None);
+
+        var running = await Client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id });
+        Assert.Equal((drag.DragId, DragPhase.Running, 7u, "http://replica-a"), (running.ActiveDrag.DragId, running.ActiveDrag.Phase, running.ActiveDrag.Step, running.ActiveDrag.Replica));
+        Assert.NotNull(running.ActiveDrag.UpdateTime);
+        var stored = (await Server.Store.GetAsync(key, CancellationToken.None))!.Value;
+        Assert.Equal(state, stored.DragState);
+        Assert.Equal(5u, stored.DragFrameOptions.EveryKSteps);
+        await AssertPrecondition(() => Client.CheckoutAsync(new CheckoutRequest { SessionId = session.Id, Index = 0 }).ResponseAsync);
+        await AssertPrecondition(() => editor.BeginDragAsync(key, new ActiveDrag { DragId = SessionIds.New() }, null, null, CancellationToken.None));
+        AssertMissing(await Assert.ThrowsAsync<RpcException>(() =>
+            editor.RecordDragProgressAsync(key, new ActiveDrag { DragId = SessionIds.New() }, null, CancellationToken.None)), "drag_id");
+
+        var commit = await editor.CommitDragAsync(key, new CommittedDrag(
+            drag.DragId, state.Latent, progress.Points, null, null, 7, DragOutcome.Stopped), CancellationToken.None);
+
+        var after = await Client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id });
+        Assert.Null(after.ActiveDrag);
+        Assert.Equal((HistoryEntryKind.Drag, DragOutcome.Stopped, drag.DragId), (after.History[^1].Kind, after.History[^1].Outcome, after.History[^1].DragId));
+        Assert.Equal(commit.EntryId, after.History[^1].Id);
+        Assert.Null((await Server.Store.GetAsync(key, CancellationToken.None))!.Value.DragState);
+    }
+
+    [Fact]
+    public async Task DiscardedDrag_LeavesTheHistoryAsItWas()
+    {
+        var session = await Client.CreateAsync();
+        var key = new SessionKey(TestTenants.Alpha, session.Id);
+        var drag = new ActiveDrag { DragId = SessionIds.New(), Phase = DragPhase.Running };
+        await Server.Editor.BeginDragAsync(key, drag, null, null, CancellationToken.None);
+
+        await Server.Editor.DiscardDragAsync(key, drag.DragId, CancellationToken.None);
+
+        var after = await Client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id });
+        Assert.Null(after.ActiveDrag);
+        Assert.Single(after.History);
+        Assert.Equal(session.Latent, after.Latent);
+    }
+
+    [Fact]
     public async Task ExpectedVersion_ThatMovedOn_IsAborted()
     {
         var session = await Client.CreateAsync();
