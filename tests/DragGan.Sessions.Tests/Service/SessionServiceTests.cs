@@ -38,6 +38,19 @@ public abstract class SessionServiceTests(InferenceServer inference, IStoreBacke
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
+    public void TheHost_UsesTheStoreUnderTest()
+    {
+        var kind = Server.Store switch
+        {
+            RedisSessionStore => "redis",
+            SqliteSessionStore => "sqlite",
+            var other => other.GetType().Name,
+        };
+
+        Assert.Equal(backend.Name, kind);
+    }
+
+    [Fact]
     public async Task CreateFromSeed_StoresTheGeneratedLatentAsTheFirstEntry()
     {
         var before = DateTimeOffset.UtcNow;

@@ -34,7 +34,7 @@ public sealed class SqliteBackend : IStoreBackend, IDisposable
 
     public IEnumerable<KeyValuePair<string, string?>> HostSettings(string isolation) =>
     [
-        new("Sessions:Store", "Sqlite"),
+        new("Sessions:Store", "sqlite"),
         new("Sessions:SqlitePath", PathOf(isolation)),
     ];
 
@@ -62,7 +62,7 @@ public sealed class RedisBackend : IStoreBackend, IAsyncLifetime
 
     public IEnumerable<KeyValuePair<string, string?>> HostSettings(string isolation) =>
     [
-        new("Sessions:Store", "Redis"),
+        new("Sessions:Store", "redis"),
         new("ConnectionStrings:Redis", _server.ConnectionString),
         new("Sessions:RedisKeyPrefix", $"test:{isolation}:"),
     ];
