@@ -393,6 +393,7 @@ public abstract class SessionServiceTests(InferenceServer inference, IStoreBacke
         using var zip = new ZipArchive(new MemoryStream(npz.Data.ToByteArray()));
         var entry = Assert.Single(zip.Entries);
         Assert.Equal("w.npy", entry.FullName);
+        Assert.Equal(entry.Length, entry.CompressedLength); // stored, as np.savez writes it
         using var content = new MemoryStream();
         entry.Open().CopyTo(content);
         Assert.Equal(npy.Data.ToByteArray(), content.ToArray());
