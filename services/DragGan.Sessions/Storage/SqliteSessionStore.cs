@@ -35,7 +35,8 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
     private readonly string _connectionString;
     private readonly int _maxFrames;
     private readonly TimeProvider _time;
-    private readonly Lazy<Task> _initialized;
+    private readonly SemaphoreSlim _initializing = new(1, 1);
+    private volatile bool _initialized;
 
     public SqliteSessionStore(IOptions<SessionsOptions> options, IHostEnvironment environment, TimeProvider time)
         : this(Path.GetFullPath(options.Value.SqlitePath, environment.ContentRootPath), options.Value.MaxDragFrames, time)
@@ -58,7 +59,6 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
         }.ToString();
         _maxFrames = maxFrames;
         _time = time;
-        _initialized = new Lazy<Task>(InitializeAsync);
     }
 
     public string FilePath { get; }
@@ -244,20 +244,33 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        await _initialized.Value.WaitAsync(cancellationToken);
+        if (!_initialized)
+            await InitializeAsync(cancellationToken);
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
     }
 
-    private async Task InitializeAsync()
+    /// <summary>Creates the schema and switches the file to WAL, once per store; a failure is retried by the next call.</summary>
+    private async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        await using var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        // WAL is a property of the file: set once, every later connection (of any process) uses it.
-        command.CommandText = $"PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; {Schema}";
-        await command.ExecuteNonQueryAsync();
+        await _initializing.WaitAsync(cancellationToken);
+        try
+        {
+            if (_initialized)
+                return;
+            await using var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            // WAL is a property of the file: set once, every later connection (of any process) uses it.
+            command.CommandText = $"PRAGMA journal_mode = WAL; {Schema}";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            _initialized = true;
+        }
+        finally
+        {
+            _initializing.Release();
+        }
     }
 
     private static async Task DeleteFramesAsync(
