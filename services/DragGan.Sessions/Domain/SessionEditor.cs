@@ -1,0 +1,292 @@
+using DragGan.Protos.V1;
+using DragGan.Sessions.Inference;
+using DragGan.Sessions.Services;
+using DragGan.Sessions.Storage;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
+
+namespace DragGan.Sessions.Domain;
+
+/// <summary>
+/// Every change to a session goes through here, as a read-modify-write on the store that is
+/// retried when another replica wrote first (see <see cref="SessionStoreExtensions.UpdateAsync"/>).
+/// The gRPC service calls it for history moves; the drag proxy calls
+/// <see cref="BeginDragAsync"/>, <see cref="RecordDragProgressAsync"/>,
+/// <see cref="AppendDragFrameAsync"/> and <see cref="CommitDragAsync"/> or
+/// <see cref="DiscardDragAsync"/> as a drag runs.
+/// </summary>
+public sealed class SessionEditor(
+    ISessionStore store,
+    IDragFrameStore frames,
+    InferenceGateway inference,
+    IOptions<SessionsOptions> options,
+    TimeProvider time)
+{
+    private SessionsOptions Options => options.Value;
+
+    /// <summary>The session; NOT_FOUND (via <see cref="SessionNotFoundException"/>) when the tenant has none with that id.</summary>
+    public async Task<SessionRecord> GetAsync(SessionKey key, CancellationToken cancellationToken) =>
+        await store.GetAsync(key, cancellationToken) ?? throw new SessionNotFoundException(key.Id);
+
+    /// <summary>Creates a session from the request's source (Generate, a checked latent, or Invert) and stores it.</summary>
+    public async Task<(SessionRecord Session, EncodedImage? Image)> CreateAsync(string tenant, CreateSessionRequest request, CancellationToken cancellationToken)
+    {
+        var ttl = ResolveTtl(request.Ttl);
+        var (model, entry, image) = request.SourceCase switch
+        {
+            CreateSessionRequest.SourceOneofCase.Seed => await FromSeedAsync(request.Seed, request.ImageOptions, cancellationToken),
+            CreateSessionRequest.SourceOneofCase.Latent => await FromLatentAsync(request.Latent, request.ImageOptions, cancellationToken),
+            CreateSessionRequest.SourceOneofCase.Image => await FromImageAsync(request.Image, request.ImageOptions, cancellationToken),
+            _ => throw Invalid.Argument("source", "must be set: give seed, latent or image."),
+        };
+
+        var now = time.GetUtcNow();
+        var stored = new StoredSession
+        {
+            Tenant = tenant,
+            NextEntryId = 1,
+            Session = new Protos.V1.Session
+            {
+                Id = SessionIds.New(),
+                Model = model.Name,
+                Resolution = model.Resolution,
+                CreateTime = Timestamp.FromDateTimeOffset(now),
+                Ttl = Duration.FromTimeSpan(ttl),
+            },
+        };
+        SessionHistory.Commit(stored, entry, Options.MaxHistory, now);
+        SessionLifetime.Touch(stored.Session, now);
+        return (await store.CreateAsync(stored, cancellationToken), image);
+    }
+
+    public Task<SessionRecord> UndoAsync(SessionKey key, ulong? expectedVersion, CancellationToken cancellationToken) =>
+        UpdateAsync(key, expectedVersion, SessionHistory.Undo, cancellationToken);
+
+    public Task<SessionRecord> RedoAsync(SessionKey key, ulong? expectedVersion, CancellationToken cancellationToken) =>
+        UpdateAsync(key, expectedVersion, SessionHistory.Redo, cancellationToken);
+
+    public Task<SessionRecord> CheckoutIndexAsync(SessionKey key, uint index, ulong? expectedVersion, CancellationToken cancellationToken) =>
+        UpdateAsync(key, expectedVersion, stored => SessionHistory.CheckoutIndex(stored, index), cancellationToken);
+
+    public Task<SessionRecord> CheckoutEntryAsync(SessionKey key, ulong entryId, ulong? expectedVersion, CancellationToken cancellationToken) =>
+        UpdateAsync(key, expectedVersion, stored => SessionHistory.CheckoutEntry(stored, entryId), cancellationToken);
+
+    /// <summary>Deletes the session and its frames; NOT_FOUND when there is none.</summary>
+    public async Task DeleteAsync(SessionKey key, ulong? expectedVersion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!await store.DeleteAsync(key, expectedVersion is { } v ? (long)v : null, cancellationToken))
+                throw new SessionNotFoundException(key.Id);
+        }
+        catch (SessionConflictException) when (expectedVersion is { } expected)
+        {
+            var current = await GetAsync(key, cancellationToken);
+            throw Invalid.VersionMismatch(expected, current.Version);
+        }
+    }
+
+    /// <summary>
+    /// Records a drag as the session's active drag (it must have none, or this one): the drag
+    /// starts from the session's current latent. FAILED_PRECONDITION when another drag runs.
+    /// </summary>
+    public Task<SessionRecord> BeginDragAsync(SessionKey key, ActiveDrag drag, FrameOptions? frameOptions, ulong? expectedVersion, CancellationToken cancellationToken) =>
+        UpdateAsync(key, expectedVersion, stored =>
+        {
+            if (stored.Session.ActiveDrag is { } running && running.DragId != drag.DragId)
+                throw Invalid.Precondition($"Drag '{running.DragId}' already runs on the session; stop it or take it over.");
+            stored.Session.ActiveDrag = drag.Clone();
+            stored.DragFrameOptions = frameOptions?.Clone();
+        }, cancellationToken);
+
+    /// <summary>
+    /// Persists a running drag's progress: its public state (phase, step, points, replica) and,
+    /// when a frame carried one, the resumable DragState another replica can continue from.
+    /// NOT_FOUND ("drag_id") when the drag is no longer the session's active drag.
+    /// </summary>
+    public Task<SessionRecord> RecordDragProgressAsync(SessionKey key, ActiveDrag drag, DragState? state, CancellationToken cancellationToken) =>
+        UpdateAsync(key, null, stored =>
+        {
+            RequireActiveDrag(stored, drag.DragId);
+            var active = drag.Clone();
+            active.UpdateTime = Timestamp.FromDateTimeOffset(time.GetUtcNow());
+            stored.Session.ActiveDrag = active;
+            if (state is not null)
+                stored.DragState = state.Clone();
+        }, cancellationToken);
+
+    /// <summary>Stores one image frame of a drag for ExportAnimation (bounded; see <see cref="IDragFrameStore"/>).</summary>
+    public Task AppendDragFrameAsync(SessionKey key, string dragId, uint step, EncodedImage image, CancellationToken cancellationToken) =>
+        frames.AppendFrameAsync(key, new StoredDragFrame { DragId = dragId, Step = step, Image = image }, cancellationToken);
+
+    /// <summary>
+    /// Commits a finished drag as a new history entry after the current one (dropping any redo
+    /// states), makes its points, mask and parameters the session's, and clears the active drag.
+    /// Committing a drag id that is already in the history changes nothing and returns that entry,
+    /// so a commit retried after a lost reply is not doubled.
+    /// </summary>
+    public async Task<DragCommitResult> CommitDragAsync(SessionKey key, CommittedDrag drag, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(drag.DragId);
+        ArgumentNullException.ThrowIfNull(drag.FinalLatent);
+        ulong entryId = 0;
+        var record = await UpdateAsync(key, null, stored =>
+        {
+            var session = stored.Session;
+            if (session.History.FirstOrDefault(e => e.DragId == drag.DragId) is { } committed)
+            {
+                entryId = committed.Id;
+                return;
+            }
+            if (session.ActiveDrag is { } running && running.DragId != drag.DragId)
+                throw Invalid.Precondition($"Drag '{running.DragId}' runs on the session, not '{drag.DragId}'.");
+            RequireSameShape(drag.FinalLatent, SessionHistory.Current(session).Latent);
+
+            var entry = new HistoryEntry
+            {
+                Kind = HistoryEntryKind.Drag,
+                Steps = drag.Steps,
+                Latent = drag.FinalLatent.Clone(),
+                Outcome = drag.Outcome,
+                DragId = drag.DragId,
+            };
+            entry.Points.AddRange(drag.Points.Select(p => p.Clone()));
+            entryId = SessionHistory.Commit(stored, entry, Options.MaxHistory, time.GetUtcNow());
+            session.Points.Clear();
+            session.Points.AddRange(drag.Points.Select(p => p.Clone()));
+            session.Mask = drag.Mask?.Clone();
+            session.Parameters = drag.Parameters?.Clone();
+            ClearActiveDrag(stored);
+        }, cancellationToken);
+
+        foreach (var frame in drag.Frames ?? [])
+        {
+            var copy = frame.Clone();
+            copy.DragId = drag.DragId;
+            await frames.AppendFrameAsync(key, copy, cancellationToken);
+        }
+        return new DragCommitResult(record, entryId);
+    }
+
+    /// <summary>Ends the active drag without committing it: the session stays where it was. NOT_FOUND ("drag_id") for another drag.</summary>
+    public Task<SessionRecord> DiscardDragAsync(SessionKey key, string dragId, CancellationToken cancellationToken) =>
+        UpdateAsync(key, null, stored =>
+        {
+            RequireActiveDrag(stored, dragId);
+            ClearActiveDrag(stored);
+        }, cancellationToken);
+
+    /// <summary>Read-modify-write with the expected-version check and the sliding expiry every change gets.</summary>
+    private Task<SessionRecord> UpdateAsync(SessionKey key, ulong? expectedVersion, Action<StoredSession> change, CancellationToken cancellationToken) =>
+        store.UpdateAsync(key, (stored, version) =>
+        {
+            if (expectedVersion is { } expected && (long)expected != version)
+                throw Invalid.VersionMismatch(expected, version);
+            change(stored);
+            SessionLifetime.Touch(stored.Session, time.GetUtcNow());
+        }, Options.UpdateAttempts, cancellationToken);
+
+    private TimeSpan ResolveTtl(Duration? requested)
+    {
+        if (requested is null)
+            return Options.DefaultTtl;
+        var ttl = requested.ToTimeSpan();
+        if (ttl < TimeSpan.FromSeconds(1) || ttl > Options.MaxTtl)
+            throw Invalid.Argument("ttl", $"must be between 1 s and {Options.MaxTtl} (the configured maximum), got {ttl}.");
+        return ttl;
+    }
+
+    private async Task<(ModelInfo, HistoryEntry, EncodedImage?)> FromSeedAsync(SeedSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
+    {
+        var seed = new SeedSource { Seed = source.Seed };
+        if (source.HasTruncationPsi)
+            seed.TruncationPsi = source.TruncationPsi;
+        if (source.HasTruncationCutoff)
+            seed.TruncationCutoff = source.TruncationCutoff;
+        var generated = await GenerateAsync(new GenerateRequest { Model = source.Model, Seed = seed }, imageOptions, cancellationToken);
+        var model = await inference.DescribeModelAsync(generated.Model, "seed.model", cancellationToken);
+        var entry = new HistoryEntry { Kind = HistoryEntryKind.Created, Latent = generated.Latent };
+        return (model, entry, imageOptions is null ? null : generated.Image);
+    }
+
+    private async Task<(ModelInfo, HistoryEntry, EncodedImage?)> FromLatentAsync(LatentSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
+    {
+        var model = await inference.DescribeModelAsync(source.Model, "latent.model", cancellationToken);
+        var latent = LatentShape.ToWPlus(source.Latent, model, "latent.latent");
+        var entry = new HistoryEntry { Kind = HistoryEntryKind.Created, Latent = latent };
+        if (imageOptions is null)
+            return (model, entry, null);
+        var generated = await GenerateAsync(new GenerateRequest { Model = model.Name, Latent = latent }, imageOptions, cancellationToken);
+        return (model, entry, generated.Image);
+    }
+
+    private async Task<(ModelInfo, HistoryEntry, EncodedImage?)> FromImageAsync(ImageSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
+    {
+        if (source.Image is null || source.Image.Data.IsEmpty)
+            throw Invalid.Argument("image.image", "is required: the PNG, JPEG or RAW_RGB image to invert.");
+        var model = await inference.DescribeModelAsync(source.Model, "image.model", cancellationToken);
+        var invertOptions = source.Options ?? new InvertOptions();
+        var start = new InvertStart
+        {
+            Model = model.Name,
+            Image = source.Image,
+            Space = invertOptions.Space,
+            // Only the final progress matters here: it always carries the latent (and the image).
+            FrameOptions = new FrameOptions { Image = imageOptions, EveryKSteps = 100_000 },
+        };
+        if (invertOptions.HasSteps)
+            start.Steps = invertOptions.Steps;
+        if (invertOptions.HasLearningRate)
+            start.LearningRate = invertOptions.LearningRate;
+        if (invertOptions.InitialLatent is { } initial)
+            start.InitialLatent = LatentShape.ToWPlus(initial, model, "image.options.initial_latent");
+
+        InvertProgress result;
+        try
+        {
+            result = await inference.InvertAsync(start, cancellationToken);
+        }
+        catch (Grpc.Core.RpcException e)
+        {
+            throw InferenceErrors.RenameField(InferenceErrors.RenameField(e, "start.image", "image.image"), "start.", "image.options.");
+        }
+        var entry = new HistoryEntry { Kind = HistoryEntryKind.Inverted, Steps = result.Step, Latent = result.Latent };
+        return (model, entry, imageOptions is null ? null : result.Preview);
+    }
+
+    /// <summary>Generate with the client's image options, or a tiny JPEG when it wants no image (the latent is what counts).</summary>
+    private async Task<GenerateResponse> GenerateAsync(GenerateRequest request, ImageOptions? imageOptions, CancellationToken cancellationToken)
+    {
+        request.NoiseMode = NoiseMode.Const;
+        request.Image = imageOptions ?? new ImageOptions { Encoding = ImageEncoding.Jpeg, Size = 16 };
+        try
+        {
+            return await inference.GenerateAsync(request, cancellationToken);
+        }
+        catch (Grpc.Core.RpcException e)
+        {
+            throw InferenceErrors.RenameField(e, "image.", "image_options.");
+        }
+    }
+
+    private static void RequireActiveDrag(StoredSession stored, string dragId)
+    {
+        if (stored.Session.ActiveDrag?.DragId != dragId)
+            throw Invalid.Missing("drag_id", $"'{dragId}' is not the session's active drag.");
+    }
+
+    private static void RequireSameShape(Latent latent, Latent current)
+    {
+        if (latent.Rows != current.Rows || latent.WDim != current.WDim || latent.Values.Count != current.Values.Count)
+            throw new ArgumentException(
+                $"must have the session's shape [{current.Rows}, {current.WDim}], got [{latent.Rows}, {latent.WDim}] with {latent.Values.Count} values.",
+                nameof(CommittedDrag.FinalLatent));
+    }
+
+    private static void ClearActiveDrag(StoredSession stored)
+    {
+        stored.Session.ActiveDrag = null;
+        stored.DragState = null;
+        stored.DragFrameOptions = null;
+    }
+}

@@ -1,0 +1,73 @@
+using DragGan.Protos.V1;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using InferenceClient = DragGan.Protos.V1.Inference.InferenceClient;
+
+namespace DragGan.Sessions.Inference;
+
+/// <summary>
+/// The session service's calls to the inference service: generation, inversion, and the models
+/// it serves (cached for <see cref="SessionsOptions.ModelCacheDuration"/>, since every latent
+/// check needs a model's shape). Errors of the inference service reach the caller unchanged:
+/// its statuses and field names are the contract's too.
+/// </summary>
+public sealed class InferenceGateway(InferenceClient client, IOptions<SessionsOptions> options, TimeProvider time)
+{
+    private readonly SemaphoreSlim _refresh = new(1, 1);
+    private (ListModelsResponse Models, DateTimeOffset FetchedAt)? _models;
+
+    /// <summary>The models, from the cache while it is fresh.</summary>
+    public async Task<ListModelsResponse> ListModelsAsync(CancellationToken cancellationToken)
+    {
+        if (Fresh() is { } cached)
+            return cached;
+        await _refresh.WaitAsync(cancellationToken);
+        try
+        {
+            if (Fresh() is { } again)
+                return again;
+            var models = await client.ListModelsAsync(new ListModelsRequest(), cancellationToken: cancellationToken);
+            _models = (models, time.GetUtcNow());
+            return models;
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+    }
+
+    /// <summary>The named model (empty = the default one).</summary>
+    /// <exception cref="RpcException">NOT_FOUND naming <paramref name="field"/> when no model has that name.</exception>
+    public async Task<ModelInfo> DescribeModelAsync(string name, string field, CancellationToken cancellationToken)
+    {
+        var models = await ListModelsAsync(cancellationToken);
+        var wanted = string.IsNullOrEmpty(name) ? models.DefaultModel : name;
+        return models.Models.FirstOrDefault(m => string.Equals(m.Name, wanted, StringComparison.OrdinalIgnoreCase))
+            ?? throw new RpcException(new Status(StatusCode.NotFound,
+                $"{field} '{wanted}' is not served; available: {string.Join(", ", models.Models.Select(m => m.Name))}."));
+    }
+
+    public async Task<GenerateResponse> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken) =>
+        await client.GenerateAsync(request, cancellationToken: cancellationToken);
+
+    /// <summary>Runs an inversion to its end and returns the final progress (its latent is the result).</summary>
+    public async Task<InvertProgress> InvertAsync(InvertStart start, CancellationToken cancellationToken)
+    {
+        using var call = client.Invert(cancellationToken: cancellationToken);
+        await call.RequestStream.WriteAsync(new InvertRequest { Start = start }, cancellationToken);
+        InvertProgress? last = null;
+        await foreach (var progress in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            last = progress;
+            if (progress.Final)
+                break;
+        }
+        await call.RequestStream.CompleteAsync();
+        if (last is not { Final: true, Latent: not null })
+            throw new RpcException(new Status(StatusCode.Unavailable, "The inference service ended the inversion without a result; retry."));
+        return last;
+    }
+
+    private ListModelsResponse? Fresh() =>
+        _models is { } m && time.GetUtcNow() - m.FetchedAt < options.Value.ModelCacheDuration ? m.Models : null;
+}

@@ -1,0 +1,130 @@
+using DragGan.Protos.V1;
+using DragGan.Sessions.Domain;
+using DragGan.Sessions.Exports;
+using DragGan.Sessions.Inference;
+using DragGan.Sessions.Security;
+using DragGan.Sessions.Storage;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using SessionsContract = DragGan.Protos.V1.Sessions;
+
+namespace DragGan.Sessions.Services;
+
+/// <summary>
+/// draggan.v1.Sessions: thin glue from requests to <see cref="SessionEditor"/> and
+/// <see cref="SessionExports"/>, scoped to the caller's tenant. The drag calls answer
+/// UNIMPLEMENTED until the drag proxy lands.
+/// </summary>
+[Authorize]
+internal sealed class SessionsService(
+    SessionEditor editor,
+    SessionExports exports,
+    ISessionStore store,
+    InferenceGateway inference) : SessionsContract.SessionsBase
+{
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
+
+    private const string DragNotYet =
+        "is not implemented by this version of the session service (the drag proxy comes next); sessions, history and exports are available.";
+
+    public override async Task<CreateSessionResponse> CreateSession(CreateSessionRequest request, ServerCallContext context)
+    {
+        var view = SessionViews.Resolve(request.View, SessionView.Standard);
+        var (record, image) = await editor.CreateAsync(context.RequireTenant(), request, context.CancellationToken);
+        return new CreateSessionResponse { Session = SessionViews.Project(record, view), Image = image };
+    }
+
+    public override async Task<Protos.V1.Session> GetSession(GetSessionRequest request, ServerCallContext context)
+    {
+        var view = SessionViews.Resolve(request.View, SessionView.Standard);
+        var record = await editor.GetAsync(KeyOf(request.SessionId, context), context.CancellationToken);
+        return SessionViews.Project(record, view);
+    }
+
+    public override async Task<ListSessionsResponse> ListSessions(ListSessionsRequest request, ServerCallContext context)
+    {
+        var view = SessionViews.Resolve(request.View, SessionView.Basic);
+        if (request.PageSize > MaxPageSize)
+            throw Invalid.Argument("page_size", $"must be 0 (default {DefaultPageSize}) or 1..{MaxPageSize}, got {request.PageSize}.");
+        var pageSize = request.PageSize == 0 ? DefaultPageSize : (int)request.PageSize;
+        var page = await store.ListAsync(context.RequireTenant(), pageSize,
+            string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken, context.CancellationToken);
+        var response = new ListSessionsResponse { NextPageToken = page.NextPageToken ?? "" };
+        response.Sessions.AddRange(page.Sessions.Select(s => SessionViews.Project(s, view)));
+        return response;
+    }
+
+    public override async Task<DeleteSessionResponse> DeleteSession(DeleteSessionRequest request, ServerCallContext context)
+    {
+        await editor.DeleteAsync(KeyOf(request.SessionId, context), request.HasExpectedVersion ? request.ExpectedVersion : null, context.CancellationToken);
+        return new DeleteSessionResponse();
+    }
+
+    public override async Task<Protos.V1.Session> Undo(UndoRequest request, ServerCallContext context)
+    {
+        var view = SessionViews.Resolve(request.View, SessionView.Standard);
+        var record = await editor.UndoAsync(KeyOf(request.SessionId, context), request.HasExpectedVersion ? request.ExpectedVersion : null, context.CancellationToken);
+        return SessionViews.Project(record, view);
+    }
+
+    public override async Task<Protos.V1.Session> Redo(RedoRequest request, ServerCallContext context)
+    {
+        var view = SessionViews.Resolve(request.View, SessionView.Standard);
+        var record = await editor.RedoAsync(KeyOf(request.SessionId, context), request.HasExpectedVersion ? request.ExpectedVersion : null, context.CancellationToken);
+        return SessionViews.Project(record, view);
+    }
+
+    public override async Task<Protos.V1.Session> Checkout(CheckoutRequest request, ServerCallContext context)
+    {
+        var view = SessionViews.Resolve(request.View, SessionView.Standard);
+        var key = KeyOf(request.SessionId, context);
+        ulong? expected = request.HasExpectedVersion ? request.ExpectedVersion : null;
+        var record = request.TargetCase switch
+        {
+            CheckoutRequest.TargetOneofCase.Index => await editor.CheckoutIndexAsync(key, request.Index, expected, context.CancellationToken),
+            CheckoutRequest.TargetOneofCase.EntryId => await editor.CheckoutEntryAsync(key, request.EntryId, expected, context.CancellationToken),
+            _ => throw Invalid.Argument("target", "must be set: give index or entry_id."),
+        };
+        return SessionViews.Project(record, view);
+    }
+
+    public override Task<ExportImageResponse> ExportImage(ExportImageRequest request, ServerCallContext context) =>
+        exports.ImageAsync(KeyOf(request.SessionId, context), request, context.CancellationToken);
+
+    public override Task<ExportLatentResponse> ExportLatent(ExportLatentRequest request, ServerCallContext context) =>
+        exports.LatentAsync(KeyOf(request.SessionId, context), request, context.CancellationToken);
+
+    public override Task<ExportAnimationResponse> ExportAnimation(ExportAnimationRequest request, ServerCallContext context) =>
+        exports.AnimationAsync(KeyOf(request.SessionId, context), request, context.CancellationToken);
+
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) =>
+        inference.ListModelsAsync(context.CancellationToken);
+
+    public override Task Drag(IAsyncStreamReader<SessionDragRequest> requestStream, IServerStreamWriter<SessionDragFrame> responseStream, ServerCallContext context) =>
+        throw NotYet(nameof(Drag));
+
+    public override Task<StartDragResponse> StartDrag(StartDragRequest request, ServerCallContext context) => throw NotYet(nameof(StartDrag));
+
+    public override Task<UpdateDragResponse> UpdateDrag(UpdateDragRequest request, ServerCallContext context) => throw NotYet(nameof(UpdateDrag));
+
+    public override Task<StopDragResponse> StopDrag(StopDragRequest request, ServerCallContext context) => throw NotYet(nameof(StopDrag));
+
+    public override Task WatchDrag(WatchDragRequest request, IServerStreamWriter<SessionDragFrame> responseStream, ServerCallContext context) =>
+        throw NotYet(nameof(WatchDrag));
+
+    /// <summary>
+    /// The caller's key for a session id. An id that cannot be one this service issued is NOT_FOUND
+    /// with the same message as any other unknown id; only an empty one is INVALID_ARGUMENT.
+    /// </summary>
+    private static SessionKey KeyOf(string sessionId, ServerCallContext context)
+    {
+        if (string.IsNullOrEmpty(sessionId))
+            throw Invalid.Argument("session_id", "is required.");
+        if (!SessionIds.IsWellFormed(sessionId))
+            throw new SessionNotFoundException(sessionId);
+        return new SessionKey(context.RequireTenant(), sessionId);
+    }
+
+    private static RpcException NotYet(string method) => new(new Status(StatusCode.Unimplemented, $"{method} {DragNotYet}"));
+}

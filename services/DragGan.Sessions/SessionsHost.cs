@@ -1,0 +1,129 @@
+using DragGan.Sessions.Domain;
+using DragGan.Sessions.Exports;
+using DragGan.Sessions.Inference;
+using DragGan.Sessions.Security;
+using DragGan.Sessions.Services;
+using DragGan.Sessions.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Serilog;
+using Serilog.Events;
+
+namespace DragGan.Sessions;
+
+/// <summary>
+/// Builds the session host: the draggan.v1.Sessions service (API keys, per-tenant rate limits,
+/// gRPC-Web), grpc.health.v1 health, server reflection, and Serilog. Configuration comes from
+/// appsettings.json, appsettings.{Environment}.json, environment variables and the command line,
+/// later sources winning; the service reads the section "Sessions".
+/// </summary>
+/// <remarks>
+/// Kestrel listens on two endpoints unless <c>Kestrel:Endpoints</c> is configured: gRPC on 8080
+/// (HTTP/2 only) and gRPC-Web on 8081 (HTTP/1.1). Without TLS one endpoint cannot serve both:
+/// Kestrel negotiates HTTP/2 only through TLS ALPN, so an Http1AndHttp2 endpoint in plain text
+/// speaks HTTP/1.1 alone and prior-knowledge HTTP/2 (what gRPC clients send) fails. With TLS
+/// (<c>Kestrel:Endpoints:&lt;name&gt;:Url=https://…</c> and a certificate) one Http1AndHttp2
+/// endpoint serves both.
+/// </remarks>
+public static class SessionsHost
+{
+    /// <summary>The health-check name the store check reports under.</summary>
+    public const string StoreHealthCheck = "store";
+
+    public const string DefaultGrpcUrl = "http://0.0.0.0:8080";
+    public const string DefaultWebUrl = "http://0.0.0.0:8081";
+
+    /// <summary>
+    /// The configured application, not yet started. <paramref name="configure"/> runs after the
+    /// default configuration sources are added and before services are registered, so it can add
+    /// configuration (tests use it) or services.
+    /// </summary>
+    public static WebApplication CreateApplication(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings.json sits beside the binaries, wherever the process starts.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder);
+        AddDefaultEndpoints(builder.Configuration);
+
+        var options = builder.Configuration.GetSection(SessionsOptions.SectionName).Get<SessionsOptions>() ?? new SessionsOptions();
+        options.Validate(builder.Environment.IsDevelopment());
+        builder.Services.AddSingleton(Options.Create(options));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .Enrich.FromLogContext());
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // The gRPC limits below apply to messages; this one to whole request bodies (streams).
+            kestrel.Limits.MaxRequestBodySize = null;
+        });
+
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = options.MaxReceiveMessageBytes;
+            grpc.MaxSendMessageSize = options.MaxSendMessageBytes;
+            grpc.Interceptors.Add<ErrorMappingInterceptor>();
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks()
+            .AddCheck<SessionStoreHealthCheck>(StoreHealthCheck);
+
+        builder.Services.AddSingleton<ApiKeyRegistry>();
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
+        builder.Services.AddTenantRateLimiting(options.RateLimit);
+
+        builder.Services.AddSessionStore(builder.Configuration, options);
+        builder.Services.AddInferenceGateway();
+        builder.Services.AddSingleton<SessionEditor>();
+        builder.Services.AddSingleton<SessionExports>();
+
+        var app = builder.Build();
+        if (options.AllowAnonymous)
+            app.Logger.LogWarning("Development mode: calls without an API key act for tenant '{Tenant}'", options.AnonymousTenant);
+        else if (options.ApiKeys.Count == 0)
+            app.Logger.LogWarning("No API keys are configured (Sessions:ApiKeys): every call will be refused");
+
+        app.UseSerilogRequestLogging(logging =>
+        {
+            // Orchestrators probe health every few seconds: keep those calls out of the logs.
+            logging.GetLevel = (http, _, error) => error is not null ? LogEventLevel.Error
+                : http.Request.Path.StartsWithSegments("/grpc.health.v1.Health") ? LogEventLevel.Verbose
+                : LogEventLevel.Information;
+        });
+        app.UseRouting();
+        // Before authentication, so that its gRPC-status answers reach gRPC-Web clients translated too.
+        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+
+        app.MapGrpcService<SessionsService>().RequireRateLimiting(TenantRateLimiting.PolicyName);
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+
+    /// <summary>The two default endpoints (see the remarks), unless the configuration names its own.</summary>
+    private static void AddDefaultEndpoints(ConfigurationManager configuration)
+    {
+        if (configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
+            return;
+        configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Grpc:Url"] = DefaultGrpcUrl,
+            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            ["Kestrel:Endpoints:Web:Url"] = DefaultWebUrl,
+            ["Kestrel:Endpoints:Web:Protocols"] = "Http1",
+        });
+    }
+}

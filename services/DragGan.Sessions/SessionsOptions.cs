@@ -1,0 +1,98 @@
+using DragGan.Sessions.Security;
+using DragGan.Sessions.Storage;
+
+namespace DragGan.Sessions;
+
+/// <summary>
+/// Settings of the session service, bound from the configuration section <see cref="SectionName"/>
+/// (appsettings.json, then environment variables such as <c>Sessions__Store</c>).
+/// </summary>
+public sealed class SessionsOptions
+{
+    public const string SectionName = "Sessions";
+
+    /// <summary>Where sessions live: the embedded SQLite file (default) or Redis (<c>ConnectionStrings:Redis</c>).</summary>
+    public SessionStoreKind Store { get; set; } = SessionStoreKind.Sqlite;
+
+    /// <summary>The SQLite file; relative paths are under the content root (the binaries' folder). Default <c>sessions.db</c>.</summary>
+    public string SqlitePath { get; set; } = "sessions.db";
+
+    /// <summary>Prefix of every Redis key, so that several deployments (or test runs) can share one Redis.</summary>
+    public string RedisKeyPrefix { get; set; } = "draggan:";
+
+    /// <summary>The inference service, e.g. <c>http://localhost:50051</c>.</summary>
+    public string InferenceAddress { get; set; } = "http://localhost:50051";
+
+    /// <summary>Committed states a session keeps; older ones are dropped (default 50).</summary>
+    public int MaxHistory { get; set; } = 50;
+
+    /// <summary>A session's time to live after each change when its creator asks for none (default 24 hours).</summary>
+    public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The longest time to live a creator may ask for (default 7 days).</summary>
+    public TimeSpan MaxTtl { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Image frames kept of a session's latest drag for ExportAnimation, the most recent (default 120).</summary>
+    public int MaxDragFrames { get; set; } = 120;
+
+    /// <summary>How often a read-modify-write of a session is tried when other writers keep winning (default 8).</summary>
+    public int UpdateAttempts { get; set; } = 8;
+
+    /// <summary>How often the SQLite store deletes expired sessions (default 1 minute; Redis expires keys itself).</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long the models the inference service lists are cached (default 30 seconds).</summary>
+    public TimeSpan ModelCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Largest request message accepted, bytes (default 16 MiB: an image to invert). Larger
+    /// messages fail with RESOURCE_EXHAUSTED before they are read.
+    /// </summary>
+    public int MaxReceiveMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Largest response message sent, bytes (default 64 MiB: a FULL session, an export).</summary>
+    public int MaxSendMessageBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// Development only: calls without an API key act for <see cref="AnonymousTenant"/>. Refused
+    /// outside the Development environment.
+    /// </summary>
+    public bool AllowAnonymous { get; set; }
+
+    /// <summary>The tenant of calls without a key when <see cref="AllowAnonymous"/> is on (default "local").</summary>
+    public string AnonymousTenant { get; set; } = "local";
+
+    /// <summary>The API keys, each a tenant and the SHA-256 of the key (hex); keys themselves are never configured.</summary>
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+
+    /// <summary>Per-tenant token bucket, per replica.</summary>
+    public RateLimitOptions RateLimit { get; set; } = new();
+
+    /// <summary>Throws <see cref="InvalidOperationException"/> naming the first setting out of range.</summary>
+    public void Validate(bool isDevelopment)
+    {
+        Require(Enum.IsDefined(Store), $"Store must be Sqlite or Redis, got {Store}.");
+        Require(Store != SessionStoreKind.Sqlite || !string.IsNullOrWhiteSpace(SqlitePath), "SqlitePath must be set for the SQLite store.");
+        Require(Uri.TryCreate(InferenceAddress, UriKind.Absolute, out _), $"InferenceAddress must be an absolute address, got '{InferenceAddress}'.");
+        Require(MaxHistory is >= 1 and <= 10_000, $"MaxHistory must be in 1..10000, got {MaxHistory}.");
+        Require(DefaultTtl >= TimeSpan.FromSeconds(1), $"DefaultTtl must be at least 1 second, got {DefaultTtl}.");
+        Require(MaxTtl >= DefaultTtl, $"MaxTtl ({MaxTtl}) must be at least DefaultTtl ({DefaultTtl}).");
+        Require(MaxDragFrames is >= 1 and <= 10_000, $"MaxDragFrames must be in 1..10000, got {MaxDragFrames}.");
+        Require(UpdateAttempts is >= 1 and <= 100, $"UpdateAttempts must be in 1..100, got {UpdateAttempts}.");
+        Require(SweepInterval > TimeSpan.Zero, $"SweepInterval must be positive, got {SweepInterval}.");
+        Require(ModelCacheDuration >= TimeSpan.Zero, $"ModelCacheDuration must not be negative, got {ModelCacheDuration}.");
+        Require(MaxReceiveMessageBytes >= 1024, $"MaxReceiveMessageBytes must be at least 1024, got {MaxReceiveMessageBytes}.");
+        Require(MaxSendMessageBytes >= 1024, $"MaxSendMessageBytes must be at least 1024, got {MaxSendMessageBytes}.");
+        Require(!AllowAnonymous || isDevelopment, "AllowAnonymous is for the Development environment only; configure ApiKeys instead.");
+        Require(!AllowAnonymous || TenantNames.IsValid(AnonymousTenant), $"AnonymousTenant must be 1..64 of [A-Za-z0-9._-], got '{AnonymousTenant}'.");
+        for (var i = 0; i < ApiKeys.Count; i++)
+            ApiKeys[i].Validate($"{SectionName}:ApiKeys:{i}");
+        RateLimit.Validate($"{SectionName}:RateLimit");
+    }
+
+    private static void Require(bool condition, string problem)
+    {
+        if (!condition)
+            throw new InvalidOperationException($"{SectionName}:{problem}");
+    }
+}

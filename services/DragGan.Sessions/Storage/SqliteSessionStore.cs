@@ -1,0 +1,304 @@
+using Google.Protobuf;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace DragGan.Sessions.Storage;
+
+/// <summary>
+/// Sessions in one SQLite file, for running on one machine without a server. Several processes
+/// may share the file: WAL lets readers run beside the one writer, writers wait for each other
+/// (busy timeout), and compare-and-set is <c>UPDATE … WHERE version = @expected</c>. Expired rows
+/// are invisible to every query; <see cref="SqliteSweeper"/> deletes them periodically.
+/// </summary>
+public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS sessions (
+            tenant     TEXT    NOT NULL,
+            id         TEXT    NOT NULL,
+            version    INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL, -- Unix milliseconds
+            data       BLOB    NOT NULL, -- StoredSession
+            PRIMARY KEY (tenant, id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions (tenant, expires_at DESC, id DESC);
+        CREATE TABLE IF NOT EXISTS drag_frames (
+            tenant     TEXT    NOT NULL,
+            session_id TEXT    NOT NULL,
+            seq        INTEGER NOT NULL,
+            drag_id    TEXT    NOT NULL,
+            data       BLOB    NOT NULL, -- StoredDragFrame
+            PRIMARY KEY (tenant, session_id, seq)
+        ) WITHOUT ROWID;
+        """;
+
+    private readonly string _connectionString;
+    private readonly int _maxFrames;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _initializing = new(1, 1);
+    private volatile bool _initialized;
+
+    public SqliteSessionStore(IOptions<SessionsOptions> options, IHostEnvironment environment, TimeProvider time)
+        : this(Path.GetFullPath(options.Value.SqlitePath, environment.ContentRootPath), options.Value.MaxDragFrames, time)
+    {
+    }
+
+    public SqliteSessionStore(string path, int maxFrames, TimeProvider time)
+    {
+        if (Path.GetDirectoryName(path) is { Length: > 0 } directory)
+            Directory.CreateDirectory(directory);
+        FilePath = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            // Microsoft.Data.Sqlite retries SQLITE_BUSY until this many seconds have passed.
+            DefaultTimeout = 30,
+        }.ToString();
+        _maxFrames = maxFrames;
+        _time = time;
+    }
+
+    public string FilePath { get; }
+
+    public async Task<SessionRecord> CreateAsync(StoredSession session, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO sessions (tenant, id, version, expires_at, data) VALUES ($tenant, $id, 1, $expires, $data)
+            ON CONFLICT (tenant, id) DO UPDATE SET version = 1, expires_at = excluded.expires_at, data = excluded.data
+                WHERE sessions.expires_at <= $now
+            """;
+        AddKey(command, SessionKey.Of(session));
+        command.Parameters.AddWithValue("$expires", ExpiresAtMs(session));
+        command.Parameters.AddWithValue("$data", session.ToByteArray());
+        command.Parameters.AddWithValue("$now", NowMs());
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+            throw new SessionConflictException(SessionKey.Of(session), "a session with this id exists.");
+        return Versioned(session.Clone(), 1);
+    }
+
+    public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version, data FROM sessions WHERE tenant = $tenant AND id = $id AND expires_at > $now";
+        AddKey(command, key);
+        command.Parameters.AddWithValue("$now", NowMs());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+            return null;
+        return Versioned(StoredSession.Parser.ParseFrom((byte[])reader[1]), reader.GetInt64(0));
+    }
+
+    public async Task<SessionRecord> ReplaceAsync(StoredSession session, long expectedVersion, CancellationToken cancellationToken)
+    {
+        var key = SessionKey.Of(session);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE sessions SET version = version + 1, expires_at = $expires, data = $data
+            WHERE tenant = $tenant AND id = $id AND version = $expected AND expires_at > $now
+            """;
+        AddKey(command, key);
+        command.Parameters.AddWithValue("$expires", ExpiresAtMs(session));
+        command.Parameters.AddWithValue("$data", session.ToByteArray());
+        command.Parameters.AddWithValue("$expected", expectedVersion);
+        command.Parameters.AddWithValue("$now", NowMs());
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
+            return Versioned(session.Clone(), expectedVersion + 1);
+        if (await GetAsync(key, cancellationToken) is null)
+            throw new SessionNotFoundException(key.Id);
+        throw new SessionConflictException(key, $"it is no longer at version {expectedVersion}.");
+    }
+
+    public async Task<bool> DeleteAsync(SessionKey key, long? expectedVersion, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        // BEGIN IMMEDIATE: the version read below cannot change before the delete.
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        long? version;
+        await using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = "SELECT version FROM sessions WHERE tenant = $tenant AND id = $id AND expires_at > $now";
+            AddKey(select, key);
+            select.Parameters.AddWithValue("$now", NowMs());
+            version = await select.ExecuteScalarAsync(cancellationToken) is long found ? found : null;
+        }
+        if (version is { } current && expectedVersion is { } expected && current != expected)
+            throw new SessionConflictException(key, $"it is at version {current}, not {expected}.");
+        await using (var delete = connection.CreateCommand())
+        {
+            delete.Transaction = transaction;
+            delete.CommandText = "DELETE FROM sessions WHERE tenant = $tenant AND id = $id";
+            AddKey(delete, key);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await DeleteFramesAsync(connection, transaction, key, keepDragId: null, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return version is not null;
+    }
+
+    public async Task<SessionPage> ListAsync(string tenant, int pageSize, string? pageToken, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        var after = pageToken is null ? (PageToken?)null : PageToken.Decode(pageToken);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT version, data, expires_at, id FROM sessions
+            WHERE tenant = $tenant AND expires_at > $now AND ($after IS NULL OR (expires_at, id) < ($after, $afterId))
+            ORDER BY expires_at DESC, id DESC
+            LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$tenant", tenant);
+        command.Parameters.AddWithValue("$now", NowMs());
+        command.Parameters.AddWithValue("$after", after is { } a ? a.ExpiresAtMs : DBNull.Value);
+        command.Parameters.AddWithValue("$afterId", after is { } b ? b.SessionId : DBNull.Value);
+        command.Parameters.AddWithValue("$limit", pageSize + 1);
+        var sessions = new List<SessionRecord>();
+        var positions = new List<PageToken>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            sessions.Add(Versioned(StoredSession.Parser.ParseFrom((byte[])reader[1]), reader.GetInt64(0)));
+            positions.Add(new PageToken(reader.GetInt64(2), reader.GetString(3)));
+        }
+        if (sessions.Count <= pageSize)
+            return new SessionPage(sessions, null);
+        return new SessionPage(sessions[..pageSize], positions[pageSize - 1].Encode());
+    }
+
+    public async Task AppendFrameAsync(SessionKey key, StoredDragFrame frame, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using (var exists = connection.CreateCommand())
+        {
+            exists.Transaction = transaction;
+            exists.CommandText = "SELECT 1 FROM sessions WHERE tenant = $tenant AND id = $id AND expires_at > $now";
+            AddKey(exists, key);
+            exists.Parameters.AddWithValue("$now", NowMs());
+            if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+                throw new SessionNotFoundException(key.Id);
+        }
+        await DeleteFramesAsync(connection, transaction, key, keepDragId: frame.DragId, cancellationToken);
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO drag_frames (tenant, session_id, seq, drag_id, data)
+                VALUES ($tenant, $id, COALESCE((SELECT MAX(seq) FROM drag_frames WHERE tenant = $tenant AND session_id = $id), 0) + 1, $drag, $data);
+                DELETE FROM drag_frames WHERE tenant = $tenant AND session_id = $id
+                    AND seq <= (SELECT MAX(seq) FROM drag_frames WHERE tenant = $tenant AND session_id = $id) - $max;
+                """;
+            AddKey(insert, key);
+            insert.Parameters.AddWithValue("$drag", frame.DragId);
+            insert.Parameters.AddWithValue("$data", frame.ToByteArray());
+            insert.Parameters.AddWithValue("$max", _maxFrames);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<StoredDragFrame>> ReadFramesAsync(SessionKey key, string dragId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT f.data FROM drag_frames f
+            JOIN sessions s ON s.tenant = f.tenant AND s.id = f.session_id AND s.expires_at > $now
+            WHERE f.tenant = $tenant AND f.session_id = $id AND f.drag_id = $drag
+            ORDER BY f.seq
+            """;
+        AddKey(command, key);
+        command.Parameters.AddWithValue("$drag", dragId);
+        command.Parameters.AddWithValue("$now", NowMs());
+        var frames = new List<StoredDragFrame>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            frames.Add(StoredDragFrame.Parser.ParseFrom((byte[])reader[0]));
+        return frames;
+    }
+
+    /// <summary>Deletes expired sessions and the frames of sessions that are gone; returns the sessions deleted.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var sessions = connection.CreateCommand();
+        sessions.CommandText = "DELETE FROM sessions WHERE expires_at <= $now";
+        sessions.Parameters.AddWithValue("$now", NowMs());
+        var deleted = await sessions.ExecuteNonQueryAsync(cancellationToken);
+        await using var frames = connection.CreateCommand();
+        frames.CommandText = """
+            DELETE FROM drag_frames WHERE NOT EXISTS
+                (SELECT 1 FROM sessions s WHERE s.tenant = drag_frames.tenant AND s.id = drag_frames.session_id)
+            """;
+        await frames.ExecuteNonQueryAsync(cancellationToken);
+        return deleted;
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (!_initialized)
+            await InitializeAsync(cancellationToken);
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>Creates the schema and switches the file to WAL, once per store; a failure is retried by the next call.</summary>
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await _initializing.WaitAsync(cancellationToken);
+        try
+        {
+            if (_initialized)
+                return;
+            await using var connection = new SqliteConnection(_connectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            // WAL is a property of the file: set once, every later connection (of any process) uses it.
+            command.CommandText = $"PRAGMA journal_mode = WAL; {Schema}";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            _initialized = true;
+        }
+        finally
+        {
+            _initializing.Release();
+        }
+    }
+
+    private static async Task DeleteFramesAsync(
+        SqliteConnection connection, SqliteTransaction transaction, SessionKey key, string? keepDragId, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "DELETE FROM drag_frames WHERE tenant = $tenant AND session_id = $id AND ($keep IS NULL OR drag_id <> $keep)";
+        AddKey(command, key);
+        command.Parameters.AddWithValue("$keep", keepDragId is null ? DBNull.Value : keepDragId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void AddKey(SqliteCommand command, SessionKey key)
+    {
+        command.Parameters.AddWithValue("$tenant", key.Tenant);
+        command.Parameters.AddWithValue("$id", key.Id);
+    }
+
+    private static SessionRecord Versioned(StoredSession session, long version)
+    {
+        session.Session.Version = (ulong)version;
+        return new SessionRecord(session, version);
+    }
+
+    private static long ExpiresAtMs(StoredSession session) =>
+        (session.Session.ExpireTime ?? throw new ArgumentException("Session.expire_time must be set.", nameof(session)))
+            .ToDateTimeOffset().ToUnixTimeMilliseconds();
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+}

@@ -1,0 +1,37 @@
+using StackExchange.Redis;
+
+namespace DragGan.Sessions.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the configured store (<see cref="SessionsOptions.Store"/>) as both
+    /// <see cref="ISessionStore"/> and <see cref="IDragFrameStore"/>: SQLite with its sweeper, or
+    /// Redis over one multiplexer from <c>ConnectionStrings:Redis</c>.
+    /// </summary>
+    public static IServiceCollection AddSessionStore(this IServiceCollection services, IConfiguration configuration, SessionsOptions options)
+    {
+        switch (options.Store)
+        {
+            case SessionStoreKind.Redis:
+                var connectionString = configuration.GetConnectionString("Redis");
+                if (string.IsNullOrWhiteSpace(connectionString))
+                    throw new InvalidOperationException("ConnectionStrings:Redis must be set when Sessions:Store is Redis.");
+                // Connects lazily and reconnects by itself; calls fail (UNAVAILABLE) while Redis is down.
+                var redisOptions = ConfigurationOptions.Parse(connectionString);
+                redisOptions.AbortOnConnectFail = false;
+                services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redisOptions));
+                services.AddSingleton<RedisSessionStore>();
+                services.AddSingleton<ISessionStore>(s => s.GetRequiredService<RedisSessionStore>());
+                services.AddSingleton<IDragFrameStore>(s => s.GetRequiredService<RedisSessionStore>());
+                break;
+            default:
+                services.AddSingleton<SqliteSessionStore>();
+                services.AddSingleton<ISessionStore>(s => s.GetRequiredService<SqliteSessionStore>());
+                services.AddSingleton<IDragFrameStore>(s => s.GetRequiredService<SqliteSessionStore>());
+                services.AddHostedService<SqliteSweeper>();
+                break;
+        }
+        return services;
+    }
+}

@@ -1,0 +1,43 @@
+using DragGan.Protos.V1;
+using DragGan.Sessions.Domain;
+using DragGan.Sessions.Storage;
+using SessionsClient = DragGan.Protos.V1.Sessions.SessionsClient;
+
+namespace DragGan.Sessions.Tests.Support;
+
+/// <summary>Requests and commits the service tests repeat.</summary>
+public static class SessionTestData
+{
+    public const string DemoModel = Engine.Models.DemoModel.Name;
+    public const int DemoNumWs = 14;
+    public const int DemoWDim = 512;
+
+    public static CreateSessionRequest FromSeed(ulong seed, ImageOptions? image = null) =>
+        new() { Seed = new SeedSessionSource { Seed = seed }, ImageOptions = image };
+
+    public static async Task<Protos.V1.Session> CreateAsync(this SessionsClient client, ulong seed = 7) =>
+        (await client.CreateSessionAsync(FromSeed(seed))).Session;
+
+    /// <summary>A latent of the session's shape, shifted so each commit is distinguishable.</summary>
+    public static Latent Shifted(Latent latent, float by)
+    {
+        var shifted = new Latent { Rows = latent.Rows, WDim = latent.WDim };
+        shifted.Values.AddRange(latent.Values.Select(v => v + by));
+        return shifted;
+    }
+
+    public static PointPair Pair(double hx, double hy, double tx, double ty) =>
+        new() { Handle = new Point { X = hx, Y = hy }, Target = new Point { X = tx, Y = ty } };
+
+    /// <summary>Commits a drag (as the drag proxy will) whose latent is the session's current one shifted by <paramref name="by"/>.</summary>
+    public static async Task<DragCommitResult> CommitDragAsync(
+        this SessionsServer server, string tenant, Protos.V1.Session session, float by, IReadOnlyList<StoredDragFrame>? frames = null, Latent? latent = null)
+    {
+        var editor = server.Editor;
+        var key = new SessionKey(tenant, session.Id);
+        var current = SessionHistory.Current((await editor.GetAsync(key, CancellationToken.None)).Value.Session).Latent;
+        return await editor.CommitDragAsync(key, new CommittedDrag(
+            SessionIds.New(), latent ?? Shifted(current, by), [Pair(100, 128, 130 + by, 128)], null,
+            new DragParameters { MaxSteps = 40 }, 12, DragOutcome.Converged, frames), CancellationToken.None);
+    }
+}
