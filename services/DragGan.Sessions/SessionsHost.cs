@@ -4,6 +4,7 @@ using DragGan.Sessions.Inference;
 using DragGan.Sessions.Security;
 using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
+using DragGan.Sessions.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,7 @@ namespace DragGan.Sessions;
 
 /// <summary>
 /// Builds the session host: the draggan.v1.Sessions service (API keys, per-tenant rate limits,
-/// gRPC-Web), grpc.health.v1 health, server reflection, and Serilog. Configuration comes from
+/// gRPC-Web), grpc.health.v1 health, server reflection, the web client's files, and Serilog. Configuration comes from
 /// appsettings.json, appsettings.{Environment}.json, environment variables and the command line,
 /// later sources winning; the service reads the section "Sessions".
 /// </summary>
@@ -100,6 +101,8 @@ public static class SessionsHost
                 : http.Request.Path.StartsWithSegments("/grpc.health.v1.Health") ? LogEventLevel.Verbose
                 : LogEventLevel.Information;
         });
+        // The browser client's files, before routing and authentication: the page itself needs no key.
+        app.UseWebClient(options);
         app.UseRouting();
         // Before authentication, so that its gRPC-status answers reach gRPC-Web clients translated too.
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });

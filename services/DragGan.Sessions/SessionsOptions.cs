@@ -65,6 +65,13 @@ public sealed class SessionsOptions
     /// <summary>The API keys, each a tenant and the SHA-256 of the key (hex); keys themselves are never configured.</summary>
     public List<ApiKeyOptions> ApiKeys { get; set; } = [];
 
+    /// <summary>
+    /// The built web client (clients/web/dist) to serve as static files; relative paths are under
+    /// the content root (the binaries' folder). Unset = <c>wwwroot</c> there, where the build
+    /// copies clients/web/dist when it has been built, and no page when it has not.
+    /// </summary>
+    public string? WebRoot { get; set; }
+
     /// <summary>Per-tenant token bucket, per replica.</summary>
     public RateLimitOptions RateLimit { get; set; } = new();
 

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.FileProviders;
+
+namespace DragGan.Sessions.Web;
+
+/// <summary>
+/// Serves the browser client (clients/web, built with <c>npm run build</c>) as static files. The
+/// page calls the gRPC-Web endpoint of the same service, so it needs no CORS and no address.
+/// </summary>
+internal static class WebClientFiles
+{
+    /// <summary>The default folder, beside the binaries: the build copies clients/web/dist there.</summary>
+    public const string DefaultFolder = "wwwroot";
+
+    /// <summary>
+    /// Adds the static-file middleware for <see cref="SessionsOptions.WebRoot"/>, or for
+    /// <see cref="DefaultFolder"/> when that is unset. A configured folder that does not exist
+    /// stops the start; a missing default folder only means that no page is served.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The configured folder has no index.html.</exception>
+    public static void UseWebClient(this WebApplication app, SessionsOptions options)
+    {
+        var configured = !string.IsNullOrWhiteSpace(options.WebRoot);
+        var root = Path.GetFullPath(configured ? options.WebRoot! : DefaultFolder, app.Environment.ContentRootPath);
+        if (!File.Exists(Path.Combine(root, "index.html")))
+        {
+            if (configured)
+                throw new InvalidOperationException(
+                    $"{SessionsOptions.SectionName}:WebRoot '{root}' has no index.html; build the client with `npm ci && npm run build` in clients/web.");
+            app.Logger.LogInformation("No web client in {WebRoot}: build clients/web to serve one", root);
+            return;
+        }
+
+        var files = new PhysicalFileProvider(root);
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = files,
+            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = CacheControlFor(context.Context.Request.Path),
+        });
+        app.Logger.LogInformation("Serving the web client from {WebRoot}", root);
+    }
+
+    /// <summary>
+    /// Vite names the files under /assets by their content hash, so they never change; the page
+    /// itself must be revalidated to pick up a rebuilt client.
+    /// </summary>
+    private static string CacheControlFor(PathString path) => path.StartsWithSegments("/assets")
+        ? "public, max-age=31536000, immutable"
+        : "no-cache";
+}
