@@ -1,4 +1,5 @@
 using DragGan.Sessions.Domain;
+using DragGan.Sessions.Drags;
 using DragGan.Sessions.Exports;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Security;
@@ -87,6 +88,9 @@ public static class SessionsHost
         builder.Services.AddInferenceGateway();
         builder.Services.AddSingleton<SessionEditor>();
         builder.Services.AddSingleton<SessionExports>();
+        builder.Services.AddSingleton<ActiveDragRegistry>();
+        builder.Services.AddSingleton<SessionDrags>();
+        builder.Services.AddSingleton<SessionDragCalls>();
 
         var app = builder.Build();
         if (options.AllowAnonymous)

@@ -35,6 +35,12 @@ public sealed class SessionsOptions
     /// <summary>Image frames kept of a session's latest drag for ExportAnimation, the most recent (default 120).</summary>
     public int MaxDragFrames { get; set; } = 120;
 
+    /// <summary>
+    /// A running drag's resumable state is saved with the session every this many steps (and at
+    /// every end, pause and hand-back). After a replica fails, at most this many steps are redone.
+    /// </summary>
+    public int PersistEveryKSteps { get; set; } = 5;
+
     /// <summary>How often a read-modify-write of a session is tried when other writers keep winning (default 8).</summary>
     public int UpdateAttempts { get; set; } = 8;
 
@@ -80,7 +86,9 @@ public sealed class SessionsOptions
     {
         Require(Enum.IsDefined(Store), $"Store must be Sqlite or Redis, got {Store}.");
         Require(Store != SessionStoreKind.Sqlite || !string.IsNullOrWhiteSpace(SqlitePath), "SqlitePath must be set for the SQLite store.");
-        Require(Uri.TryCreate(InferenceAddress, UriKind.Absolute, out _), $"InferenceAddress must be an absolute address, got '{InferenceAddress}'.");
+        Require(InferenceAddress.Split(',', StringSplitOptions.TrimEntries).All(a => Uri.TryCreate(a, UriKind.Absolute, out _)),
+            $"InferenceAddress must be absolute addresses separated by commas, or dns:///host:port, got '{InferenceAddress}'.");
+        Require(PersistEveryKSteps is >= 1 and <= 1000, $"PersistEveryKSteps must be in 1..1000, got {PersistEveryKSteps}.");
         Require(MaxHistory is >= 1 and <= 10_000, $"MaxHistory must be in 1..10000, got {MaxHistory}.");
         Require(DefaultTtl >= TimeSpan.FromSeconds(1), $"DefaultTtl must be at least 1 second, got {DefaultTtl}.");
         Require(MaxTtl >= DefaultTtl, $"MaxTtl ({MaxTtl}) must be at least DefaultTtl ({DefaultTtl}).");

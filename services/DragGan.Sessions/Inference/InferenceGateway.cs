@@ -1,7 +1,6 @@
 using DragGan.Protos.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using InferenceClient = DragGan.Protos.V1.Inference.InferenceClient;
 
 namespace DragGan.Sessions.Inference;
 
@@ -11,7 +10,7 @@ namespace DragGan.Sessions.Inference;
 /// check needs a model's shape). Errors of the inference service reach the caller unchanged:
 /// its statuses and field names are the contract's too.
 /// </summary>
-public sealed class InferenceGateway(InferenceClient client, IOptions<SessionsOptions> options, TimeProvider time)
+public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<SessionsOptions> options, TimeProvider time)
 {
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private (ListModelsResponse Models, DateTimeOffset FetchedAt)? _models;
@@ -26,6 +25,7 @@ public sealed class InferenceGateway(InferenceClient client, IOptions<SessionsOp
         {
             if (Fresh() is { } again)
                 return again;
+            var client = (await replicas.AnyAsync(cancellationToken)).Client;
             var models = await client.ListModelsAsync(new ListModelsRequest(), cancellationToken: cancellationToken);
             _models = (models, time.GetUtcNow());
             return models;
@@ -48,12 +48,12 @@ public sealed class InferenceGateway(InferenceClient client, IOptions<SessionsOp
     }
 
     public async Task<GenerateResponse> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken) =>
-        await client.GenerateAsync(request, cancellationToken: cancellationToken);
+        await (await replicas.AnyAsync(cancellationToken)).Client.GenerateAsync(request, cancellationToken: cancellationToken);
 
     /// <summary>Runs an inversion to its end and returns the final progress (its latent is the result).</summary>
     public async Task<InvertProgress> InvertAsync(InvertStart start, CancellationToken cancellationToken)
     {
-        using var call = client.Invert(cancellationToken: cancellationToken);
+        using var call = (await replicas.AnyAsync(cancellationToken)).Client.Invert(cancellationToken: cancellationToken);
         await call.RequestStream.WriteAsync(new InvertRequest { Start = start }, cancellationToken);
         InvertProgress? last = null;
         await foreach (var progress in call.ResponseStream.ReadAllAsync(cancellationToken))

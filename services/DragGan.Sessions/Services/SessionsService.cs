@@ -1,5 +1,6 @@
 using DragGan.Protos.V1;
 using DragGan.Sessions.Domain;
+using DragGan.Sessions.Drags;
 using DragGan.Sessions.Exports;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Security;
@@ -12,21 +13,19 @@ namespace DragGan.Sessions.Services;
 
 /// <summary>
 /// draggan.v1.Sessions: thin glue from requests to <see cref="SessionEditor"/> and
-/// <see cref="SessionExports"/>, scoped to the caller's tenant. The drag calls answer
-/// UNIMPLEMENTED until the drag proxy lands.
+/// <see cref="SessionExports"/>, and the drag calls to <see cref="SessionDragCalls"/>, scoped to
+/// the caller's tenant.
 /// </summary>
 [Authorize]
 internal sealed class SessionsService(
     SessionEditor editor,
     SessionExports exports,
     ISessionStore store,
-    InferenceGateway inference) : SessionsContract.SessionsBase
+    InferenceGateway inference,
+    SessionDragCalls drags) : SessionsContract.SessionsBase
 {
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
-
-    private const string DragNotYet =
-        "is not implemented by this version of the session service (the drag proxy comes next); sessions, history and exports are available.";
 
     public override async Task<CreateSessionResponse> CreateSession(CreateSessionRequest request, ServerCallContext context)
     {
@@ -102,29 +101,29 @@ internal sealed class SessionsService(
         inference.ListModelsAsync(context.CancellationToken);
 
     public override Task Drag(IAsyncStreamReader<SessionDragRequest> requestStream, IServerStreamWriter<SessionDragFrame> responseStream, ServerCallContext context) =>
-        throw NotYet(nameof(Drag));
+        drags.DragAsync(KeysOf(context), requestStream, responseStream, context);
 
-    public override Task<StartDragResponse> StartDrag(StartDragRequest request, ServerCallContext context) => throw NotYet(nameof(StartDrag));
+    public override Task<StartDragResponse> StartDrag(StartDragRequest request, ServerCallContext context) =>
+        drags.StartDragAsync(KeysOf(context), request, context);
 
-    public override Task<UpdateDragResponse> UpdateDrag(UpdateDragRequest request, ServerCallContext context) => throw NotYet(nameof(UpdateDrag));
+    public override Task<UpdateDragResponse> UpdateDrag(UpdateDragRequest request, ServerCallContext context) =>
+        drags.UpdateDragAsync(KeysOf(context), request, context);
 
-    public override Task<StopDragResponse> StopDrag(StopDragRequest request, ServerCallContext context) => throw NotYet(nameof(StopDrag));
+    public override Task<StopDragResponse> StopDrag(StopDragRequest request, ServerCallContext context) =>
+        drags.StopDragAsync(KeysOf(context), request, context);
 
     public override Task WatchDrag(WatchDragRequest request, IServerStreamWriter<SessionDragFrame> responseStream, ServerCallContext context) =>
-        throw NotYet(nameof(WatchDrag));
+        drags.WatchDragAsync(KeysOf(context), request, responseStream, context);
 
-    /// <summary>
-    /// The caller's key for a session id. An id that cannot be one this service issued is NOT_FOUND
-    /// with the same message as any other unknown id; only an empty one is INVALID_ARGUMENT.
-    /// </summary>
-    private static SessionKey KeyOf(string sessionId, ServerCallContext context)
+    private static SessionKeyResolver KeysOf(ServerCallContext context) => (sessionId, field) => KeyOf(sessionId, context, field);
+
+    private static SessionKey KeyOf(string sessionId, ServerCallContext context, string field = "session_id")
     {
         if (string.IsNullOrEmpty(sessionId))
-            throw Invalid.Argument("session_id", "is required.");
+            throw Invalid.Argument(field, "is required.");
         if (!SessionIds.IsWellFormed(sessionId))
             throw new SessionNotFoundException(sessionId);
         return new SessionKey(context.RequireTenant(), sessionId);
     }
 
-    private static RpcException NotYet(string method) => new(new Status(StatusCode.Unimplemented, $"{method} {DragNotYet}"));
 }

@@ -459,23 +459,109 @@ public abstract class SessionServiceTests(InferenceServer inference, IStoreBacke
     }
 
     [Fact]
-    public async Task DragCalls_AreUnimplementedForNow()
+    public async Task Drag_Stream_StreamsFramesAndCommitsTheDragToTheHistory()
     {
         var session = await Client.CreateAsync();
-        var start = new SessionDragStart { SessionId = session.Id, Points = { Pair(1, 1, 2, 2) } };
-
-        var unary = await Assert.ThrowsAsync<RpcException>(() => Client.StartDragAsync(new StartDragRequest { Start = start }).ResponseAsync);
         using var call = Client.Drag();
-        var streaming = await Assert.ThrowsAsync<RpcException>(async () =>
-        {
-            await call.RequestStream.WriteAsync(new SessionDragRequest { Start = start });
-            await call.ResponseStream.MoveNext(CancellationToken.None);
-        });
+        await call.RequestStream.WriteAsync(new SessionDragRequest { Start = DragStart(session.Id, maxSteps: 3) });
 
-        Assert.Equal(StatusCode.Unimplemented, unary.StatusCode);
-        Assert.Contains("StartDrag", unary.Status.Detail);
-        Assert.Equal(StatusCode.Unimplemented, streaming.StatusCode);
+        var frames = new List<SessionDragFrame>();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            frames.Add(call.ResponseStream.Current);
+            if (call.ResponseStream.Current.Frame.StepLimitReached)
+                break;
+        }
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var last = call.ResponseStream.Current;
+        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None));
+
+        Assert.Equal(3u, frames[^1].Frame.Step);
+        Assert.All(frames, f => Assert.Null(f.Frame.State));
+        Assert.All(frames, f => Assert.Equal(session.Id, f.SessionId));
+        Assert.True(last.Frame.Final);
+        Assert.True(last.HasCommittedEntryId);
+        Assert.Equal(2, last.Session.History.Count);
+        Assert.Equal(1u, last.Session.CurrentIndex);
+        Assert.Equal(last.CommittedEntryId, last.Session.History[1].Id);
+        Assert.Equal(DragOutcome.StepLimitReached, last.Session.History[1].Outcome);
+        Assert.Null(last.Session.ActiveDrag);
+        Assert.NotEqual(session.Latent.Values, last.Session.Latent.Values);
+
+        var gif = await Client.ExportAnimationAsync(new ExportAnimationRequest { SessionId = session.Id });
+        Assert.True(gif.FrameCount >= 3);
     }
+
+    [Fact]
+    public async Task UnaryDrag_StartWatchUpdateStop_CommitsAndUndoGoesBack()
+    {
+        var session = await Client.CreateAsync();
+        var started = await Client.StartDragAsync(new StartDragRequest { Start = DragStart(session.Id, maxSteps: 10_000) });
+        var dragId = started.ActiveDrag.DragId;
+        using var watch = Client.WatchDrag(new WatchDragRequest { SessionId = session.Id, DragId = dragId });
+        Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None));
+
+        var update = new DragUpdate();
+        update.PointEdits.Add(new PointEdit { Move = new PointMove { Index = 0, Target = new Point { X = 90, Y = 150 } } });
+        await Client.UpdateDragAsync(new UpdateDragRequest { SessionId = session.Id, DragId = dragId, Update = update });
+        while (await watch.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            if (watch.ResponseStream.Current.Frame.Targets[0].Y == 150)
+                break;
+        }
+        Assert.Equal(150, watch.ResponseStream.Current.Frame.Targets[0].Y);
+
+        var busy = await Assert.ThrowsAsync<RpcException>(() => Client.StartDragAsync(new StartDragRequest { Start = DragStart(session.Id, maxSteps: 2) }).ResponseAsync);
+        Assert.Equal(StatusCode.FailedPrecondition, busy.StatusCode);
+
+        var stopped = await Client.StopDragAsync(new StopDragRequest { SessionId = session.Id, DragId = dragId });
+        Assert.True(stopped.HasCommittedEntryId);
+        Assert.Equal(1u, stopped.Session.CurrentIndex);
+        Assert.Equal(150, stopped.Session.Points[0].Target.Y);
+
+        var undone = await Client.UndoAsync(new UndoRequest { SessionId = session.Id });
+        Assert.Equal(0u, undone.CurrentIndex);
+        Assert.Equal(session.Latent.Values, undone.Latent.Values);
+    }
+
+    [Fact]
+    public async Task DragStart_WithAPointOutsideTheImage_IsInvalidAndLeavesNoActiveDrag()
+    {
+        var session = await Client.CreateAsync();
+        var start = DragStart(session.Id, maxSteps: 2);
+        start.Points[0].Handle.X = 256;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.StartDragAsync(new StartDragRequest { Start = start }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.StartsWith("start.points[0].handle ", error.Status.Detail);
+        var after = await Client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id });
+        Assert.Null(after.ActiveDrag);
+    }
+
+    [Fact]
+    public async Task DragStart_RejectedByTheInferenceService_LeavesNoActiveDrag()
+    {
+        var session = await Client.CreateAsync();
+        var start = DragStart(session.Id, maxSteps: 2);
+        start.Parameters.LearningRate = -1;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => Client.StartDragAsync(new StartDragRequest { Start = start }).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("learning_rate", error.Status.Detail);
+        var after = await Client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id });
+        Assert.Null(after.ActiveDrag);
+    }
+
+    private static SessionDragStart DragStart(string sessionId, uint maxSteps) => new()
+    {
+        SessionId = sessionId,
+        Points = { Pair(100, 128, 130, 128) },
+        Parameters = new DragParameters { MaxSteps = maxSteps, StopDistance = 0.5 },
+        FrameOptions = new FrameOptions { Image = new ImageOptions { Size = 32, Encoding = ImageEncoding.Jpeg } },
+    };
 
     private async Task AssertCreateInvalid(LatentSessionSource source, string field) =>
         AssertInvalid(await Assert.ThrowsAsync<RpcException>(() =>

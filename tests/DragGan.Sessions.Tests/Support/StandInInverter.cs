@@ -63,9 +63,12 @@ public sealed class StandInInverter : InferenceContract.InferenceBase, IAsyncLif
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
+        // The session service places calls only on replicas whose health check answers SERVING.
+        builder.Services.AddGrpcHealthChecks().AddCheck("stand-in", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
         builder.Services.AddSingleton(this);
         _app = builder.Build();
         _app.MapGrpcService<StandInInverter>();
+        _app.MapGrpcHealthChecksService();
         await _app.StartAsync();
         Address = _app.Urls.Single();
     }

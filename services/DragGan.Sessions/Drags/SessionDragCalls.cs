@@ -1,0 +1,110 @@
+using DragGan.Protos.V1;
+using DragGan.Sessions.Domain;
+using DragGan.Sessions.Services;
+using DragGan.Sessions.Storage;
+using Grpc.Core;
+
+namespace DragGan.Sessions.Drags;
+
+/// <summary>
+/// The drag calls of draggan.v1.Sessions: the bidirectional Drag for backend callers, and for
+/// browsers StartDrag / UpdateDrag / StopDrag with the server-streaming WatchDrag.
+/// </summary>
+internal sealed class SessionDragCalls(SessionDrags drags)
+{
+    public async Task DragAsync(SessionKeyResolver keys, IAsyncStreamReader<SessionDragRequest> requests, IServerStreamWriter<SessionDragFrame> responses, ServerCallContext context)
+    {
+        var cancellation = context.CancellationToken;
+        if (!await requests.MoveNext(cancellation))
+            throw Invalid.Argument("kind", "the stream ended before a start message.");
+        if (requests.Current.KindCase != SessionDragRequest.KindOneofCase.Start)
+            throw Invalid.Argument("kind", "the first message must be start.");
+        var start = requests.Current.Start;
+        var (run, frames) = await drags.StartAsync(keys(start.SessionId, "start.session_id"), start, DragClient.Stream, cancellation);
+
+        var relay = RelayAsync(requests, run, cancellation);
+        try
+        {
+            await foreach (var frame in frames.ReadAllAsync(cancellation))
+                await responses.WriteAsync(frame, cancellation);
+        }
+        finally
+        {
+            // However the call ends, the drag ends with it and is committed: nothing is lost.
+            run.Post(new DragCommand.Stop(Discard: false));
+            await relay;
+        }
+    }
+
+    public async Task<StartDragResponse> StartDragAsync(SessionKeyResolver keys, StartDragRequest request, ServerCallContext context)
+    {
+        var start = request.Start ?? throw Invalid.Argument("start", "is required.");
+        var (run, _) = await drags.StartAsync(keys(start.SessionId, "start.session_id"), start, DragClient.Unary, context.CancellationToken);
+        return new StartDragResponse { ActiveDrag = run.Active };
+    }
+
+    public async Task<UpdateDragResponse> UpdateDragAsync(SessionKeyResolver keys, UpdateDragRequest request, ServerCallContext context)
+    {
+        var run = await drags.FindAsync(keys(request.SessionId, "session_id"), request.DragId, context.CancellationToken);
+        run.Post(request.KindCase switch
+        {
+            UpdateDragRequest.KindOneofCase.Update => new DragCommand.Update(request.Update),
+            UpdateDragRequest.KindOneofCase.Pause => new DragCommand.Pause(),
+            UpdateDragRequest.KindOneofCase.Unpause => new DragCommand.Unpause(),
+            _ => throw Invalid.Argument("kind", "must be update, pause or unpause."),
+        });
+        return new UpdateDragResponse { ActiveDrag = run.Active };
+    }
+
+    public async Task<StopDragResponse> StopDragAsync(SessionKeyResolver keys, StopDragRequest request, ServerCallContext context)
+    {
+        var run = await drags.FindAsync(keys(request.SessionId, "session_id"), request.DragId, context.CancellationToken);
+        run.Post(new DragCommand.Stop(request.Discard));
+        var last = await run.Completion.WaitAsync(context.CancellationToken);
+        var response = new StopDragResponse { Session = last.Session };
+        if (last.HasCommittedEntryId)
+            response.CommittedEntryId = last.CommittedEntryId;
+        return response;
+    }
+
+    public async Task WatchDragAsync(SessionKeyResolver keys, WatchDragRequest request, IServerStreamWriter<SessionDragFrame> responses, ServerCallContext context)
+    {
+        var run = await drags.FindAsync(keys(request.SessionId, "session_id"), request.DragId, context.CancellationToken);
+        await foreach (var frame in run.Watch().ReadAllAsync(context.CancellationToken))
+            await responses.WriteAsync(frame, context.CancellationToken);
+    }
+
+    /// <summary>The client's messages after the start, as commands; half-close stops and commits.</summary>
+    private static async Task RelayAsync(IAsyncStreamReader<SessionDragRequest> requests, SessionDragRun run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await requests.MoveNext(cancellationToken))
+            {
+                var request = requests.Current;
+                switch (request.KindCase)
+                {
+                    case SessionDragRequest.KindOneofCase.Update:
+                        run.Post(new DragCommand.Update(request.Update));
+                        break;
+                    case SessionDragRequest.KindOneofCase.Pause:
+                        run.Post(new DragCommand.Pause());
+                        break;
+                    case SessionDragRequest.KindOneofCase.Unpause:
+                        run.Post(new DragCommand.Unpause());
+                        break;
+                    case SessionDragRequest.KindOneofCase.Stop:
+                        run.Post(new DragCommand.Stop(Discard: false));
+                        return;
+                }
+            }
+            run.Post(new DragCommand.Stop(Discard: false));
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        {
+        }
+    }
+}
+
+/// <summary>The caller's key for a session id in a request, naming the field when it is missing.</summary>
+internal delegate SessionKey SessionKeyResolver(string sessionId, string field);

@@ -1,0 +1,282 @@
+using System.Threading.Channels;
+using DragGan.Protos.V1;
+using DragGan.Sessions.Domain;
+using DragGan.Sessions.Inference;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace DragGan.Sessions.Drags;
+
+/// <summary>
+/// One drag of a session, run by this process against the inference replicas. It opens a Drag
+/// stream on the least loaded healthy replica, forwards the client's commands, persists the
+/// resumable state the frames carry (every <see cref="SessionsOptions.PersistEveryKSteps"/> steps
+/// and whenever a drag ends, pauses or is handed back) with the session, and publishes each frame
+/// to its watchers. When the replica fails or drains, it resumes the edit from the last persisted
+/// state on another replica and replays the commands sent since, so the client sees a short pause
+/// and a frame marked <c>resumed</c>. A stop commits the drag to the session's history (or discards it).
+/// </summary>
+internal sealed class SessionDragRun
+{
+    private const int MaxReplicaAttempts = 6;
+    private static readonly TimeSpan NoReplicaRetry = TimeSpan.FromMilliseconds(500);
+
+    private readonly DragPlan _plan;
+    private readonly SessionEditor _editor;
+    private readonly InferenceReplicaSet _replicas;
+    private readonly ILogger _logger;
+    private readonly int _persistEvery;
+    private readonly Channel<DragCommand> _commands = Channel.CreateUnbounded<DragCommand>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly DragWatchers _watchers = new();
+    private readonly TaskCompletionSource<SessionDragFrame> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _abort = new();
+    private ActiveDrag _active;
+    private bool _discard;
+
+    public SessionDragRun(DragPlan plan, ActiveDrag active, SessionEditor editor, InferenceReplicaSet replicas, SessionsOptions options, ILogger logger)
+    {
+        _plan = plan;
+        _active = active.Clone();
+        _editor = editor;
+        _replicas = replicas;
+        _logger = logger;
+        _persistEvery = options.PersistEveryKSteps;
+    }
+
+    public string DragId => _plan.DragId;
+
+    /// <summary>The drag as the session shows it (phase, step, replica), as of the last frame.</summary>
+    public ActiveDrag Active => _active.Clone();
+
+    /// <summary>The drag's last frame (committed or discarded), or its failure.</summary>
+    public Task<SessionDragFrame> Completion => _completion.Task;
+
+    /// <summary>Completes with the drag's first frame, or fails with the error that kept it from starting.</summary>
+    public Task Started => _started.Task;
+
+    public void Start() => _ = Task.Run(RunAsync);
+
+    public void Post(DragCommand command)
+    {
+        if (command is DragCommand.Stop stop)
+            _discard |= stop.Discard;
+        _commands.Writer.TryWrite(command);
+    }
+
+    /// <summary>Frames from now on, newest winning for a slow watcher; the last one is always delivered.</summary>
+    public ChannelReader<SessionDragFrame> Watch() => _watchers.Add();
+
+    private async Task RunAsync()
+    {
+        var state = _plan.ResumeFrom;
+        var replay = new List<DragCommand>();
+        var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var resumed = false;
+        try
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var replica = await PickReplicaAsync(failed, attempt);
+                try
+                {
+                    var end = await StreamAsync(replica, state, replay, resumed);
+                    if (end.Final is { } final)
+                    {
+                        await FinishAsync(final);
+                        return;
+                    }
+                    // Handed back (the replica drains): continue elsewhere from the state it handed back.
+                    state = end.State ?? state;
+                }
+                catch (RpcException e) when (IsReplicaFailure(e) && !_abort.IsCancellationRequested)
+                {
+                    _replicas.ReportFailure(replica, e);
+                }
+                catch (IOException e)
+                {
+                    _replicas.ReportFailure(replica, e);
+                }
+                failed.Add(replica.Address);
+                state = await LatestStateAsync() ?? state;
+                resumed = true;
+            }
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Drag {DragId} of session {SessionId} ended with an error", DragId, _plan.Key.Id);
+            _watchers.Fail(e);
+            _started.TrySetException(e);
+            _completion.TrySetException(e);
+        }
+    }
+
+    /// <summary>One inference stream: from the start or a state to its final frame, a hand-back, or a failure.</summary>
+    private async Task<(DragFrame? Final, DragState? State)> StreamAsync(InferenceReplica replica, DragState? state, List<DragCommand> replay, bool resumed)
+    {
+        using var load = replica.TrackDrag();
+        using var call = replica.Client.Drag(cancellationToken: _abort.Token);
+        var frames = InferenceFrames();
+        await call.RequestStream.WriteAsync(state is null
+            ? new DragRequest { Start = WithFrames(_plan.Start, frames) }
+            : new DragRequest { Resume = new DragResume { State = state, FrameOptions = frames, SessionId = _plan.Key.Id } });
+        DragCommand[] pending;
+        lock (replay)
+            pending = [.. replay];
+        foreach (var command in pending)
+            await call.RequestStream.WriteAsync(command.ToInference());
+        _active.Replica = replica.Address;
+        _active.Phase = DragPhase.Running;
+        _logger.LogInformation("Drag {DragId} of session {SessionId} {Verb} on {Replica}", DragId, _plan.Key.Id, state is null ? "starts" : "resumes", replica.Address);
+
+        using var forwarding = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+        var forward = ForwardCommandsAsync(call.RequestStream, replay, forwarding.Token);
+        try
+        {
+            await foreach (var frame in call.ResponseStream.ReadAllAsync(_abort.Token))
+            {
+                UpdateActive(frame);
+                if (frame.State is not null)
+                {
+                    // Persisted before it is published: whatever a client has seen can be resumed.
+                    await _editor.RecordDragProgressAsync(_plan.Key, _active, frame.State, CancellationToken.None);
+                    lock (replay)
+                        replay.Clear();
+                }
+                if (frame.Image is not null)
+                    await _editor.AppendDragFrameAsync(_plan.Key, DragId, frame.Step, frame.Image, CancellationToken.None);
+                if (frame.HandedBack)
+                    return (null, frame.State);
+                if (frame.Final)
+                    return (frame, frame.State);
+                _watchers.Publish(new SessionDragFrame { Frame = ForClient(frame), SessionId = _plan.Key.Id, DragId = DragId, Resumed = resumed });
+                _started.TrySetResult();
+                resumed = false;
+            }
+            throw new RpcException(new Status(StatusCode.Unavailable, $"The inference replica {replica.Address} ended the drag without a final frame."));
+        }
+        finally
+        {
+            await forwarding.CancelAsync();
+            await forward;
+        }
+    }
+
+    /// <summary>Client commands to the inference stream; each is kept for replay until a persisted state covers it.</summary>
+    private async Task ForwardCommandsAsync(IClientStreamWriter<DragRequest> requests, List<DragCommand> replay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var command in _commands.Reader.ReadAllAsync(cancellationToken))
+            {
+                lock (replay)
+                    replay.Add(command);
+                await requests.WriteAsync(command.ToInference(), cancellationToken);
+                if (command is DragCommand.Stop)
+                    return;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or RpcException or InvalidOperationException or IOException)
+        {
+            // The stream failed or ended; the main loop decides what happens next.
+        }
+    }
+
+    private async Task FinishAsync(DragFrame final)
+    {
+        var finalState = final.State ?? throw new RpcException(new Status(StatusCode.Internal, "The final frame carried no state."));
+        var last = new SessionDragFrame { Frame = ForClient(final), SessionId = _plan.Key.Id, DragId = DragId };
+        if (_discard)
+        {
+            var record = await _editor.DiscardDragAsync(_plan.Key, DragId, CancellationToken.None);
+            last.Discarded = true;
+            last.Session = SessionViews.Project(record, SessionView.Standard);
+        }
+        else
+        {
+            var points = finalState.Handles.Select(h => new PointPair { Handle = h.Handle, Target = h.Target }).ToList();
+            var outcome = final.Converged ? DragOutcome.Converged : final.StepLimitReached ? DragOutcome.StepLimitReached : DragOutcome.Stopped;
+            var result = await _editor.CommitDragAsync(_plan.Key,
+                new CommittedDrag(DragId, finalState.Latent, points, finalState.Mask, finalState.Parameters, final.Step, outcome), CancellationToken.None);
+            last.CommittedEntryId = result.EntryId;
+            last.Session = SessionViews.Project(result.Session, SessionView.Standard);
+        }
+        _watchers.Complete(last);
+        _started.TrySetResult();
+        _completion.TrySetResult(last);
+        _logger.LogInformation("Drag {DragId} of session {SessionId} ended at step {Step} ({Outcome})", DragId, _plan.Key.Id, final.Step, _discard ? "discarded" : "committed");
+    }
+
+    private async Task<InferenceReplica> PickReplicaAsync(HashSet<string> failed, int attempt)
+    {
+        for (var wait = 0; ; wait++)
+        {
+            if (attempt >= MaxReplicaAttempts)
+                throw new RpcException(new Status(StatusCode.Unavailable, $"The drag failed on {attempt} inference replicas; its last state is saved with the session."));
+            var candidates = await _replicas.CandidatesAsync(failed, _abort.Token);
+            if (candidates.Count > 0)
+                return candidates[0];
+            // Every known replica failed this drag: give them all another chance after a pause.
+            failed.Clear();
+            if (wait >= 10)
+                throw new RpcException(new Status(StatusCode.Unavailable, "No inference replica is available; the drag's last state is saved with the session."));
+            await Task.Delay(NoReplicaRetry, _abort.Token);
+        }
+    }
+
+    private async Task<DragState?> LatestStateAsync()
+    {
+        var record = await _editor.GetAsync(_plan.Key, CancellationToken.None);
+        return record.Value.Session.ActiveDrag?.DragId == DragId ? record.Value.DragState : null;
+    }
+
+    /// <summary>The client's frame options, with the state every <see cref="_persistEvery"/> steps for persisting.</summary>
+    private FrameOptions InferenceFrames()
+    {
+        var frames = _plan.ClientFrames.Clone();
+        if (frames.LatentEveryKSteps == 0 || frames.LatentEveryKSteps > _persistEvery)
+            frames.LatentEveryKSteps = (uint)_persistEvery;
+        return frames;
+    }
+
+    private static DragStart WithFrames(DragStart start, FrameOptions frames)
+    {
+        var copy = start.Clone();
+        copy.FrameOptions = frames;
+        return copy;
+    }
+
+    /// <summary>The frame as the client asked for it: never the state, the latent at the client's interval or at the end.</summary>
+    private DragFrame ForClient(DragFrame frame)
+    {
+        var copy = frame.Clone();
+        copy.State = null;
+        var every = _plan.ClientFrames.LatentEveryKSteps;
+        var ends = frame.Converged || frame.StepLimitReached || frame.Paused || frame.Final;
+        if (!ends && (every == 0 || frame.Step % every != 0))
+            copy.Latent = null;
+        return copy;
+    }
+
+    private void UpdateActive(DragFrame frame)
+    {
+        var active = _active.Clone();
+        active.Step = frame.Step;
+        active.Phase = frame.Paused ? DragPhase.Paused
+            : frame.Converged ? DragPhase.Converged
+            : frame.StepLimitReached ? DragPhase.StepLimitReached
+            : DragPhase.Running;
+        active.UpdateTime = Timestamp.FromDateTime(DateTime.UtcNow);
+        active.Points.Clear();
+        active.Points.AddRange(frame.Handles.Zip(frame.Targets, (h, t) => new PointPair { Handle = h, Target = t }));
+        _active = active;
+    }
+
+    /// <summary>Statuses of a replica that died, drained or broke, after which another replica can continue.</summary>
+    private static bool IsReplicaFailure(RpcException e) => e.StatusCode is StatusCode.Unavailable or StatusCode.Internal
+        or StatusCode.Unknown or StatusCode.ResourceExhausted or StatusCode.Aborted or StatusCode.DeadlineExceeded
+        or StatusCode.Cancelled;
+
+    /// <summary>Ends the run without a commit (the process is shutting down); the state stays with the session.</summary>
+    public void Abandon() => _abort.Cancel();
+}

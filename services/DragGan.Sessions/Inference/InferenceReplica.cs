@@ -1,0 +1,51 @@
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using InferenceClient = DragGan.Protos.V1.Inference.InferenceClient;
+
+namespace DragGan.Sessions.Inference;
+
+/// <summary>One inference replica the session service can place drags on: its channel, and what this process knows of it.</summary>
+public sealed class InferenceReplica(string address, GrpcChannel channel) : IDisposable
+{
+    private int _activeDrags;
+    private long _unhealthyUntilTicks;
+    private long _servingCheckedTicks;
+
+    public string Address { get; } = address;
+
+    public InferenceClient Client { get; } = new(channel);
+
+    public Health.HealthClient Health { get; } = new(channel);
+
+    /// <summary>Drags this process runs on the replica (its share of the replica's load).</summary>
+    public int ActiveDrags => Volatile.Read(ref _activeDrags);
+
+    public bool MarkedUnhealthy(DateTimeOffset now) => now.UtcTicks < Interlocked.Read(ref _unhealthyUntilTicks);
+
+    /// <summary>Keeps new drags away for <paramref name="period"/> (it failed a call or a health check).</summary>
+    public void MarkUnhealthy(DateTimeOffset now, TimeSpan period) => Interlocked.Exchange(ref _unhealthyUntilTicks, (now + period).UtcTicks);
+
+    /// <summary>It answered SERVING at <paramref name="now"/>; a check soon after can rely on that.</summary>
+    public void MarkServing(DateTimeOffset now) => Interlocked.Exchange(ref _servingCheckedTicks, now.UtcTicks);
+
+    public bool ServingSince(DateTimeOffset since) => Interlocked.Read(ref _servingCheckedTicks) >= since.UtcTicks;
+
+    public IDisposable TrackDrag()
+    {
+        Interlocked.Increment(ref _activeDrags);
+        return new Release(this);
+    }
+
+    public void Dispose() => channel.Dispose();
+
+    private sealed class Release(InferenceReplica replica) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+                Interlocked.Decrement(ref replica._activeDrags);
+        }
+    }
+}
