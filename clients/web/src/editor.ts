@@ -43,6 +43,7 @@ export class Editor {
   drag: RunningDrag | undefined;
   private pending = 0;
   private watch: AbortController | undefined;
+  private ending: { dragId: string; done: Promise<void> } | undefined;
 
   constructor(
     private readonly client: SessionsClient,
@@ -149,7 +150,6 @@ export class Editor {
       });
       const active = response.activeDrag;
       if (!active) throw new Error("The service started no drag.");
-      session.version = response.version;
       this.drag = { id: active.dragId, step: active.step, maxSteps: settings.maxSteps, paused: false };
       void this.follow(active.dragId);
       return "Dragging.";
@@ -293,22 +293,33 @@ export class Editor {
     else if (frame.stepLimitReached) drag.done = "step limit reached";
     if (frame.distances.length > 0) drag.distance = Math.max(...frame.distances);
     this.points.track(frame.handles);
-    if (frame.image) this.events.image(await decodeImage(frame.image));
+    if (frame.image) {
+      const bitmap = await decodeImage(frame.image);
+      // A frame decoded after the drag ended must not cover the committed image.
+      if (this.drag === drag) this.events.image(bitmap);
+    }
     this.events.changed();
   }
 
-  /** The drag ended: show the committed state. Runs once per drag, whoever saw the end first. */
-  private async finish(dragId: string, session: Session | undefined): Promise<void> {
-    if (this.drag?.id !== dragId) return;
+  /**
+   * The drag ended: show the committed state. StopDrag's answer and the watch's last frame may
+   * both report the end; the first starts this and the other waits for the same work.
+   */
+  private finish(dragId: string, session: Session | undefined): Promise<void> {
+    if (this.ending?.dragId === dragId) return this.ending.done;
+    if (this.drag?.id !== dragId) return Promise.resolve();
     this.drag = undefined;
     this.watch?.abort();
     this.watch = undefined;
-    const current = session ?? (await this.client.getSession({ sessionId: this.requireSession().id }));
-    this.session = current;
-    // Handles stay where tracking left them, so the next drag goes on from there.
-    this.points.load(current.points);
-    await this.showCurrent();
-    this.events.changed();
+    const done = this.track(async () => {
+      const current = session ?? (await this.client.getSession({ sessionId: this.requireSession().id }));
+      this.session = current;
+      // Handles stay where tracking left them, so the next drag goes on from there.
+      this.points.load(current.points);
+      await this.showCurrent();
+    });
+    this.ending = { dragId, done };
+    return done;
   }
 
   /** A session replacing the current one: fresh points and mask. */
@@ -351,15 +362,23 @@ export class Editor {
   }
 
   /** Runs one user action: busy while it lasts, its outcome or error on the status bar. */
-  private async run(what: string, action: () => Promise<string | void>): Promise<void> {
-    this.pending++;
+  private run(what: string, action: () => Promise<string | void>): Promise<void> {
     this.events.status(`${what}…`);
+    return this.track(async () => {
+      try {
+        this.events.status((await action()) ?? "Ready.");
+      } catch (error) {
+        this.events.status(`${what} failed: ${describeError(error)}`, true);
+      }
+    });
+  }
+
+  /** Counts `work` as in flight (the page shows busy) until it settles. */
+  private async track(work: () => Promise<void>): Promise<void> {
+    this.pending++;
     this.events.changed();
     try {
-      const outcome = await action();
-      this.events.status(outcome ?? "Ready.");
-    } catch (error) {
-      this.events.status(`${what} failed: ${describeError(error)}`, true);
+      await work();
     } finally {
       this.pending--;
       this.events.changed();
