@@ -54,6 +54,7 @@ public static class SessionsHost
 
         var options = builder.Configuration.GetSection(SessionsOptions.SectionName).Get<SessionsOptions>() ?? new SessionsOptions();
         options.Validate(builder.Environment.IsDevelopment());
+        var webRoot = WebClientFiles.Locate(options, builder.Environment);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.TryAddSingleton(TimeProvider.System);
 
@@ -106,7 +107,7 @@ public static class SessionsHost
                 : LogEventLevel.Information;
         });
         // The browser client's files, before routing and authentication: the page itself needs no key.
-        app.UseWebClient(options);
+        app.UseWebClient(webRoot);
         app.UseRouting();
         // Before authentication, so that its gRPC-status answers reach gRPC-Web clients translated too.
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });

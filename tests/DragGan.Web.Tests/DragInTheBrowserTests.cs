@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using DragGan.Protos.V1;
 using DragGan.Web.Tests.Support;
 using Microsoft.Playwright;
+using SkiaSharp;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
@@ -10,7 +12,8 @@ namespace DragGan.Web.Tests;
 /// The web client in headless Chromium against the real services: what a person does on the
 /// page, checked on what the page shows (canvas pixels, counters) and what it downloads.
 /// </summary>
-public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper output) : IClassFixture<WebStack>
+[Collection(WebStackCollection.Name)]
+public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper output)
 {
     /// <summary>The demo model's resolution: image pixels on the page's canvas.</summary>
     private const int Resolution = 256;
@@ -62,6 +65,15 @@ public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper outp
         var dragged = await ImageDataUrlAsync(page);
         Assert.NotEqual(created, dragged);
 
+        // What the service recorded: the clicked pair, and the painted region sent as the
+        // contract's mask, inverted (nonzero = fixed, so painted pixels are 0).
+        var session = await stack.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = SessionIdOf(page) });
+        var pair = Assert.Single(session.Points);
+        Assert.Equal((130, 128), (pair.Target.X, pair.Target.Y));
+        Assert.Equal(Resolution * Resolution, session.Mask.Values.Length);
+        Assert.Equal(0, session.Mask.Values[128 * Resolution + 115]);
+        Assert.Equal(1, session.Mask.Values[10 * Resolution + 10]);
+
         // Undo shows the created image again, exactly; redo the dragged one.
         await page.ClickAsync("#undo");
         await Expect(page.Locator("#history")).ToHaveTextAsync("entry 1 of 2");
@@ -85,6 +97,58 @@ public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper outp
         await Expect(page.Locator("#status")).Not.ToHaveClassAsync("error");
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
+
+    [Fact]
+    public async Task An_uploaded_photo_is_cropped_square_and_inverted_into_a_new_session()
+    {
+        var page = await stack.NewPageAsync();
+        var problems = WatchForErrors(page);
+        await page.GotoAsync(stack.WebAddress);
+        await Expect(page.Locator("#model option")).Not.ToHaveCountAsync(0);
+
+        // Landscape on purpose: the page sends the centre square at the model's resolution.
+        await page.Locator("#photo").SetInputFilesAsync(new FilePayload
+        {
+            Name = "landscape.png",
+            MimeType = "image/png",
+            Buffer = LandscapePng(320, 200),
+        });
+        await page.Locator("#invert-steps").FillAsync("3");
+        await page.ClickAsync("#invert");
+        await WaitForStateAsync(page, "ready");
+        await Expect(page.Locator("#status")).ToContainTextAsync("inverted");
+        await Expect(page.Locator("#history")).ToHaveTextAsync("entry 1 of 1");
+        Assert.Equal(Resolution, await page.EvalOnSelectorAsync<int>("#image", "canvas => canvas.width"));
+
+        var session = await stack.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = SessionIdOf(page) });
+        var entry = Assert.Single(session.History);
+        Assert.Equal(HistoryEntryKind.Inverted, entry.Kind);
+        Assert.Equal(3u, entry.Steps);
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    /// <summary>A PNG with a left-to-right gradient and a disc, wider than it is tall.</summary>
+    private static byte[] LandscapePng(int width, int height)
+    {
+        using var bitmap = new SKBitmap(width, height);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            using var gradient = new SKPaint
+            {
+                Shader = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(width, 0),
+                    [SKColors.SteelBlue, SKColors.Orange], SKShaderTileMode.Clamp),
+            };
+            canvas.DrawRect(0, 0, width, height, gradient);
+            using var disc = new SKPaint { Color = SKColors.White, IsAntialias = true };
+            canvas.DrawCircle(width / 2f, height / 2f, height / 4f, disc);
+        }
+        using var image = SKImage.FromBitmap(bitmap);
+        using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
+    }
+
+    /// <summary>The page keeps its session's id in the address's fragment.</summary>
+    private static string SessionIdOf(IPage page) => new Uri(page.Url).Fragment.TrimStart('#');
 
     private static List<string> WatchForErrors(IPage page)
     {

@@ -12,21 +12,29 @@ internal static class WebClientFiles
     public const string DefaultFolder = "wwwroot";
 
     /// <summary>
-    /// Adds the static-file middleware for <see cref="SessionsOptions.WebRoot"/>, or for
-    /// <see cref="DefaultFolder"/> when that is unset. A configured folder that does not exist
-    /// stops the start; a missing default folder only means that no page is served.
+    /// The folder to serve: <see cref="SessionsOptions.WebRoot"/>, or <see cref="DefaultFolder"/>
+    /// when that is unset; null when the default folder holds no client (nothing is served then).
     /// </summary>
     /// <exception cref="InvalidOperationException">The configured folder has no index.html.</exception>
-    public static void UseWebClient(this WebApplication app, SessionsOptions options)
+    public static string? Locate(SessionsOptions options, IHostEnvironment environment)
     {
         var configured = !string.IsNullOrWhiteSpace(options.WebRoot);
-        var root = Path.GetFullPath(configured ? options.WebRoot! : DefaultFolder, app.Environment.ContentRootPath);
-        if (!File.Exists(Path.Combine(root, "index.html")))
+        var root = Path.GetFullPath(configured ? options.WebRoot! : DefaultFolder, environment.ContentRootPath);
+        if (File.Exists(Path.Combine(root, "index.html")))
+            return root;
+        if (configured)
+            throw new InvalidOperationException(
+                $"{SessionsOptions.SectionName}:WebRoot '{root}' has no index.html; build the client with `npm ci && npm run build` in clients/web.");
+        return null;
+    }
+
+    /// <summary>Adds the static-file middleware for <paramref name="root"/> (from <see cref="Locate"/>).</summary>
+    public static void UseWebClient(this WebApplication app, string? root)
+    {
+        if (root is null)
         {
-            if (configured)
-                throw new InvalidOperationException(
-                    $"{SessionsOptions.SectionName}:WebRoot '{root}' has no index.html; build the client with `npm ci && npm run build` in clients/web.");
-            app.Logger.LogInformation("No web client in {WebRoot}: build clients/web to serve one", root);
+            app.Logger.LogInformation("No web client in {WebRoot}: build clients/web to serve one",
+                Path.Combine(app.Environment.ContentRootPath, DefaultFolder));
             return;
         }
 

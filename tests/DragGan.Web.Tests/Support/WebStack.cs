@@ -2,7 +2,9 @@ using DragGan.Inference;
 using DragGan.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Grpc.Net.Client;
 using Microsoft.Playwright;
+using SessionsClient = DragGan.Protos.V1.Sessions.SessionsClient;
 
 namespace DragGan.Web.Tests.Support;
 
@@ -17,9 +19,13 @@ public sealed class WebStack : IAsyncLifetime
     private WebApplication? _inference;
     private WebApplication? _sessions;
     private IPlaywright? _playwright;
+    private GrpcChannel? _channel;
 
     /// <summary>The session service's HTTP/1.1 endpoint: the page and its gRPC-Web calls.</summary>
     public string WebAddress { get; private set; } = "";
+
+    /// <summary>A gRPC client of the same service (HTTP/2), to check what the page did.</summary>
+    public SessionsClient Sessions { get; private set; } = null!;
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -53,6 +59,8 @@ public sealed class WebStack : IAsyncLifetime
             ]));
         await _sessions.StartAsync();
         WebAddress = $"http://127.0.0.1:{webPort}";
+        _channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        Sessions = new SessionsClient(_channel);
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -79,6 +87,7 @@ public sealed class WebStack : IAsyncLifetime
         if (Browser is not null)
             await Browser.CloseAsync();
         _playwright?.Dispose();
+        _channel?.Dispose();
         foreach (var app in new[] { _sessions, _inference })
         {
             if (app is null)
@@ -89,4 +98,11 @@ public sealed class WebStack : IAsyncLifetime
         foreach (var file in new[] { _database, _database + "-wal", _database + "-shm" })
             File.Delete(file);
     }
+}
+
+/// <summary>The browser tests share one stack: the services, the demo model and Chromium start once.</summary>
+[CollectionDefinition(Name)]
+public sealed class WebStackCollection : ICollectionFixture<WebStack>
+{
+    public const string Name = "web stack";
 }
