@@ -284,7 +284,7 @@ public sealed class DragGanClient : IDisposable
     /// <param name="points">Handle/target pairs, 1..32; empty = the session's points from its last drag.</param>
     /// <param name="parameters">Settings (max_steps, learning rate, ...); unset fields take the session's last, then the service's defaults.</param>
     /// <param name="mask">Fixed region at the model's resolution; null = the session's mask, if any.</param>
-    /// <param name="cancellationToken">Cancels the start and, later, the drag itself (which the service then commits as it stands).</param>
+    /// <param name="cancellationToken">Cancels the start only. Once started, the drag lives until it is stopped, its frames' enumeration is cancelled, or the handle is disposed.</param>
     public Task<SessionDrag> StartDragAsync(string sessionId, IEnumerable<PointPair> points, DragParameters? parameters = null, Mask? mask = null,
         CancellationToken cancellationToken = default)
     {
@@ -299,8 +299,8 @@ public sealed class DragGanClient : IDisposable
     public async Task<SessionDrag> StartDragAsync(SessionDragStart start, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(start);
-        // No deadline: a drag lasts as long as its caller steers it.
-        var call = Sessions.Drag(new CallOptions(cancellationToken: cancellationToken));
+        // No deadline and no token: a drag lasts as long as its caller steers it, past the start.
+        var call = Sessions.Drag(new CallOptions());
         try
         {
             await call.RequestStream.WriteAsync(new SessionDragRequest { Start = start }, cancellationToken);
