@@ -42,9 +42,8 @@ public sealed class DragGanClient : IDisposable
     }
 
     /// <summary>
-    /// A client with its own channel to <see cref="DragGanClientOptions.Address"/>: retries,
-    /// cancellation as <see cref="OperationCanceledException"/> and the API key set up. Dispose it
-    /// to close the channel.
+    /// A client with its own channel to <see cref="DragGanClientOptions.Address"/>, with the retry
+    /// policy, message limits and API key set up. Dispose it to close the channel.
     /// </summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public static DragGanClient Create(DragGanClientOptions options)
@@ -68,7 +67,6 @@ public sealed class DragGanClient : IDisposable
         channel.ServiceConfig = RetryPolicies.ServiceConfig(options.MaxAttempts);
         channel.MaxRetryAttempts = RetryPolicies.MaxAttemptsLimit;
         channel.MaxReceiveMessageSize = MaxReceiveMessageBytes;
-        channel.ThrowOperationCanceledOnCancellation = true;
         return channel;
     }
 
@@ -80,7 +78,7 @@ public sealed class DragGanClient : IDisposable
 
     /// <summary>The models the service offers, and the one used when a request names none.</summary>
     public async Task<ListModelsResponse> ListModelsAsync(CancellationToken cancellationToken = default) =>
-        await Sessions.ListModelsAsync(new ListModelsRequest(), Unary(cancellationToken));
+        await UnaryAsync(options => Sessions.ListModelsAsync(new ListModelsRequest(), options), cancellationToken);
 
     // ----------------------------------------------------------------------------------------
     // Creating sessions (never retried: a repeat would make a second session)
@@ -130,7 +128,7 @@ public sealed class DragGanClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var timeout = request.SourceCase == CreateSessionRequest.SourceOneofCase.Image ? _options.InversionTimeout : _options.Timeout;
-        return await Sessions.CreateSessionAsync(request, Options(timeout, cancellationToken));
+        return await UnaryAsync(options => Sessions.CreateSessionAsync(request, options), cancellationToken, timeout);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -138,7 +136,7 @@ public sealed class DragGanClient : IDisposable
 
     /// <summary>One session of the caller's tenant. NOT_FOUND when it does not exist, has expired or is another tenant's.</summary>
     public async Task<Session> GetSessionAsync(string sessionId, SessionView view = SessionView.Standard, CancellationToken cancellationToken = default) =>
-        await Sessions.GetSessionAsync(new GetSessionRequest { SessionId = sessionId, View = view }, Unary(cancellationToken));
+        await UnaryAsync(options => Sessions.GetSessionAsync(new GetSessionRequest { SessionId = sessionId, View = view }, options), cancellationToken);
 
     /// <summary>Every session of the caller's tenant, most recently changed first, fetched a page at a time as the caller enumerates.</summary>
     /// <param name="view">How much of each session; default BASIC (no latents).</param>
@@ -161,7 +159,7 @@ public sealed class DragGanClient : IDisposable
 
     /// <summary>One page of the caller's sessions.</summary>
     public async Task<ListSessionsResponse> ListSessionsPageAsync(ListSessionsRequest request, CancellationToken cancellationToken = default) =>
-        await Sessions.ListSessionsAsync(request, Unary(cancellationToken));
+        await UnaryAsync(options => Sessions.ListSessionsAsync(request, options), cancellationToken);
 
     /// <summary>Deletes a session with its history and drag frames; with <paramref name="expectedVersion"/>, only if it is still at that version (ABORTED otherwise).</summary>
     public async Task DeleteSessionAsync(string sessionId, ulong? expectedVersion = null, CancellationToken cancellationToken = default)
@@ -169,7 +167,7 @@ public sealed class DragGanClient : IDisposable
         var request = new DeleteSessionRequest { SessionId = sessionId };
         if (expectedVersion is { } version)
             request.ExpectedVersion = version;
-        await Sessions.DeleteSessionAsync(request, Unary(cancellationToken));
+        await UnaryAsync(options => Sessions.DeleteSessionAsync(request, options), cancellationToken);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -181,7 +179,7 @@ public sealed class DragGanClient : IDisposable
         var request = new UndoRequest { SessionId = sessionId };
         if (expectedVersion is { } version)
             request.ExpectedVersion = version;
-        return await Sessions.UndoAsync(request, Unary(cancellationToken));
+        return await UnaryAsync(options => Sessions.UndoAsync(request, options), cancellationToken);
     }
 
     /// <summary>Moves the session to its next state. FAILED_PRECONDITION at the newest one.</summary>
@@ -190,7 +188,7 @@ public sealed class DragGanClient : IDisposable
         var request = new RedoRequest { SessionId = sessionId };
         if (expectedVersion is { } version)
             request.ExpectedVersion = version;
-        return await Sessions.RedoAsync(request, Unary(cancellationToken));
+        return await UnaryAsync(options => Sessions.RedoAsync(request, options), cancellationToken);
     }
 
     /// <summary>Moves the session to the history entry at <paramref name="index"/> (0 = the oldest kept).</summary>
@@ -199,7 +197,7 @@ public sealed class DragGanClient : IDisposable
         var request = new CheckoutRequest { SessionId = sessionId, Index = index };
         if (expectedVersion is { } version)
             request.ExpectedVersion = version;
-        return await Sessions.CheckoutAsync(request, Unary(cancellationToken));
+        return await UnaryAsync(options => Sessions.CheckoutAsync(request, options), cancellationToken);
     }
 
     /// <summary>Moves the session to the history entry with id <paramref name="entryId"/> (NOT_FOUND once it was dropped).</summary>
@@ -208,7 +206,7 @@ public sealed class DragGanClient : IDisposable
         var request = new CheckoutRequest { SessionId = sessionId, EntryId = entryId };
         if (expectedVersion is { } version)
             request.ExpectedVersion = version;
-        return await Sessions.CheckoutAsync(request, Unary(cancellationToken));
+        return await UnaryAsync(options => Sessions.CheckoutAsync(request, options), cancellationToken);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -230,7 +228,7 @@ public sealed class DragGanClient : IDisposable
 
     /// <summary>ExportImage with every option (JPEG, RAW_RGB, size, quality).</summary>
     public async Task<ExportImageResponse> ExportImageAsync(ExportImageRequest request, CancellationToken cancellationToken = default) =>
-        await Sessions.ExportImageAsync(request, Unary(cancellationToken));
+        await UnaryAsync(options => Sessions.ExportImageAsync(request, options), cancellationToken);
 
     /// <summary>
     /// The latent of the session's current state (or of history entry <paramref name="entryId"/>):
@@ -243,7 +241,7 @@ public sealed class DragGanClient : IDisposable
         var request = new ExportLatentRequest { SessionId = sessionId, Format = format };
         if (entryId is { } entry)
             request.EntryId = entry;
-        return await Sessions.ExportLatentAsync(request, Unary(cancellationToken));
+        return await UnaryAsync(options => Sessions.ExportLatentAsync(request, options), cancellationToken);
     }
 
     /// <summary>
@@ -268,7 +266,7 @@ public sealed class DragGanClient : IDisposable
         };
         if (entryId is { } entry)
             request.EntryId = entry;
-        return await Sessions.ExportAnimationAsync(request, Unary(cancellationToken));
+        return await UnaryAsync(options => Sessions.ExportAnimationAsync(request, options), cancellationToken);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -276,7 +274,7 @@ public sealed class DragGanClient : IDisposable
 
     /// <summary>
     /// Starts a drag of the session's current state that moves each handle toward its target, and
-    /// returns once the service runs it (its first frame is on the way). A bad start throws here:
+    /// returns once the service runs it (with its first frame). A bad start throws here:
     /// INVALID_ARGUMENT naming the field, FAILED_PRECONDITION while another drag runs. Read its
     /// frames with <see cref="SessionDrag.ReadFramesAsync"/>; steer it with the handle's methods.
     /// </summary>
@@ -301,18 +299,26 @@ public sealed class DragGanClient : IDisposable
         ArgumentNullException.ThrowIfNull(start);
         // No deadline and no token: a drag lasts as long as its caller steers it, past the start.
         var call = Sessions.Drag(new CallOptions());
+        SessionDragFrame first;
         try
         {
             await call.RequestStream.WriteAsync(new SessionDragRequest { Start = start }, cancellationToken);
-            // The service answers (headers, then frames) once the drag runs, or fails the call with the start's error.
-            await call.ResponseHeadersAsync.WaitAsync(cancellationToken);
+            // The service sends the first frame once the drag runs, or ends the call with the start's error.
+            if (!await call.ResponseStream.MoveNext(cancellationToken))
+                throw new RpcException(new Status(StatusCode.Internal, "The session service ended the drag without a frame."));
+            first = call.ResponseStream.Current;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            call.Dispose();
+            throw new OperationCanceledException(e.Status.Detail, e, cancellationToken);
         }
         catch
         {
             call.Dispose();
             throw;
         }
-        return new SessionDrag(start.SessionId, call);
+        return new SessionDrag(start.SessionId, call, first);
     }
 
     // ----------------------------------------------------------------------------------------
@@ -320,9 +326,21 @@ public sealed class DragGanClient : IDisposable
     /// <summary>Closes the channel if this client made it (<see cref="Create(DragGanClientOptions)"/>).</summary>
     public void Dispose() => _ownedChannel?.Dispose();
 
-    private CallOptions Unary(CancellationToken cancellationToken) => Options(_options.Timeout, cancellationToken);
-
-    private static CallOptions Options(TimeSpan timeout, CancellationToken cancellationToken) => new(
-        deadline: timeout == Timeout.InfiniteTimeSpan ? null : DateTime.UtcNow + timeout,
-        cancellationToken: cancellationToken);
+    /// <summary>
+    /// A unary call with the deadline <paramref name="timeout"/> (default <see cref="DragGanClientOptions.Timeout"/>).
+    /// A missed deadline stays DEADLINE_EXCEEDED; the caller's own cancellation becomes <see cref="OperationCanceledException"/>.
+    /// </summary>
+    private async Task<T> UnaryAsync<T>(Func<CallOptions, AsyncUnaryCall<T>> call, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        var span = timeout ?? _options.Timeout;
+        DateTime? deadline = span == Timeout.InfiniteTimeSpan ? null : DateTime.UtcNow + span;
+        try
+        {
+            return await call(new CallOptions(deadline: deadline, cancellationToken: cancellationToken));
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(e.Status.Detail, e, cancellationToken);
+        }
+    }
 }

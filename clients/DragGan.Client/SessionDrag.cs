@@ -19,17 +19,21 @@ public sealed class SessionDrag : IAsyncDisposable, IDisposable
     private bool _requestsCompleted;
     private int _reading;
 
-    internal SessionDrag(string sessionId, AsyncDuplexStreamingCall<SessionDragRequest, SessionDragFrame> call)
+    private SessionDragFrame? _first;
+
+    internal SessionDrag(string sessionId, AsyncDuplexStreamingCall<SessionDragRequest, SessionDragFrame> call, SessionDragFrame first)
     {
         SessionId = sessionId;
         _call = call;
+        _first = first;
+        DragId = first.DragId;
     }
 
     /// <summary>The session being dragged.</summary>
     public string SessionId { get; }
 
-    /// <summary>The drag's id (ActiveDrag.drag_id, later the history entry's drag_id), once the first frame has been read.</summary>
-    public string? DragId { get; private set; }
+    /// <summary>The drag's id (ActiveDrag.drag_id, later the history entry's drag_id).</summary>
+    public string DragId { get; }
 
     /// <summary>
     /// The drag's last frame once the stream has ended: <see cref="SessionDragFrame.CommittedEntryId"/>
@@ -47,13 +51,28 @@ public sealed class SessionDrag : IAsyncDisposable, IDisposable
     {
         if (Interlocked.Exchange(ref _reading, 1) != 0)
             throw new InvalidOperationException("The frames of a drag can be read once.");
-        while (await _call.ResponseStream.MoveNext(cancellationToken))
+        // The start already received the first frame.
+        var next = _first;
+        _first = null;
+        while (next is not null || await MoveNextAsync(cancellationToken))
         {
-            var frame = _call.ResponseStream.Current;
-            DragId ??= frame.DragId;
+            var frame = next ?? _call.ResponseStream.Current;
+            next = null;
             if (frame.HasCommittedEntryId || frame.Discarded || frame.Frame?.Final == true)
                 Result = frame;
             yield return frame;
+        }
+    }
+
+    private async Task<bool> MoveNextAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _call.ResponseStream.MoveNext(cancellationToken);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(e.Status.Detail, e, cancellationToken);
         }
     }
 

@@ -19,11 +19,12 @@ public static class Images
         return (info.Width, info.Height, rgb);
     }
 
-    /// <summary>The encoded format (PNG, GIF, ...), frame count and size of an image file.</summary>
+    /// <summary>The encoded format (PNG, GIF, ...), frame count (1 for a still image) and size of an image file.</summary>
     public static (SKEncodedImageFormat Format, int Frames, int Width, int Height) Describe(byte[] encoded)
     {
         using var codec = SKCodec.Create(new MemoryStream(encoded)) ?? throw new InvalidDataException("Not an image.");
-        return (codec.EncodedFormat, codec.FrameCount, codec.Info.Width, codec.Info.Height);
+        // Skia counts the frames of animations only; a still image reports none.
+        return (codec.EncodedFormat, Math.Max(1, codec.FrameCount), codec.Info.Width, codec.Info.Height);
     }
 
     /// <summary>A PNG of the given size whose pixels <paramref name="white"/> picks are white, the others black.</summary>
