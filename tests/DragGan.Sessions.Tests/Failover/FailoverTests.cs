@@ -59,7 +59,7 @@ public sealed class FailoverTests(SqliteBackend backend) : IClassFixture<SqliteB
 
             // Take down the replica that serves the drag.
             var serving = (await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).ActiveDrag.Replica;
-            var persistedBefore = (await sessions.Editor.GetAsync(new(TestTenants.Alpha, session.Id), CancellationToken.None)).Value.DragState.Step;
+            var persistedBefore = (await sessions.Editor.GetAsync(new(TestTenants.Alpha, session.Id), CancellationToken.None)).Value.DragState?.Step ?? 0;
             var victim = replicas[serving];
             replicas.Remove(serving);
             if (graceful)
