@@ -213,7 +213,7 @@ internal sealed class SessionDragRun
         {
             if (attempt >= MaxReplicaAttempts)
                 throw new RpcException(new Status(StatusCode.Unavailable, $"The drag failed on {attempt} inference replicas; its last state is saved with the session."));
-            var candidates = await _replicas.CandidatesAsync(failed, _abort.Token);
+            var candidates = await _replicas.CandidatesAsync(failed, _abort.Token, _plan.Start.Model);
             if (candidates.Count > 0)
                 return candidates[0];
             // Every known replica failed this drag: give them all another chance after a pause.
