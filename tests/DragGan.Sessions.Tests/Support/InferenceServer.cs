@@ -18,7 +18,7 @@ public sealed class InferenceServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], builder =>
-            builder.Configuration.AddInMemoryCollection([new("Serilog:MinimumLevel:Default", "Warning")]));
+            builder.Configuration.AddInMemoryCollection([new("Serilog:MinimumLevel:Default", "Warning"), new("Inference:MetricsPort", "0")]));
         await _app.StartAsync();
         Address = _app.Urls.Single();
     }

@@ -1,0 +1,137 @@
+using DragGan.Inference;
+using DragGan.Protos.V1;
+using DragGan.Sessions.Tests.Support;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using static DragGan.Sessions.Tests.Support.SessionTestData;
+
+namespace DragGan.Sessions.Tests.Failover;
+
+/// <summary>
+/// Two inference replicas and the session service on loopback: the replica that serves a drag
+/// goes away mid-drag, and the client's stream continues on the other one to the end, with every
+/// persisted step kept. A restarted session service still has its sessions.
+/// </summary>
+public sealed class FailoverTests(SqliteBackend backend) : IClassFixture<SqliteBackend>
+{
+    private const uint MaxSteps = 12;
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ServingReplicaGoesAway_TheDragContinuesOnTheOtherAndCompletes(bool graceful)
+    {
+        var replicas = new Dictionary<string, WebApplication>();
+        try
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var app = await StartReplicaAsync();
+                replicas[app.Urls.Single()] = app;
+            }
+            await using var sessions = await SessionsServer.StartAsync(
+            [
+                new("Sessions:InferenceAddress", string.Join(",", replicas.Keys)),
+                new("Sessions:PersistEveryKSteps", "2"),
+                .. backend.HostSettings(Guid.NewGuid().ToString("N")),
+            ]);
+            var client = sessions.Client();
+            var session = await client.CreateAsync();
+
+            using var call = client.Drag();
+            await call.RequestStream.WriteAsync(new SessionDragRequest
+            {
+                Start = new SessionDragStart
+                {
+                    SessionId = session.Id,
+                    Points = { Pair(100, 128, 130, 128) },
+                    Parameters = new DragParameters { MaxSteps = MaxSteps, StopDistance = 0.5 },
+                    FrameOptions = new FrameOptions { Image = new ImageOptions { Size = 16 } },
+                },
+            });
+            var frames = new List<SessionDragFrame>();
+            while (frames.Count == 0 || frames[^1].Frame.Step < 4)
+            {
+                Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+                frames.Add(call.ResponseStream.Current);
+            }
+
+            // Take down the replica that serves the drag.
+            var serving = (await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).ActiveDrag.Replica;
+            var persistedBefore = (await sessions.Editor.GetAsync(new(TestTenants.Alpha, session.Id), CancellationToken.None)).Value.DragState?.Step ?? 0;
+            var victim = replicas[serving];
+            replicas.Remove(serving);
+            if (graceful)
+                await victim.StopAsync();                              // drains: hands the stream back
+            else
+                await victim.StopAsync(new CancellationToken(true));   // no drain: connections cut
+            await victim.DisposeAsync();
+
+            while (!frames[^1].Frame.StepLimitReached)
+            {
+                Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+                frames.Add(call.ResponseStream.Current);
+            }
+            await call.RequestStream.CompleteAsync();
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+            var last = call.ResponseStream.Current;
+
+            var resumed = Assert.Single(frames, f => f.Resumed);
+            // It continued from a persisted step no older than the one saved before the failure.
+            Assert.True(resumed.Frame.Step > persistedBefore, $"resumed at {resumed.Frame.Step}, persisted {persistedBefore}");
+            Assert.Equal(MaxSteps, frames[^1].Frame.Step);
+            Assert.True(last.Frame.Final);
+            Assert.True(last.HasCommittedEntryId);
+            Assert.Equal(MaxSteps, last.Session.History[^1].Steps);
+            var active = (await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).ActiveDrag;
+            Assert.Null(active);
+        }
+        finally
+        {
+            foreach (var app in replicas.Values)
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RestartedSessionService_StillHasItsSessions()
+    {
+        var replica = await StartReplicaAsync();
+        try
+        {
+            var isolation = Guid.NewGuid().ToString("N");
+            KeyValuePair<string, string?>[] settings = [new("Sessions:InferenceAddress", replica.Urls.Single()), .. backend.HostSettings(isolation)];
+            Protos.V1.Session created;
+            await using (var first = await SessionsServer.StartAsync(settings))
+                created = await first.Client().CreateAsync();
+
+            await using var second = await SessionsServer.StartAsync(settings);
+            var found = await second.Client().GetSessionAsync(new GetSessionRequest { SessionId = created.Id });
+
+            Assert.Equal(created.Latent.Values, found.Latent.Values);
+            Assert.Equal(created.History.Count, found.History.Count);
+        }
+        finally
+        {
+            await replica.StopAsync();
+            await replica.DisposeAsync();
+        }
+    }
+
+    private static async Task<WebApplication> StartReplicaAsync()
+    {
+        var app = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], builder =>
+            builder.Configuration.AddInMemoryCollection(
+            [
+                new("Serilog:MinimumLevel:Default", "Warning"),
+                new("Inference:MetricsPort", "0"),
+                new("Inference:ShutdownDrainSeconds", "0"),
+            ]));
+        await app.StartAsync();
+        return app;
+    }
+}
