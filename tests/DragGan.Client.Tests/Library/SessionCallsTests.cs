@@ -82,7 +82,8 @@ public sealed class SessionCallsTests(ServiceHosts hosts) : IDisposable
         Assert.Equal((SKEncodedImageFormat.Png, 1, 64, 64), small);
         var latent = await _client.ExportLatentAsync(session.Id);
         var (shape, values) = Npy.Read(latent.Data.ToByteArray());
-        Assert.Equal(([1, 14, 512], dragged.Latent.Values.ToArray()), (shape, values));
+        Assert.Equal([1, 14, 512], shape);
+        Assert.Equal(dragged.Latent.Values.ToArray(), values);
         Assert.Equal(2ul, latent.EntryId);
         var gif = await _client.ExportGifAsync(session.Id, frameDelay: TimeSpan.FromMilliseconds(50));
         Assert.Equal((SKEncodedImageFormat.Gif, (int)gif.FrameCount, 64, 64), Images.Describe(gif.Data.ToByteArray()));
