@@ -1,3 +1,4 @@
+using DragGan.Hosting;
 using DragGan.Inference.Services;
 using DragGan.Inference.Tests.Support;
 using DragGan.Protos.V1;

@@ -1,3 +1,4 @@
+using DragGan.Hosting;
 using DragGan.Engine.Drag;
 using DragGan.Inference.Services;
 using DragGan.Inference.Streaming;

@@ -14,6 +14,24 @@ internal abstract record DragCommand
     /// <summary>End the drag: commit it, or with <see cref="Discard"/> drop it.</summary>
     public sealed record Stop(bool Discard) : DragCommand;
 
+    /// <summary>The command as another replica receives it.</summary>
+    public RelayedDragCommand ToRelayed() => this switch
+    {
+        Update update => new RelayedDragCommand { Update = update.Value },
+        Pause => new RelayedDragCommand { Pause = new DragPause() },
+        Unpause => new RelayedDragCommand { Unpause = new DragUnpause() },
+        Stop stop => new RelayedDragCommand { Stop = new RelayedDragCommand.Types.Stop { Discard = stop.Discard } },
+        _ => throw new InvalidOperationException($"Unknown command {GetType().Name}."),
+    };
+
+    public static DragCommand FromRelayed(RelayedDragCommand command) => command.KindCase switch
+    {
+        RelayedDragCommand.KindOneofCase.Update => new Update(command.Update),
+        RelayedDragCommand.KindOneofCase.Pause => new Pause(),
+        RelayedDragCommand.KindOneofCase.Unpause => new Unpause(),
+        _ => new Stop(command.Stop?.Discard ?? false),
+    };
+
     /// <summary>The request to the inference replica that carries this command.</summary>
     public DragRequest ToInference() => this switch
     {

@@ -8,9 +8,11 @@ namespace DragGan.Sessions.Drags;
 
 /// <summary>
 /// The drag calls of draggan.v1.Sessions: the bidirectional Drag for backend callers, and for
-/// browsers StartDrag / UpdateDrag / StopDrag with the server-streaming WatchDrag.
+/// browsers StartDrag / UpdateDrag / StopDrag with the server-streaming WatchDrag. The unary calls
+/// and WatchDrag reach a drag on whichever replica runs it: directly when it is this one, through
+/// the relay (<see cref="IDragRelay"/>) when it is another.
 /// </summary>
-internal sealed class SessionDragCalls(SessionDrags drags)
+internal sealed class SessionDragCalls(SessionDrags drags, IDragRelay relay)
 {
     public async Task DragAsync(SessionKeyResolver keys, IAsyncStreamReader<SessionDragRequest> requests, IServerStreamWriter<SessionDragFrame> responses, ServerCallContext context)
     {
@@ -45,22 +47,43 @@ internal sealed class SessionDragCalls(SessionDrags drags)
 
     public async Task<UpdateDragResponse> UpdateDragAsync(SessionKeyResolver keys, UpdateDragRequest request, ServerCallContext context)
     {
-        var run = await drags.FindAsync(keys(request.SessionId, "session_id"), request.DragId, context.CancellationToken);
-        run.Post(request.KindCase switch
+        var (local, active) = await drags.FindAsync(keys(request.SessionId, "session_id"), request.DragId, context.CancellationToken);
+        DragCommand command = request.KindCase switch
         {
             UpdateDragRequest.KindOneofCase.Update => new DragCommand.Update(request.Update),
             UpdateDragRequest.KindOneofCase.Pause => new DragCommand.Pause(),
             UpdateDragRequest.KindOneofCase.Unpause => new DragCommand.Unpause(),
             _ => throw Invalid.Argument("kind", "must be update, pause or unpause."),
-        });
-        return new UpdateDragResponse { ActiveDrag = run.Active };
+        };
+        if (local is not null)
+        {
+            local.Post(command);
+            return new UpdateDragResponse { ActiveDrag = local.Active };
+        }
+        await SendAsync(active, command);
+        return new UpdateDragResponse { ActiveDrag = active };
     }
 
     public async Task<StopDragResponse> StopDragAsync(SessionKeyResolver keys, StopDragRequest request, ServerCallContext context)
     {
-        var run = await drags.FindAsync(keys(request.SessionId, "session_id"), request.DragId, context.CancellationToken);
-        run.Post(new DragCommand.Stop(request.Discard));
-        var last = await run.Completion.WaitAsync(context.CancellationToken);
+        var (local, active) = await drags.FindAsync(keys(request.SessionId, "session_id"), request.DragId, context.CancellationToken);
+        var stop = new DragCommand.Stop(request.Discard);
+        SessionDragFrame last;
+        if (local is not null)
+        {
+            local.Post(stop);
+            last = await local.Completion.WaitAsync(context.CancellationToken);
+        }
+        else
+        {
+            // Listen before asking, so that the commit's frame cannot slip by.
+            var frames = new RelayedFrames();
+            await using (await relay.SubscribeFramesAsync(active.DragId, frames.Add))
+            {
+                await SendAsync(active, stop);
+                last = await frames.LastAsync(context.CancellationToken);
+            }
+        }
         var response = new StopDragResponse { Session = last.Session };
         if (last.HasCommittedEntryId)
             response.CommittedEntryId = last.CommittedEntryId;
@@ -69,9 +92,26 @@ internal sealed class SessionDragCalls(SessionDrags drags)
 
     public async Task WatchDragAsync(SessionKeyResolver keys, WatchDragRequest request, IServerStreamWriter<SessionDragFrame> responses, ServerCallContext context)
     {
-        var run = await drags.FindAsync(keys(request.SessionId, "session_id"), request.DragId, context.CancellationToken);
-        await foreach (var frame in run.Watch().ReadAllAsync(context.CancellationToken))
-            await responses.WriteAsync(frame, context.CancellationToken);
+        var (local, active) = await drags.FindAsync(keys(request.SessionId, "session_id"), request.DragId, context.CancellationToken);
+        if (local is not null)
+        {
+            await foreach (var frame in local.Watch().ReadAllAsync(context.CancellationToken))
+                await responses.WriteAsync(frame, context.CancellationToken);
+            return;
+        }
+        var frames = new RelayedFrames();
+        await using (await relay.SubscribeFramesAsync(active.DragId, frames.Add))
+        {
+            await foreach (var frame in frames.Reader.ReadAllAsync(context.CancellationToken))
+                await responses.WriteAsync(frame, context.CancellationToken);
+        }
+    }
+
+    private async Task SendAsync(ActiveDrag active, DragCommand command)
+    {
+        if (!await relay.SendCommandAsync(active.DragId, command.ToRelayed()))
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                $"No session-service replica runs drag '{active.DragId}' any more; take it over with a Drag start that sets take_over."));
     }
 
     /// <summary>The client's messages after the start, as commands; half-close stops and commits.</summary>

@@ -25,6 +25,7 @@ internal sealed class SessionDragRun
     private readonly SessionEditor _editor;
     private readonly InferenceReplicaSet _replicas;
     private readonly ILogger _logger;
+    private readonly IDragRelay _relay;
     private readonly int _persistEvery;
     private readonly Channel<DragCommand> _commands = Channel.CreateUnbounded<DragCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly DragWatchers _watchers = new();
@@ -34,8 +35,9 @@ internal sealed class SessionDragRun
     private ActiveDrag _active;
     private bool _discard;
 
-    public SessionDragRun(DragPlan plan, ActiveDrag active, SessionEditor editor, InferenceReplicaSet replicas, SessionsOptions options, ILogger logger)
+    public SessionDragRun(DragPlan plan, ActiveDrag active, SessionEditor editor, InferenceReplicaSet replicas, IDragRelay relay, SessionsOptions options, ILogger logger)
     {
+        _relay = relay;
         _plan = plan;
         _active = active.Clone();
         _editor = editor;
@@ -57,6 +59,24 @@ internal sealed class SessionDragRun
 
     public void Start() => _ = Task.Run(RunAsync);
 
+    /// <summary>The frame to every watcher here and, through the relay, on the other replicas.</summary>
+    private async Task PublishAsync(SessionDragFrame frame, bool last)
+    {
+        if (last)
+            _watchers.Complete(frame);
+        else
+            _watchers.Publish(frame);
+        try
+        {
+            await _relay.PublishFrameAsync(DragId, frame);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Watchers elsewhere miss a frame; the drag and its persisted state are unaffected.
+            _logger.LogWarning(e, "Drag {DragId}: a frame could not be relayed", DragId);
+        }
+    }
+
     public void Post(DragCommand command)
     {
         if (command is DragCommand.Stop stop)
@@ -69,6 +89,8 @@ internal sealed class SessionDragRun
 
     private async Task RunAsync()
     {
+        // Commands sent on other replicas (UpdateDrag, StopDrag) arrive here.
+        await using var commands = await _relay.SubscribeCommandsAsync(DragId, command => Post(DragCommand.FromRelayed(command)));
         var state = _plan.ResumeFrom;
         var replay = new List<DragCommand>();
         var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -149,7 +171,7 @@ internal sealed class SessionDragRun
                     return (null, frame.State);
                 if (frame.Final)
                     return (frame, frame.State);
-                _watchers.Publish(new SessionDragFrame { Frame = ForClient(frame), SessionId = _plan.Key.Id, DragId = DragId, Resumed = resumed });
+                await PublishAsync(new SessionDragFrame { Frame = ForClient(frame), SessionId = _plan.Key.Id, DragId = DragId, Resumed = resumed }, last: false);
                 _started.TrySetResult();
                 resumed = false;
             }
@@ -201,7 +223,7 @@ internal sealed class SessionDragRun
             last.CommittedEntryId = result.EntryId;
             last.Session = SessionViews.Project(result.Session, SessionView.Standard);
         }
-        _watchers.Complete(last);
+        await PublishAsync(last, last: true);
         _started.TrySetResult();
         _completion.TrySetResult(last);
         _logger.LogInformation("Drag {DragId} of session {SessionId} ended at step {Step} ({Outcome})", DragId, _plan.Key.Id, final.Step, _discard ? "discarded" : "committed");
@@ -213,7 +235,7 @@ internal sealed class SessionDragRun
         {
             if (attempt >= MaxReplicaAttempts)
                 throw new RpcException(new Status(StatusCode.Unavailable, $"The drag failed on {attempt} inference replicas; its last state is saved with the session."));
-            var candidates = await _replicas.CandidatesAsync(failed, _abort.Token);
+            var candidates = await _replicas.CandidatesAsync(failed, _abort.Token, _plan.Start.Model);
             if (candidates.Count > 0)
                 return candidates[0];
             // Every known replica failed this drag: give them all another chance after a pause.

@@ -21,6 +21,7 @@ internal sealed class SessionDrags(
     SessionEditor editor,
     InferenceReplicaSet replicas,
     ActiveDragRegistry registry,
+    IDragRelay relay,
     IOptions<SessionsOptions> options,
     ILogger<SessionDrags> logger)
 {
@@ -50,18 +51,23 @@ internal sealed class SessionDrags(
         return await LaunchAsync(plan, active, discardOnStartFailure: true, cancellationToken);
     }
 
-    /// <summary>The session's active drag if this process runs it.</summary>
-    /// <exception cref="RpcException">NOT_FOUND ("drag_id") when it is not the session's active drag; UNAVAILABLE when another process runs it.</exception>
-    public async Task<SessionDragRun> FindAsync(SessionKey key, string dragId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The session's active drag: its run when this process runs it, else (with the Redis relay)
+    /// only its description, to reach it through the relay.
+    /// </summary>
+    /// <exception cref="RpcException">NOT_FOUND ("drag_id") when it is not the session's active drag; UNAVAILABLE when another process runs it and no relay reaches it.</exception>
+    public async Task<(SessionDragRun? Local, ActiveDrag Active)> FindAsync(SessionKey key, string dragId, CancellationToken cancellationToken)
     {
         var record = await editor.GetAsync(key, cancellationToken);
         var active = record.Value.Session.ActiveDrag;
         if (active is null || (dragId.Length > 0 && active.DragId != dragId))
             throw new RpcException(new Status(StatusCode.NotFound, $"drag_id '{dragId}' is not the session's active drag."));
-        if (!registry.TryGet(active.DragId, out var run) || run is null)
+        if (registry.TryGet(active.DragId, out var run) && run is not null)
+            return (run, run.Active);
+        if (!relay.Enabled)
             throw new RpcException(new Status(StatusCode.Unavailable,
-                $"Drag '{active.DragId}' is run by another session-service replica; reach it there, or take it over with a Drag start that sets take_over."));
-        return run;
+                $"Drag '{active.DragId}' is run by another session-service process; take it over with a Drag start that sets take_over."));
+        return (null, active);
     }
 
     private async Task<(SessionDragRun, ChannelReader<SessionDragFrame>)> TakeOverAsync(SessionKey key, StoredSession stored, ActiveDrag running, CancellationToken cancellationToken)
@@ -81,7 +87,7 @@ internal sealed class SessionDrags(
 
     private async Task<(SessionDragRun, ChannelReader<SessionDragFrame>)> LaunchAsync(DragPlan plan, ActiveDrag active, bool discardOnStartFailure, CancellationToken cancellationToken)
     {
-        var run = new SessionDragRun(plan, active, editor, replicas, options.Value, logger);
+        var run = new SessionDragRun(plan, active, editor, replicas, relay, options.Value, logger);
         var frames = run.Watch();
         registry.Add(run);
         run.Start();

@@ -25,8 +25,14 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
         {
             if (Fresh() is { } again)
                 return again;
-            var client = (await replicas.AnyAsync(cancellationToken)).Client;
-            var models = await client.ListModelsAsync(new ListModelsRequest(), cancellationToken: cancellationToken);
+            // Replicas may serve different models: the list is their union, in the order the
+            // least loaded replica gives, its default first.
+            var candidates = await replicas.CandidatesAsync(new HashSet<string>(), cancellationToken);
+            if (candidates.Count == 0)
+                throw new RpcException(new Status(StatusCode.Unavailable, "No inference replica is available; retry later."));
+            var lists = await Task.WhenAll(candidates.Select(r => r.Client.ListModelsAsync(new ListModelsRequest(), cancellationToken: cancellationToken).ResponseAsync));
+            var models = new ListModelsResponse { DefaultModel = lists[0].DefaultModel };
+            models.Models.AddRange(lists.SelectMany(l => l.Models).DistinctBy(m => m.Name, StringComparer.OrdinalIgnoreCase));
             _models = (models, time.GetUtcNow());
             return models;
         }
@@ -48,12 +54,12 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
     }
 
     public async Task<GenerateResponse> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken) =>
-        await (await replicas.AnyAsync(cancellationToken)).Client.GenerateAsync(request, cancellationToken: cancellationToken);
+        await (await replicas.AnyAsync(cancellationToken, ModelOf(request.Model))).Client.GenerateAsync(request, cancellationToken: cancellationToken);
 
     /// <summary>Runs an inversion to its end and returns the final progress (its latent is the result).</summary>
     public async Task<InvertProgress> InvertAsync(InvertStart start, CancellationToken cancellationToken)
     {
-        using var call = (await replicas.AnyAsync(cancellationToken)).Client.Invert(cancellationToken: cancellationToken);
+        using var call = (await replicas.AnyAsync(cancellationToken, ModelOf(start.Model))).Client.Invert(cancellationToken: cancellationToken);
         await call.RequestStream.WriteAsync(new InvertRequest { Start = start }, cancellationToken);
         InvertProgress? last = null;
         await foreach (var progress in call.ResponseStream.ReadAllAsync(cancellationToken))
@@ -67,6 +73,9 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
             throw new RpcException(new Status(StatusCode.Unavailable, "The inference service ended the inversion without a result; retry."));
         return last;
     }
+
+    /// <summary>Unary calls that name a model go to a replica that serves it; an empty name means any replica's default.</summary>
+    private static string? ModelOf(string model) => string.IsNullOrEmpty(model) ? null : model;
 
     private ListModelsResponse? Fresh() =>
         _models is { } m && time.GetUtcNow() - m.FetchedAt < options.Value.ModelCacheDuration ? m.Models : null;

@@ -1,3 +1,4 @@
+using DragGan.Protos.V1;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using InferenceClient = DragGan.Protos.V1.Inference.InferenceClient;
@@ -10,6 +11,7 @@ public sealed class InferenceReplica(string address, GrpcChannel channel) : IDis
     private int _activeDrags;
     private long _unhealthyUntilTicks;
     private long _servingCheckedTicks;
+    private (HashSet<string> Names, DateTimeOffset At)? _models;
 
     public string Address { get; } = address;
 
@@ -29,6 +31,18 @@ public sealed class InferenceReplica(string address, GrpcChannel channel) : IDis
     public void MarkServing(DateTimeOffset now) => Interlocked.Exchange(ref _servingCheckedTicks, now.UtcTicks);
 
     public bool ServingSince(DateTimeOffset since) => Interlocked.Read(ref _servingCheckedTicks) >= since.UtcTicks;
+
+    /// <summary>Whether the replica serves <paramref name="model"/> (its model list, cached for <paramref name="cacheFor"/>).</summary>
+    public async Task<bool> ServesAsync(string model, DateTimeOffset now, TimeSpan cacheFor, CancellationToken cancellationToken)
+    {
+        if (_models is not { } cached || now - cached.At > cacheFor)
+        {
+            var response = await Client.ListModelsAsync(new ListModelsRequest(), deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: cancellationToken);
+            cached = (response.Models.Select(m => m.Name).ToHashSet(StringComparer.OrdinalIgnoreCase), now);
+            _models = cached;
+        }
+        return cached.Names.Contains(model);
+    }
 
     public IDisposable TrackDrag()
     {

@@ -17,7 +17,9 @@ namespace DragGan.Sessions.Inference;
 /// <remarks>
 /// A replica is a candidate when it answers the grpc.health.v1 check SERVING (it turns
 /// NOT_SERVING while it drains) and has not failed a call in the last <see cref="FailurePause"/>.
-/// Candidates come least loaded first, by the drags this process runs on each.
+/// Candidates come least loaded first, by the drags this process runs on each; a drag's candidates
+/// are the replicas that serve its model. A full replica answers RESOURCE_EXHAUSTED, and the drag
+/// moves on to the next candidate.
 /// </remarks>
 public sealed class InferenceReplicaSet(IOptions<SessionsOptions> options, TimeProvider time, ILogger<InferenceReplicaSet> logger) : IDisposable
 {
@@ -31,16 +33,19 @@ public sealed class InferenceReplicaSet(IOptions<SessionsOptions> options, TimeP
     private readonly SemaphoreSlim _resolve = new(1, 1);
     private (IReadOnlyList<string> Addresses, DateTimeOffset At)? _resolved;
 
-    /// <summary>Healthy replicas, least loaded first, without <paramref name="exclude"/>.</summary>
-    public async Task<IReadOnlyList<InferenceReplica>> CandidatesAsync(IReadOnlySet<string> exclude, CancellationToken cancellationToken)
+    /// <summary>
+    /// Healthy replicas, least loaded first, without <paramref name="exclude"/>; with a
+    /// <paramref name="model"/>, only those that serve it (replicas may serve different models).
+    /// </summary>
+    public async Task<IReadOnlyList<InferenceReplica>> CandidatesAsync(IReadOnlySet<string> exclude, CancellationToken cancellationToken, string? model = null)
     {
         var replicas = (await AddressesAsync(cancellationToken))
             .Where(address => !exclude.Contains(address))
             .Select(Replica)
             .Where(r => !r.MarkedUnhealthy(time.GetUtcNow()))
             .ToList();
-        var healthy = await Task.WhenAll(replicas.Select(r => IsServingAsync(r, cancellationToken)));
-        return replicas.Where((_, i) => healthy[i]).OrderBy(r => r.ActiveDrags).ToList();
+        var usable = await Task.WhenAll(replicas.Select(r => IsUsableAsync(r, model, cancellationToken)));
+        return replicas.Where((_, i) => usable[i]).OrderBy(r => r.ActiveDrags).ToList();
     }
 
     /// <summary>A call to the replica failed as a dead or draining replica fails: place nothing there for a while.</summary>
@@ -50,11 +55,29 @@ public sealed class InferenceReplicaSet(IOptions<SessionsOptions> options, TimeP
         replica.MarkUnhealthy(time.GetUtcNow(), FailurePause);
     }
 
-    /// <summary>Any healthy replica, for unary calls (generation, model lists, inversion).</summary>
+    /// <summary>The least loaded healthy replica (that serves <paramref name="model"/>, when given), for unary calls.</summary>
     /// <exception cref="RpcException">UNAVAILABLE when none is.</exception>
-    public async Task<InferenceReplica> AnyAsync(CancellationToken cancellationToken) =>
-        (await CandidatesAsync(new HashSet<string>(), cancellationToken)).FirstOrDefault()
-        ?? throw new RpcException(new Status(StatusCode.Unavailable, "No inference replica is available; retry later."));
+    public async Task<InferenceReplica> AnyAsync(CancellationToken cancellationToken, string? model = null) =>
+        (await CandidatesAsync(new HashSet<string>(), cancellationToken, model)).FirstOrDefault()
+        ?? throw new RpcException(new Status(StatusCode.Unavailable,
+            model is null ? "No inference replica is available; retry later." : $"No inference replica that serves model '{model}' is available; retry later."));
+
+    private async Task<bool> IsUsableAsync(InferenceReplica replica, string? model, CancellationToken cancellationToken)
+    {
+        if (!await IsServingAsync(replica, cancellationToken))
+            return false;
+        if (model is null)
+            return true;
+        try
+        {
+            return await replica.ServesAsync(model, time.GetUtcNow(), options.Value.ModelCacheDuration, cancellationToken);
+        }
+        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            ReportFailure(replica, e);
+            return false;
+        }
+    }
 
     private async Task<bool> IsServingAsync(InferenceReplica replica, CancellationToken cancellationToken)
     {

@@ -29,6 +29,6 @@ internal readonly record struct PageToken(long ExpiresAtMs, string SessionId)
         catch (FormatException)
         {
         }
-        throw new ArgumentException("is not a token this service issued; pass next_page_token unchanged.", Field);
+        throw new ArgumentException($"{Field} is not a token this service issued; pass next_page_token unchanged.", Field);
     }
 }

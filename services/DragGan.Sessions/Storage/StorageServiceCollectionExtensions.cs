@@ -1,3 +1,4 @@
+using DragGan.Sessions.Drags;
 using StackExchange.Redis;
 
 namespace DragGan.Sessions.Storage;
@@ -7,7 +8,8 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// Registers the configured store (<see cref="SessionsOptions.Store"/>) as both
     /// <see cref="ISessionStore"/> and <see cref="IDragFrameStore"/>: SQLite with its sweeper, or
-    /// Redis over one multiplexer from <c>ConnectionStrings:Redis</c>.
+    /// Redis over one multiplexer from <c>ConnectionStrings:Redis</c>, with the drag relay that
+    /// lets replicas reach each other's drags.
     /// </summary>
     public static IServiceCollection AddSessionStore(this IServiceCollection services, IConfiguration configuration, SessionsOptions options)
     {
@@ -24,12 +26,15 @@ public static class StorageServiceCollectionExtensions
                 services.AddSingleton<RedisSessionStore>();
                 services.AddSingleton<ISessionStore>(s => s.GetRequiredService<RedisSessionStore>());
                 services.AddSingleton<IDragFrameStore>(s => s.GetRequiredService<RedisSessionStore>());
+                // Several replicas share Redis: drags are reached across them over its pub/sub.
+                services.AddSingleton<IDragRelay, RedisDragRelay>();
                 break;
             default:
                 services.AddSingleton<SqliteSessionStore>();
                 services.AddSingleton<ISessionStore>(s => s.GetRequiredService<SqliteSessionStore>());
                 services.AddSingleton<IDragFrameStore>(s => s.GetRequiredService<SqliteSessionStore>());
                 services.AddHostedService<SqliteSweeper>();
+                services.AddSingleton<IDragRelay, LocalDragRelay>();
                 break;
         }
         return services;

@@ -1,11 +1,11 @@
-namespace DragGan.Inference.Services;
+namespace DragGan.Hosting;
 
 /// <summary>
 /// Request field names in <see cref="ArgumentException"/>s. The engine names fields as its own
 /// API sees them ("points[0].handle"); a service call reports them where they sit in the request
 /// ("start.points[0].handle").
 /// </summary>
-internal static class FieldNames
+public static class FieldNames
 {
     /// <summary>The message without .NET's " (Parameter 'field')" suffix.</summary>
     public static string BareMessage(ArgumentException e)

@@ -1,0 +1,24 @@
+using DragGan.Protos.V1;
+
+namespace DragGan.Sessions.Drags;
+
+/// <summary>
+/// Carries a drag's frames and commands between session-service replicas, so that the unary drag
+/// calls and WatchDrag work on any replica, not only on the one that runs the drag. The replica
+/// that runs a drag publishes its frames and listens for commands; the others send commands and
+/// listen for frames.
+/// </summary>
+internal interface IDragRelay
+{
+    /// <summary>False where there is one replica only (the embedded store): every drag is local.</summary>
+    bool Enabled { get; }
+
+    Task PublishFrameAsync(string dragId, SessionDragFrame frame);
+
+    Task<IAsyncDisposable> SubscribeFramesAsync(string dragId, Action<SessionDragFrame> onFrame);
+
+    /// <summary>Sends a command to the replica that runs the drag; false when no replica listened.</summary>
+    Task<bool> SendCommandAsync(string dragId, RelayedDragCommand command);
+
+    Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Action<RelayedDragCommand> onCommand);
+}

@@ -1,0 +1,24 @@
+using DragGan.Protos.V1;
+
+namespace DragGan.Sessions.Drags;
+
+/// <summary>The relay of a single replica (the embedded store): drags are always local, nothing to carry.</summary>
+internal sealed class LocalDragRelay : IDragRelay
+{
+    public bool Enabled => false;
+
+    public Task PublishFrameAsync(string dragId, SessionDragFrame frame) => Task.CompletedTask;
+
+    public Task<IAsyncDisposable> SubscribeFramesAsync(string dragId, Action<SessionDragFrame> onFrame) => Task.FromResult<IAsyncDisposable>(Nothing.Instance);
+
+    public Task<bool> SendCommandAsync(string dragId, RelayedDragCommand command) => Task.FromResult(false);
+
+    public Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Action<RelayedDragCommand> onCommand) => Task.FromResult<IAsyncDisposable>(Nothing.Instance);
+
+    private sealed class Nothing : IAsyncDisposable
+    {
+        public static readonly Nothing Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Threading.Channels;
+using DragGan.Protos.V1;
+
+namespace DragGan.Sessions.Drags;
+
+/// <summary>
+/// Frames of a drag run elsewhere, as the relay delivers them: a small queue where the newest
+/// wins, completed by the drag's last frame (its commit or discard).
+/// </summary>
+internal sealed class RelayedFrames
+{
+    private readonly Channel<SessionDragFrame> _frames = Channel.CreateBounded<SessionDragFrame>(new BoundedChannelOptions(8)
+    {
+        FullMode = BoundedChannelFullMode.DropOldest,
+        SingleReader = true,
+    });
+
+    public ChannelReader<SessionDragFrame> Reader => _frames.Reader;
+
+    public void Add(SessionDragFrame frame)
+    {
+        _frames.Writer.TryWrite(frame);
+        if (IsLast(frame))
+            _frames.Writer.TryComplete();
+    }
+
+    /// <summary>The drag's last frame.</summary>
+    public async Task<SessionDragFrame> LastAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var frame in _frames.Reader.ReadAllAsync(cancellationToken))
+        {
+            if (IsLast(frame))
+                return frame;
+        }
+        throw new InvalidOperationException("The drag's frames ended without its last frame.");
+    }
+
+    private static bool IsLast(SessionDragFrame frame) => frame.HasCommittedEntryId || frame.Discarded;
+}
