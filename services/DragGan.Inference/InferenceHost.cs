@@ -1,4 +1,5 @@
 using DragGan.Engine.Models;
+using DragGan.Hosting;
 using DragGan.Inference.Drag;
 using DragGan.Inference.Inversion;
 using DragGan.Inference.Services;
@@ -7,7 +8,6 @@ using DragGan.Inference.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
 using Serilog;
 using Serilog.Events;
 
@@ -91,21 +91,7 @@ public static class InferenceHost
         // The drain runs inside the host's shutdown; leave it room beyond the drain itself.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownDrain + TimeSpan.FromSeconds(15));
         if (options.MetricsPort > 0)
-        {
-            // Prometheus scrapes plain HTTP/1.1 on its own port, apart from the HTTP/2-only gRPC endpoint.
-            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-                .AddMeter(InferenceMetrics.MeterName)
-                .AddPrometheusHttpListener(listener =>
-                {
-                    listener.Port = options.MetricsPort;
-                    // Any host name, not only localhost: Prometheus scrapes the pod's address.
-                    listener.ConfigureHttpListener = (_, http) =>
-                    {
-                        http.Prefixes.Clear();
-                        http.Prefixes.Add($"http://+:{options.MetricsPort}/");
-                    };
-                }));
-        }
+            builder.Services.AddPrometheusListener(options.MetricsPort, InferenceMetrics.MeterName);
 
         var app = builder.Build();
         app.UseSerilogRequestLogging(logging =>

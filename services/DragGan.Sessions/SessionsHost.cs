@@ -1,3 +1,4 @@
+using DragGan.Hosting;
 using DragGan.Sessions.Domain;
 using DragGan.Sessions.Drags;
 using DragGan.Sessions.Exports;
@@ -5,9 +6,11 @@ using DragGan.Sessions.Inference;
 using DragGan.Sessions.Security;
 using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
+using DragGan.Sessions.Telemetry;
 using DragGan.Sessions.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Events;
@@ -32,6 +35,12 @@ public static class SessionsHost
 {
     /// <summary>The health-check name the store check reports under.</summary>
     public const string StoreHealthCheck = "store";
+
+    /// <summary>The check that answers whenever the process does: all that liveness asks.</summary>
+    public const string ProcessHealthCheck = "process";
+
+    /// <summary>The health service name that reports the process alone, without the store.</summary>
+    public const string LivenessHealthService = "liveness";
 
     public const string DefaultGrpcUrl = "http://0.0.0.0:8080";
     public const string DefaultWebUrl = "http://0.0.0.0:8081";
@@ -76,8 +85,20 @@ public static class SessionsHost
             grpc.Interceptors.Add<ErrorMappingInterceptor>();
         });
         builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks()
+        builder.Services.AddGrpcHealthChecks(health =>
+            {
+                // "" and the service's name: ready (the store answers). "liveness": the process
+                // works; a store outage makes replicas unready but is no reason to restart them.
+                health.Services.Clear();
+                health.Services.Map("", _ => true);
+                health.Services.Map(Protos.V1.Sessions.Descriptor.FullName, _ => true);
+                health.Services.Map(LivenessHealthService, check => check.Name == ProcessHealthCheck);
+            })
+            .AddCheck(ProcessHealthCheck, () => HealthCheckResult.Healthy("The process answers."))
             .AddCheck<SessionStoreHealthCheck>(StoreHealthCheck);
+        builder.Services.AddSingleton<SessionsMetrics>();
+        if (options.MetricsPort > 0)
+            builder.Services.AddPrometheusListener(options.MetricsPort, [SessionsMetrics.MeterName, .. SessionsMetrics.FrameworkMeters]);
 
         builder.Services.AddSingleton<ApiKeyRegistry>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

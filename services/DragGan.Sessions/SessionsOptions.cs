@@ -78,6 +78,12 @@ public sealed class SessionsOptions
     /// </summary>
     public string? WebRoot { get; set; }
 
+    /// <summary>
+    /// Port of the Prometheus /metrics listener (plain HTTP/1.1, apart from the client ports).
+    /// 0 (default) = no metrics listener; the container images set 9090.
+    /// </summary>
+    public int MetricsPort { get; set; }
+
     /// <summary>Per-tenant token bucket, per replica.</summary>
     public RateLimitOptions RateLimit { get; set; } = new();
 
@@ -98,6 +104,7 @@ public sealed class SessionsOptions
         Require(ModelCacheDuration >= TimeSpan.Zero, $"ModelCacheDuration must not be negative, got {ModelCacheDuration}.");
         Require(MaxReceiveMessageBytes >= 1024, $"MaxReceiveMessageBytes must be at least 1024, got {MaxReceiveMessageBytes}.");
         Require(MaxSendMessageBytes >= 1024, $"MaxSendMessageBytes must be at least 1024, got {MaxSendMessageBytes}.");
+        Require(MetricsPort is >= 0 and <= 65535, $"MetricsPort must be in 0..65535 (0 = off), got {MetricsPort}.");
         Require(!AllowAnonymous || isDevelopment, "AllowAnonymous is for the Development environment only; configure ApiKeys instead.");
         Require(!AllowAnonymous || TenantNames.IsValid(AnonymousTenant), $"AnonymousTenant must be 1..64 of [A-Za-z0-9._-], got '{AnonymousTenant}'.");
         for (var i = 0; i < ApiKeys.Count; i++)

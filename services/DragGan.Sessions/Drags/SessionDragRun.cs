@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Domain;
 using DragGan.Sessions.Inference;
+using DragGan.Sessions.Telemetry;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 
@@ -26,6 +27,7 @@ internal sealed class SessionDragRun
     private readonly InferenceReplicaSet _replicas;
     private readonly ILogger _logger;
     private readonly IDragRelay _relay;
+    private readonly SessionsMetrics _metrics;
     private readonly int _persistEvery;
     private readonly Channel<DragCommand> _commands = Channel.CreateUnbounded<DragCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly DragWatchers _watchers = new();
@@ -35,8 +37,9 @@ internal sealed class SessionDragRun
     private ActiveDrag _active;
     private bool _discard;
 
-    public SessionDragRun(DragPlan plan, ActiveDrag active, SessionEditor editor, InferenceReplicaSet replicas, IDragRelay relay, SessionsOptions options, ILogger logger)
+    public SessionDragRun(DragPlan plan, ActiveDrag active, SessionEditor editor, InferenceReplicaSet replicas, IDragRelay relay, SessionsOptions options, SessionsMetrics metrics, ILogger logger)
     {
+        _metrics = metrics;
         _relay = relay;
         _plan = plan;
         _active = active.Clone();
@@ -95,21 +98,25 @@ internal sealed class SessionDragRun
         var replay = new List<DragCommand>();
         var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var resumed = false;
+        _metrics.DragStarted();
         try
         {
             for (var attempt = 0; ; attempt++)
             {
                 var replica = await PickReplicaAsync(failed, attempt);
+                var reason = "failed";
                 try
                 {
                     var end = await StreamAsync(replica, state, replay, resumed);
                     if (end.Final is { } final)
                     {
                         await FinishAsync(final);
+                        _metrics.DragEnded(_discard ? "discarded" : "committed");
                         return;
                     }
                     // Handed back (the replica drains): continue elsewhere from the state it handed back.
                     state = end.State ?? state;
+                    reason = "handed_back";
                 }
                 catch (RpcException e) when (IsReplicaFailure(e) && !_abort.IsCancellationRequested)
                 {
@@ -122,10 +129,12 @@ internal sealed class SessionDragRun
                 failed.Add(replica.Address);
                 state = await LatestStateAsync() ?? state;
                 resumed = true;
+                _metrics.DragResumed(reason);
             }
         }
         catch (Exception e)
         {
+            _metrics.DragEnded("failed");
             _logger.LogWarning(e, "Drag {DragId} of session {SessionId} ended with an error", DragId, _plan.Key.Id);
             _watchers.Fail(e);
             _started.TrySetException(e);

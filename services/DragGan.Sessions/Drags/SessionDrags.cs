@@ -4,6 +4,7 @@ using DragGan.Sessions.Domain;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
+using DragGan.Sessions.Telemetry;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,7 @@ internal sealed class SessionDrags(
     ActiveDragRegistry registry,
     IDragRelay relay,
     IOptions<SessionsOptions> options,
+    SessionsMetrics metrics,
     ILogger<SessionDrags> logger)
 {
     /// <summary>How long a start waits for the drag's first frame (or its first error) before answering.</summary>
@@ -87,7 +89,7 @@ internal sealed class SessionDrags(
 
     private async Task<(SessionDragRun, ChannelReader<SessionDragFrame>)> LaunchAsync(DragPlan plan, ActiveDrag active, bool discardOnStartFailure, CancellationToken cancellationToken)
     {
-        var run = new SessionDragRun(plan, active, editor, replicas, relay, options.Value, logger);
+        var run = new SessionDragRun(plan, active, editor, replicas, relay, options.Value, metrics, logger);
         var frames = run.Watch();
         registry.Add(run);
         run.Start();

@@ -53,16 +53,20 @@ public sealed class RedisServer : IAsyncLifetime
         Connection = await ConnectionMultiplexer.ConnectAsync(ConnectionString);
     }
 
+    /// <summary>Stops the server (tests may call it early to take Redis away); later calls do nothing.</summary>
     public async Task DisposeAsync()
     {
+        if (_process is null)
+            return;
         if (Connection is not null)
             await Connection.DisposeAsync();
-        if (_process is { HasExited: false })
+        if (!_process.HasExited)
         {
             _process.Kill();
             await _process.WaitForExitAsync();
         }
-        _process?.Dispose();
+        _process.Dispose();
+        _process = null;
     }
 
     private static string? FindOnPath(string name) =>
