@@ -67,7 +67,24 @@ public class ComposeTests
         Assert.Equal("redis:6379", (string)env["ConnectionStrings__Redis"]!);
         Assert.Equal("dns:///inference:50051", (string)env["Sessions__InferenceAddress"]!);
         Assert.StartsWith("${DRAGGAN_API_KEY_SHA256:?", (string)env["Sessions__ApiKeys__0__KeyHash"]!);
-        Assert.Contains("8080:8080", sessions["ports"]!.AsArray().Select(p => (string)p!));
+    }
+
+    [Fact]
+    public void SessionService_PublishesGrpcAndWeb_AndMetricsOnLoopbackWithTheMetricsPortSet()
+    {
+        var sessions = Compose["services"]!["sessions"]!;
+        var ports = sessions["ports"]!.AsArray().Select(p => (string)p!).ToList();
+        // gRPC (h2c) and the HTTP/1.1 endpoint (gRPC-Web, the web client): what clients use.
+        Assert.Contains("8080:8080", ports);
+        Assert.Contains("8081:8081", ports);
+        // Metrics only for this machine, and only when the service is told to serve them.
+        var metrics = Assert.Single(ports, p => p.EndsWith(":9090"));
+        Assert.StartsWith("127.0.0.1:", metrics);
+        Assert.Equal("9090", (string)sessions["environment"]!["Sessions__MetricsPort"]!);
+        Assert.Equal(3, ports.Count);
+        // The image exposes the same ports.
+        var expose = Assert.Single(Dockerfile.Load("deploy", "docker", "sessions.Dockerfile").Final.Get("EXPOSE")).Arguments.Split(' ');
+        Assert.Equal(expose.Order(), ports.Select(p => p.Split(':')[^1]).Order());
     }
 
     [Fact]

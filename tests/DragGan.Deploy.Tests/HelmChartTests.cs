@@ -114,6 +114,9 @@ public class HelmChartTests
         { "an unknown Redis mode", "redis: {mode: cluster}" },
         { "a probe period of zero", "inference: {probes: {readiness: {periodSeconds: 0}}}" },
         { "a service type that does not exist", "sessions: {service: {type: Ingress}}" },
+        { "an HTTP probe path (the session service has no HTTP health endpoint)", "sessions: {probes: {path: /healthz}}" },
+        { "the old single sessions port", "sessions: {ports: {http: 8080}}" },
+        { "a sessions web port out of range", "sessions: {ports: {web: 0}}" },
     };
 
     [Theory]
@@ -158,10 +161,15 @@ public class HelmChartTests
 
         var sessionsValues = values["sessions"]!;
         var (sessionsDeployment, sessions) = Sessions(set);
-        Assert.Equal((int)sessionsValues["ports"]!["http"]!, ContainerPort(sessions, "http"));
+        Assert.Equal((int)sessionsValues["ports"]!["grpc"]!, ContainerPort(sessions, "grpc"));
+        Assert.Equal((int)sessionsValues["ports"]!["web"]!, ContainerPort(sessions, "web"));
+        Assert.Equal((int)sessionsValues["ports"]!["metrics"]!, ContainerPort(sessions, "metrics"));
         Assert.Equal((long)sessionsValues["shutdown"]!["terminationGracePeriodSeconds"]!, sessionsDeployment.Spec.Template.Spec.TerminationGracePeriodSeconds);
         Assert.Equal((long)sessionsValues["shutdown"]!["preStopSleepSeconds"]!, sessions.Lifecycle.PreStop.Sleep.Seconds);
-        Assert.Equal((string)sessionsValues["probes"]!["path"]!, sessions.ReadinessProbe.HttpGet.Path);
+        var sessionsProbes = sessionsValues["probes"]!;
+        Assert.Equal((string)sessionsProbes["grpcService"]!, sessions.StartupProbe.Grpc.Service ?? "");
+        Assert.Equal((string)sessionsProbes["grpcService"]!, sessions.ReadinessProbe.Grpc.Service ?? "");
+        Assert.Equal((string)sessionsProbes["livenessGrpcService"]!, sessions.LivenessProbe.Grpc.Service);
         AssertProbe(sessionsValues["probes"]!["readiness"]!, sessions.ReadinessProbe);
         AssertProbe(sessionsValues["probes"]!["liveness"]!, sessions.LivenessProbe);
         AssertProbe(sessionsValues["probes"]!["startup"]!, sessions.StartupProbe);
@@ -230,6 +238,13 @@ public class HelmChartTests
         Assert.Equal(2, monitors.Count);
         Assert.All(monitors, m => Assert.Equal("metrics", Assert.Single(m.Spec.Endpoints).Port));
         Assert.Contains(monitors, m => ManifestSet.Selects(m.Spec.Selector, Assert.Single(set.OfComponent<V1Service>("inference")).Metadata.Labels));
+        // The sessions monitor scrapes the Service's metrics port, which leads to the port the service serves /metrics on.
+        var sessionsService = Assert.Single(set.OfComponent<V1Service>("sessions"));
+        Assert.Contains(monitors, m => ManifestSet.Selects(m.Spec.Selector, sessionsService.Metadata.Labels));
+        var metricsPort = Assert.Single(sessionsService.Spec.Ports, p => p.Name == "metrics");
+        Assert.Equal("metrics", metricsPort.TargetPort.Value);
+        var sessionsContainer = Sessions(set).Container;
+        Assert.Equal(RequiredEnv(sessionsContainer, "Sessions__MetricsPort"), ContainerPort(sessionsContainer, "metrics").ToString());
 
         var secret = Assert.Single(set.All<V1Secret>());
         Assert.Equal("acme", secret.StringData["Sessions__ApiKeys__0__Tenant"]);
@@ -262,6 +277,26 @@ public class HelmChartTests
         var sessionsPolicy = set.One<V1NetworkPolicy>("sessions");
         var rule = Assert.Single(sessionsPolicy.Spec.Ingress);
         Assert.Equal("ingress-nginx", Assert.Single(rule.FromProperty).NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]);
+        // The ingress controller reaches both the gRPC and the web port, and nothing else.
+        Assert.Equal(["8080", "8081"], rule.Ports.Select(p => p.Port.Value).Order().ToArray());
+    }
+
+    [SkippableFact]
+    public void HelmTemplate_OtherSessionsPorts_AreUsedByKestrelTheProbesTheServiceAndThePolicy()
+    {
+        var set = ManifestSet.RenderHelm(RequireHelm(), null, settings:
+            ["--set", "sessions.ports.grpc=9000", "--set", "sessions.ports.web=9001", "--set", "sessions.ports.metrics=9102",
+             "--set", "sessions.probes.livenessGrpcService=alive"]);
+        SessionsPortsAndMetrics(set, expectedGrpcPort: 9000, expectedWebPort: 9001);
+        NetworkPolicies(set, bundledRedis: true);
+        var (deployment, container) = Sessions(set);
+        Assert.Equal("9102", RequiredEnv(container, "Sessions__MetricsPort"));
+        Assert.Equal("9102", deployment.Spec.Template.Metadata.Annotations["prometheus.io/port"]);
+        Assert.All(new[] { container.StartupProbe, container.ReadinessProbe, container.LivenessProbe }, p => Assert.Equal(9000, p.Grpc.Port));
+        Assert.Equal("alive", container.LivenessProbe.Grpc.Service);
+        Assert.Null(container.ReadinessProbe.Grpc.Service);
+        var service = Assert.Single(set.OfComponent<V1Service>("sessions"));
+        Assert.Equal([9000, 9001, 9102], service.Spec.Ports.Select(p => p.Port).Order().ToArray());
     }
 
     public static TheoryData<string, string[]> RefusedSettings => new()

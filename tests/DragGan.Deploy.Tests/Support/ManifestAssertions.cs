@@ -11,6 +11,13 @@ public static class ManifestAssertions
     public const string GpuResource = "nvidia.com/gpu";
     public const string ActiveStreamsMetric = "draggan_inference_active_streams";
 
+    /// <summary>The session service's ports: gRPC (HTTP/2 only, h2c) and HTTP/1.1 (gRPC-Web, the web client).</summary>
+    public const int SessionsGrpcPort = 8080;
+    public const int SessionsWebPort = 8081;
+
+    /// <summary>The grpc.health.v1 service that reports the process alive without the session store.</summary>
+    public const string LivenessHealthService = "liveness";
+
     public sealed record Expectations(
         bool Gpu,
         bool BundledRedis,
@@ -24,6 +31,7 @@ public static class ManifestAssertions
         GpuScheduling(set, expect.Gpu);
         InferenceProbes(set);
         InferenceShutdown(set);
+        SessionsPortsAndMetrics(set);
         SessionsProbesAndShutdown(set);
         DisruptionBudgets(set);
         HeadlessServiceAndAddress(set);
@@ -150,15 +158,74 @@ public static class ManifestAssertions
         Assert.Equal("0", deployment.Spec.Strategy.RollingUpdate.MaxUnavailable.Value);
     }
 
+    /// <summary>
+    /// gRPC and the HTTP/1.1 endpoint on their own ports (one plain-text endpoint cannot serve
+    /// both), each in the container, the Service and Kestrel's endpoints; a metrics port only with
+    /// Sessions__MetricsPort set to it (the service serves no metrics otherwise).
+    /// </summary>
+    public static void SessionsPortsAndMetrics(ManifestSet set, int expectedGrpcPort = SessionsGrpcPort, int expectedWebPort = SessionsWebPort)
+    {
+        var (deployment, container) = Sessions(set);
+        var grpcPort = ContainerPort(container, "grpc");
+        var webPort = ContainerPort(container, "web");
+        Assert.Equal(expectedGrpcPort, grpcPort);
+        Assert.Equal(expectedWebPort, webPort);
+        Assert.Equal($"http://0.0.0.0:{grpcPort}", RequiredEnv(container, "Kestrel__Endpoints__Grpc__Url"));
+        Assert.Equal("Http2", RequiredEnv(container, "Kestrel__Endpoints__Grpc__Protocols"));
+        Assert.Equal($"http://0.0.0.0:{webPort}", RequiredEnv(container, "Kestrel__Endpoints__Web__Url"));
+        Assert.Equal("Http1", RequiredEnv(container, "Kestrel__Endpoints__Web__Protocols"));
+        Assert.DoesNotContain(container.Ports, p => p.Name == "http");
+
+        var metrics = container.Ports.SingleOrDefault(p => p.Name == "metrics");
+        var annotations = deployment.Spec.Template.Metadata.Annotations ?? new Dictionary<string, string>();
+        if (metrics is not null)
+        {
+            Assert.Equal(metrics.ContainerPort.ToString(), RequiredEnv(container, "Sessions__MetricsPort"));
+            Assert.NotEqual(grpcPort, metrics.ContainerPort);
+            Assert.NotEqual(webPort, metrics.ContainerPort);
+        }
+        else
+        {
+            Assert.Null(Env(container, "Sessions__MetricsPort"));
+        }
+        if (annotations.TryGetValue("prometheus.io/scrape", out var scrape) && scrape == "true")
+        {
+            Assert.True(metrics is not null, $"{set.Source}: the sessions pods ask to be scraped but expose no metrics port.");
+            Assert.Equal(metrics.ContainerPort.ToString(), annotations["prometheus.io/port"]);
+            Assert.Equal("/metrics", annotations["prometheus.io/path"]);
+        }
+
+        var service = Assert.Single(set.OfComponent<V1Service>("sessions"));
+        Assert.True(ManifestSet.Selects(service.Spec.Selector, deployment.Spec.Template.Metadata.Labels));
+        var grpc = Assert.Single(service.Spec.Ports, p => p.Name == "grpc");
+        Assert.Equal(grpcPort, grpc.Port);
+        Assert.Equal("grpc", grpc.TargetPort.Value);
+        Assert.Equal("kubernetes.io/h2c", grpc.AppProtocol);
+        var web = Assert.Single(service.Spec.Ports, p => p.Name == "web");
+        Assert.Equal(webPort, web.Port);
+        Assert.Equal("web", web.TargetPort.Value);
+        // Every port of the Service leads to a named port of the container.
+        foreach (var port in service.Spec.Ports)
+            Assert.Contains(container.Ports, p => p.Name == port.TargetPort.Value);
+    }
+
     public static void SessionsProbesAndShutdown(ManifestSet set)
     {
         var (deployment, container) = Sessions(set);
-        Assert.Equal(8080, ContainerPort(container, "http"));
+        var grpcPort = ContainerPort(container, "grpc");
         foreach (var (kind, probe) in new[] { ("startup", container.StartupProbe), ("readiness", container.ReadinessProbe), ("liveness", container.LivenessProbe) })
         {
-            Assert.True(probe?.HttpGet is not null, $"{set.Source}: the sessions {kind} probe is not an HTTP probe.");
-            Assert.Equal("/healthz", probe.HttpGet.Path);
-            Assert.Equal("http", probe.HttpGet.Port.Value);
+            // The kubelet's gRPC probe speaks h2c, which only the gRPC port accepts; there is no HTTP health endpoint.
+            Assert.True(probe is not null, $"{set.Source}: the sessions container has no {kind} probe.");
+            Assert.True(probe.Grpc is not null, $"{set.Source}: the sessions {kind} probe is not a gRPC health probe.");
+            Assert.Null(probe.HttpGet);
+            Assert.Null(probe.TcpSocket);
+            Assert.Null(probe.Exec);
+            Assert.Equal(grpcPort, probe.Grpc.Port);
+            // Startup and readiness ask for the overall status (""), which includes the session
+            // store; liveness asks for "liveness", which does not, so a Redis outage restarts nothing.
+            var expected = kind == "liveness" ? LivenessHealthService : "";
+            Assert.True((probe.Grpc.Service ?? "") == expected, $"{set.Source}: the sessions {kind} probe asks for service '{probe.Grpc.Service}', expected '{expected}'.");
         }
         var pause = container.Lifecycle?.PreStop?.Sleep?.Seconds;
         Assert.True(pause is > 0, $"{set.Source}: the sessions container has no preStop sleep (its image has no shell for exec).");
@@ -204,9 +271,6 @@ public static class ManifestAssertions
         var ns = headless.Metadata.NamespaceProperty;
         if (ns is not null && address.Contains(".svc."))
             Assert.Contains($"{expectedHost}.{ns}.svc.", address);
-
-        var sessionsService = Assert.Single(set.OfComponent<V1Service>("sessions"));
-        Assert.Contains(sessionsService.Spec.Ports, p => p.Port == 8080 && p.TargetPort.Value == "http");
     }
 
     public static void Autoscaling(ManifestSet set, Expectations expect)
@@ -255,11 +319,16 @@ public static class ManifestAssertions
         }
     }
 
-    /// <summary>Only the session service reaches the inference service and Redis.</summary>
+    /// <summary>
+    /// Only the session service reaches the inference service and Redis; clients reach the
+    /// session service's gRPC and web ports; no policy opens a metrics port to every peer.
+    /// </summary>
     public static void NetworkPolicies(ManifestSet set, bool bundledRedis)
     {
-        var (_, inferenceContainer) = Inference(set);
-        var sessionsLabels = Sessions(set).Deployment.Spec.Template.Metadata.Labels;
+        var (inferenceDeployment, inferenceContainer) = Inference(set);
+        var (sessionsDeployment, sessionsContainer) = Sessions(set);
+        var inferenceLabels = inferenceDeployment.Spec.Template.Metadata.Labels;
+        var sessionsLabels = sessionsDeployment.Spec.Template.Metadata.Labels;
         var podLabels = set.PodTemplates().ToDictionary(t => t.Owner, t => t.Template.Metadata.Labels);
 
         OnlySessionsReach("inference", ContainerPort(inferenceContainer, "grpc"));
@@ -269,6 +338,26 @@ public static class ManifestAssertions
             OnlySessionsReach("redis", 6379);
         else
             Assert.Empty(set.OfComponent<V1NetworkPolicy>("redis"));
+
+        var sessionsPolicies = set.All<V1NetworkPolicy>().Where(p => ManifestSet.Selects(p.Spec.PodSelector, sessionsLabels)).ToList();
+        Assert.True(sessionsPolicies.Count > 0, $"{set.Source}: no NetworkPolicy selects the sessions pods.");
+        foreach (var name in new[] { "grpc", "web" })
+        {
+            var port = ContainerPort(sessionsContainer, name);
+            Assert.True(sessionsPolicies.Any(p => p.Spec.Ingress?.Any(r => Covers(r, port)) == true),
+                $"{set.Source}: no NetworkPolicy lets clients reach the session service's {name} port {port}.");
+        }
+        foreach (var (labels, container) in new[] { (inferenceLabels, inferenceContainer), (sessionsLabels, sessionsContainer) })
+        {
+            var metrics = container.Ports.SingleOrDefault(p => p.Name == "metrics");
+            if (metrics is null)
+                continue;
+            foreach (var policy in set.All<V1NetworkPolicy>().Where(p => ManifestSet.Selects(p.Spec.PodSelector, labels)))
+            {
+                foreach (var rule in (policy.Spec.Ingress ?? []).Where(r => Covers(r, metrics.ContainerPort) && r.Ports is { Count: > 0 }))
+                    Assert.True(rule.FromProperty is { Count: > 0 }, $"{set.Source}: {policy.Metadata.Name} opens the metrics port {metrics.ContainerPort} to every peer.");
+            }
+        }
 
         // Every workload is covered by some policy.
         foreach (var (owner, labels) in podLabels)
@@ -286,8 +375,7 @@ public static class ManifestAssertions
                 Assert.Contains("Ingress", policy.Spec.PolicyTypes);
                 foreach (var rule in policy.Spec.Ingress ?? [])
                 {
-                    var coversPort = rule.Ports is not { Count: > 0 } || rule.Ports.Any(p => p.Port is null || p.Port.Value == port.ToString());
-                    if (!coversPort)
+                    if (!Covers(rule, port))
                         continue;
                     Assert.True(rule.FromProperty is { Count: > 0 },
                         $"{set.Source}: {policy.Metadata.Name} opens port {port} of {component} to every peer.");
@@ -306,6 +394,9 @@ public static class ManifestAssertions
             }
             Assert.True(allowedFromSessions, $"{set.Source}: the session service cannot reach {component}:{port}.");
         }
+
+        static bool Covers(V1NetworkPolicyIngressRule rule, int port) =>
+            rule.Ports is not { Count: > 0 } || rule.Ports.Any(p => p.Port is null || p.Port.Value == port.ToString());
     }
 
     /// <summary>Non-root, no privilege escalation, read-only root file systems, pinned images, no API tokens.</summary>

@@ -58,13 +58,14 @@ public sealed class ManifestSet
     }
 
     /// <summary>`helm template` of helm/draggan with an optional values file, parsed.</summary>
-    public static ManifestSet RenderHelm(string helm, string? valuesFile, string release = "draggan", string ns = "draggan")
+    public static ManifestSet RenderHelm(string helm, string? valuesFile, string release = "draggan", string ns = "draggan", string[]? settings = null)
     {
         var arguments = new List<string> { "template", release, Repo.Path("helm", "draggan"), "--namespace", ns };
         if (valuesFile is not null)
             arguments.AddRange(["-f", Repo.Path("helm", "draggan", valuesFile)]);
+        arguments.AddRange(settings ?? []);
         var yaml = Tools.RunChecked(helm, [.. arguments]);
-        return Parse($"helm template {valuesFile ?? "(defaults)"}", yaml);
+        return Parse($"helm template {valuesFile ?? "(defaults)"}{(settings is { Length: > 0 } ? " " + string.Join(' ', settings) : "")}", yaml);
     }
 
     public IEnumerable<T> All<T>() => Objects.OfType<T>();
