@@ -8,8 +8,6 @@ using DragGan.Inference.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Serilog;
-using Serilog.Events;
 
 namespace DragGan.Inference;
 
@@ -25,8 +23,6 @@ public static class InferenceHost
     /// <summary>The health-check name that the registry check reports under.</summary>
     public const string ModelsHealthCheck = "models";
 
-    /// <summary>The grpc.health.v1 service name that liveness probes ask for.</summary>
-    public const string LivenessHealthService = "liveness";
 
     /// <summary>
     /// The configured application, not yet started. <paramref name="configure"/> runs after the
@@ -35,22 +31,11 @@ public static class InferenceHost
     /// </summary>
     public static WebApplication CreateApplication(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args = args,
-            // appsettings.json sits beside the binaries, wherever the process starts.
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        configure?.Invoke(builder);
+        var builder = GrpcHost.CreateBuilder(args, configure);
 
         var options = builder.Configuration.GetSection(InferenceOptions.SectionName).Get<InferenceOptions>() ?? new InferenceOptions();
         options.Validate();
         builder.Services.AddSingleton(Options.Create(options));
-
-        builder.Services.AddSerilog((services, logger) => logger
-            .ReadFrom.Configuration(builder.Configuration)
-            .ReadFrom.Services(services)
-            .Enrich.FromLogContext());
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -74,7 +59,7 @@ public static class InferenceHost
                 health.Services.Clear();
                 health.Services.Map("", _ => true);
                 health.Services.Map(Protos.V1.Inference.Descriptor.FullName, _ => true);
-                health.Services.Map(LivenessHealthService, check => check.Name != DrainHealthCheck.Name);
+                health.Services.Map(GrpcHost.LivenessHealthService, check => check.Name != DrainHealthCheck.Name);
             })
             .AddCheck<ModelRegistryHealthCheck>(ModelsHealthCheck)
             .AddCheck<DrainHealthCheck>(DrainHealthCheck.Name);
@@ -94,13 +79,7 @@ public static class InferenceHost
             builder.Services.AddPrometheusListener(options.MetricsPort, InferenceMetrics.MeterName);
 
         var app = builder.Build();
-        app.UseSerilogRequestLogging(logging =>
-        {
-            // Orchestrators probe health every few seconds: keep those calls out of the logs.
-            logging.GetLevel = (http, _, error) => error is not null ? LogEventLevel.Error
-                : http.Request.Path.StartsWithSegments("/grpc.health.v1.Health") ? LogEventLevel.Verbose
-                : LogEventLevel.Information;
-        });
+        app.UseRequestLogging();
         app.MapGrpcService<InferenceService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();

@@ -12,8 +12,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using Serilog;
-using Serilog.Events;
 
 namespace DragGan.Sessions;
 
@@ -39,8 +37,6 @@ public static class SessionsHost
     /// <summary>The check that answers whenever the process does: all that liveness asks.</summary>
     public const string ProcessHealthCheck = "process";
 
-    /// <summary>The health service name that reports the process alone, without the store.</summary>
-    public const string LivenessHealthService = "liveness";
 
     public const string DefaultGrpcUrl = "http://0.0.0.0:8080";
     public const string DefaultWebUrl = "http://0.0.0.0:8081";
@@ -52,13 +48,7 @@ public static class SessionsHost
     /// </summary>
     public static WebApplication CreateApplication(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            Args = args,
-            // appsettings.json sits beside the binaries, wherever the process starts.
-            ContentRootPath = AppContext.BaseDirectory,
-        });
-        configure?.Invoke(builder);
+        var builder = GrpcHost.CreateBuilder(args, configure);
         AddDefaultEndpoints(builder.Configuration);
 
         var options = builder.Configuration.GetSection(SessionsOptions.SectionName).Get<SessionsOptions>() ?? new SessionsOptions();
@@ -66,11 +56,6 @@ public static class SessionsHost
         var webRoot = WebClientFiles.Locate(options, builder.Environment);
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.TryAddSingleton(TimeProvider.System);
-
-        builder.Services.AddSerilog((services, logger) => logger
-            .ReadFrom.Configuration(builder.Configuration)
-            .ReadFrom.Services(services)
-            .Enrich.FromLogContext());
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -92,7 +77,7 @@ public static class SessionsHost
                 health.Services.Clear();
                 health.Services.Map("", _ => true);
                 health.Services.Map(Protos.V1.Sessions.Descriptor.FullName, _ => true);
-                health.Services.Map(LivenessHealthService, check => check.Name == ProcessHealthCheck);
+                health.Services.Map(GrpcHost.LivenessHealthService, check => check.Name == ProcessHealthCheck);
             })
             .AddCheck(ProcessHealthCheck, () => HealthCheckResult.Healthy("The process answers."))
             .AddCheck<SessionStoreHealthCheck>(StoreHealthCheck);
@@ -120,13 +105,7 @@ public static class SessionsHost
         else if (options.ApiKeys.Count == 0)
             app.Logger.LogWarning("No API keys are configured (Sessions:ApiKeys): every call will be refused");
 
-        app.UseSerilogRequestLogging(logging =>
-        {
-            // Orchestrators probe health every few seconds: keep those calls out of the logs.
-            logging.GetLevel = (http, _, error) => error is not null ? LogEventLevel.Error
-                : http.Request.Path.StartsWithSegments("/grpc.health.v1.Health") ? LogEventLevel.Verbose
-                : LogEventLevel.Information;
-        });
+        app.UseRequestLogging();
         // The browser client's files, before routing and authentication: the page itself needs no key.
         app.UseWebClient(webRoot);
         app.UseRouting();

@@ -1,3 +1,4 @@
+using DragGan.Contracts;
 using DragGan.Engine.Models;
 using DragGan.Protos.V1;
 using ModelInfo = DragGan.Engine.Models.ModelInfo;
@@ -14,19 +15,7 @@ internal static class LatentMessages
     /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT naming <paramref name="field"/>.rows, .w_dim or .values.</exception>
     public static float[] ToWPlus(Latent latent, ModelInfo model, string field)
     {
-        if (latent.Rows != 1 && latent.Rows != model.NumWs)
-            throw Invalid.Argument($"{field}.rows", $"must be 1 (w) or {model.NumWs} (w+ of model '{model.Name}'), got {latent.Rows}.");
-        if (latent.WDim != model.WDim)
-            throw Invalid.Argument($"{field}.w_dim", $"must be {model.WDim} for model '{model.Name}', got {latent.WDim}.");
-        var expected = (long)latent.Rows * latent.WDim;
-        if (latent.Values.Count != expected)
-            throw Invalid.Argument($"{field}.values", $"must hold rows * w_dim = {expected} values, got {latent.Values.Count}.");
-        for (var i = 0; i < latent.Values.Count; i++)
-        {
-            if (!float.IsFinite(latent.Values[i]))
-                throw Invalid.Argument($"{field}.values", $"must be finite; value {i} is {latent.Values[i]}.");
-        }
-
+        LatentChecks.CheckShape(latent, model.NumWs, model.WDim, model.Name, field);
         var values = new float[model.NumWs * model.WDim];
         if (latent.Rows == 1)
         {

@@ -1,3 +1,4 @@
+using DragGan.Contracts;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Services;
 
@@ -12,18 +13,7 @@ internal static class LatentShape
     {
         if (latent is null)
             throw Invalid.Argument(field, "is required.");
-        if (latent.Rows != 1 && latent.Rows != model.NumWs)
-            throw Invalid.Argument($"{field}.rows", $"must be 1 (w) or {model.NumWs} (w+ of model '{model.Name}'), got {latent.Rows}.");
-        if (latent.WDim != model.WDim)
-            throw Invalid.Argument($"{field}.w_dim", $"must be {model.WDim} for model '{model.Name}', got {latent.WDim}.");
-        var expected = (long)latent.Rows * latent.WDim;
-        if (latent.Values.Count != expected)
-            throw Invalid.Argument($"{field}.values", $"must hold rows * w_dim = {expected} values, got {latent.Values.Count}.");
-        for (var i = 0; i < latent.Values.Count; i++)
-        {
-            if (!float.IsFinite(latent.Values[i]))
-                throw Invalid.Argument($"{field}.values", $"must be finite; value {i} is {latent.Values[i]}.");
-        }
+        LatentChecks.CheckShape(latent, (int)model.NumWs, (int)model.WDim, model.Name, field);
         if (latent.Rows == model.NumWs)
             return latent.Clone();
         var wPlus = new Latent { Rows = model.NumWs, WDim = model.WDim };

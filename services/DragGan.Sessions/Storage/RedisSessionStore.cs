@@ -105,10 +105,10 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
         var key = SessionKey.Of(session);
         var created = (long)await Db.ScriptEvaluateAsync(CreateScript,
             [SessionKeyOf(key), IndexKeyOf(key.Tenant)],
-            [session.ToByteArray(), ExpiresAtMs(session), key.Id, NowMs()]).WaitAsync(cancellationToken);
+            [session.ToByteArray(), SessionRecord.ExpiresAtMs(session), key.Id, NowMs()]).WaitAsync(cancellationToken);
         if (created == 0)
             throw new SessionConflictException(key, "a session with this id exists.");
-        return Versioned(session.Clone(), 1);
+        return SessionRecord.Versioned(session.Clone(), 1);
     }
 
     public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
@@ -122,12 +122,12 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
         var key = SessionKey.Of(session);
         var result = (long)await Db.ScriptEvaluateAsync(ReplaceScript,
             [SessionKeyOf(key), IndexKeyOf(key.Tenant), FramesKeyOf(key), FramesDragKeyOf(key)],
-            [expectedVersion, session.ToByteArray(), ExpiresAtMs(session), key.Id, NowMs()]).WaitAsync(cancellationToken);
+            [expectedVersion, session.ToByteArray(), SessionRecord.ExpiresAtMs(session), key.Id, NowMs()]).WaitAsync(cancellationToken);
         return result switch
         {
             -1 => throw new SessionNotFoundException(key.Id),
             0 => throw new SessionConflictException(key, $"it is no longer at version {expectedVersion}."),
-            _ => Versioned(session.Clone(), result),
+            _ => SessionRecord.Versioned(session.Clone(), result),
         };
     }
 
@@ -241,18 +241,8 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
     {
         if (fields[0].IsNull || fields[1].IsNull)
             return null;
-        return Versioned(StoredSession.Parser.ParseFrom((byte[])fields[1]!), (long)fields[0]);
+        return SessionRecord.Versioned(StoredSession.Parser.ParseFrom((byte[])fields[1]!), (long)fields[0]);
     }
-
-    private static SessionRecord Versioned(StoredSession session, long version)
-    {
-        session.Session.Version = (ulong)version;
-        return new SessionRecord(session, version);
-    }
-
-    private static long ExpiresAtMs(StoredSession session) =>
-        (session.Session.ExpireTime ?? throw new ArgumentException("Session.expire_time must be set.", nameof(session)))
-            .ToDateTimeOffset().ToUnixTimeMilliseconds();
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 }

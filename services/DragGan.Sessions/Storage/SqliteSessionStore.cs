@@ -73,12 +73,12 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
                 WHERE sessions.expires_at <= $now
             """;
         AddKey(command, SessionKey.Of(session));
-        command.Parameters.AddWithValue("$expires", ExpiresAtMs(session));
+        command.Parameters.AddWithValue("$expires", SessionRecord.ExpiresAtMs(session));
         command.Parameters.AddWithValue("$data", session.ToByteArray());
         command.Parameters.AddWithValue("$now", NowMs());
         if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
             throw new SessionConflictException(SessionKey.Of(session), "a session with this id exists.");
-        return Versioned(session.Clone(), 1);
+        return SessionRecord.Versioned(session.Clone(), 1);
     }
 
     public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
@@ -91,7 +91,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
             return null;
-        return Versioned(StoredSession.Parser.ParseFrom((byte[])reader[1]), reader.GetInt64(0));
+        return SessionRecord.Versioned(StoredSession.Parser.ParseFrom((byte[])reader[1]), reader.GetInt64(0));
     }
 
     public async Task<SessionRecord> ReplaceAsync(StoredSession session, long expectedVersion, CancellationToken cancellationToken)
@@ -104,12 +104,12 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
             WHERE tenant = $tenant AND id = $id AND version = $expected AND expires_at > $now
             """;
         AddKey(command, key);
-        command.Parameters.AddWithValue("$expires", ExpiresAtMs(session));
+        command.Parameters.AddWithValue("$expires", SessionRecord.ExpiresAtMs(session));
         command.Parameters.AddWithValue("$data", session.ToByteArray());
         command.Parameters.AddWithValue("$expected", expectedVersion);
         command.Parameters.AddWithValue("$now", NowMs());
         if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
-            return Versioned(session.Clone(), expectedVersion + 1);
+            return SessionRecord.Versioned(session.Clone(), expectedVersion + 1);
         if (await GetAsync(key, cancellationToken) is null)
             throw new SessionNotFoundException(key.Id);
         throw new SessionConflictException(key, $"it is no longer at version {expectedVersion}.");
@@ -165,7 +165,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            sessions.Add(Versioned(StoredSession.Parser.ParseFrom((byte[])reader[1]), reader.GetInt64(0)));
+            sessions.Add(SessionRecord.Versioned(StoredSession.Parser.ParseFrom((byte[])reader[1]), reader.GetInt64(0)));
             positions.Add(new PageToken(reader.GetInt64(2), reader.GetString(3)));
         }
         if (sessions.Count <= pageSize)
@@ -289,16 +289,6 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
         command.Parameters.AddWithValue("$tenant", key.Tenant);
         command.Parameters.AddWithValue("$id", key.Id);
     }
-
-    private static SessionRecord Versioned(StoredSession session, long version)
-    {
-        session.Session.Version = (ulong)version;
-        return new SessionRecord(session, version);
-    }
-
-    private static long ExpiresAtMs(StoredSession session) =>
-        (session.Session.ExpireTime ?? throw new ArgumentException("Session.expire_time must be set.", nameof(session)))
-            .ToDateTimeOffset().ToUnixTimeMilliseconds();
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 }

@@ -1,3 +1,4 @@
+using DragGan.Hosting;
 using DragGan.Inference.Drag;
 using DragGan.Inference.Streaming;
 using DragGan.Inference.Tests.Support;
@@ -136,7 +137,7 @@ public sealed class DragLifetimeTests(FixtureModelServer server) : IClassFixture
         var health = new Health.HealthClient(replica.Channel);
         await WaitUntilAsync(async () => (await health.CheckAsync(new HealthCheckRequest())).Status == HealthCheckResponse.Types.ServingStatus.NotServing);
         // ... while liveness stays SERVING, so that no orchestrator restarts it mid-drain.
-        var liveness = await health.CheckAsync(new HealthCheckRequest { Service = InferenceHost.LivenessHealthService });
+        var liveness = await health.CheckAsync(new HealthCheckRequest { Service = GrpcHost.LivenessHealthService });
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, liveness.Status);
         using var refused = DragSession.Open(replica.Client);
         Assert.Equal(StatusCode.Unavailable, (await refused.ReadUntilErrorAsync()).StatusCode);

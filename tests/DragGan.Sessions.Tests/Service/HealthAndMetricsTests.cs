@@ -1,3 +1,4 @@
+using DragGan.Hosting;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Tests.Support;
 using Grpc.Health.V1;
@@ -28,14 +29,14 @@ public sealed class HealthAndMetricsTests(InferenceServer inference)
             ]);
             var health = new Health.HealthClient(server.Channel);
             Assert.Equal(ServingStatus.Serving, await StatusAsync(health, ""));
-            Assert.Equal(ServingStatus.Serving, await StatusAsync(health, SessionsHost.LivenessHealthService));
+            Assert.Equal(ServingStatus.Serving, await StatusAsync(health, GrpcHost.LivenessHealthService));
             Assert.Equal(ServingStatus.Serving, await StatusAsync(health, Protos.V1.Sessions.Descriptor.FullName));
 
             await redis.DisposeAsync();
 
             Assert.Equal(ServingStatus.NotServing, await StatusAsync(health, ""));
             Assert.Equal(ServingStatus.NotServing, await StatusAsync(health, Protos.V1.Sessions.Descriptor.FullName));
-            Assert.Equal(ServingStatus.Serving, await StatusAsync(health, SessionsHost.LivenessHealthService));
+            Assert.Equal(ServingStatus.Serving, await StatusAsync(health, GrpcHost.LivenessHealthService));
         }
         finally
         {
