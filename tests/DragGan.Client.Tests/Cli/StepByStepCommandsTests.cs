@@ -1,0 +1,100 @@
+using DragGan.Cli;
+using DragGan.Client.Tests.Support;
+using DragGan.Protos.V1;
+using SkiaSharp;
+
+namespace DragGan.Client.Tests.Cli;
+
+/// <summary>
+/// The step-by-step commands a script chains: models, new, drag (with a mask), undo, redo, export
+/// and invert, each against the real services, checked through the library's view of the session.
+/// </summary>
+[Collection(ServicesCollection.Name)]
+public sealed class StepByStepCommandsTests(ServiceHosts hosts) : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private Task<CliResult> RunAsync(params string[] args) =>
+        new CliRunner(_folder.Path).RunAsync(["--address", hosts.Address, "--api-key", TestKeys.AlphaKey, .. args]);
+
+    [Fact]
+    public async Task Models_ListsTheDemoModelAsTheDefault()
+    {
+        var run = await RunAsync("models");
+
+        Assert.True(run.Code == ExitCodes.Success, run.ToString());
+        Assert.Contains(run.Lines, line => line.Split('\t') is [_, "256", "default", ..]);
+    }
+
+    [Fact]
+    public async Task NewDragUndoRedoExport_ChainAsAScriptWould()
+    {
+        var created = await RunAsync("new", "--seed", "9");
+        Assert.True(created.Code == ExitCodes.Success, created.ToString());
+        var id = Assert.Single(created.Lines);
+
+        // The lower half is fixed (white), the upper half may move.
+        var maskPath = _folder.File("mask.png");
+        await File.WriteAllBytesAsync(maskPath, Images.MaskPng(256, 256, (_, y) => y >= 128));
+        var dragged = await RunAsync("drag", id, "--point", "100,64:120,64", "--steps", "3", "--mask", maskPath);
+        Assert.True(dragged.Code == ExitCodes.Success, dragged.ToString());
+        Assert.Equal(3, dragged.Lines.Count(l => l.StartsWith("step ")));
+        Assert.Contains("entry 2 committed after 3 steps (step limit reached)", dragged.Lines);
+
+        using var client = hosts.Client();
+        var session = await client.GetSessionAsync(id, SessionView.Full);
+        Assert.Equal([HistoryEntryKind.Created, HistoryEntryKind.Drag], session.History.Select(e => e.Kind));
+        var target = session.History[^1].Points.Single().Target;
+        Assert.Equal((120.0, 64.0), (target.X, target.Y));
+        var fixedPixels = session.Mask.Values.Count(v => v != 0);
+        Assert.Equal(256 * 128, fixedPixels);
+        Assert.All(session.Mask.Values.Take(256 * 128), v => Assert.Equal(0, v));
+
+        var undone = await RunAsync("undo", id);
+        Assert.True(undone.Code == ExitCodes.Success, undone.ToString());
+        Assert.StartsWith("at entry 1 (1 of 2", Assert.Single(undone.Lines));
+        Assert.Equal(0u, (await client.GetSessionAsync(id)).CurrentIndex);
+        var redone = await RunAsync("redo", id);
+        Assert.StartsWith("at entry 2 (2 of 2", Assert.Single(redone.Lines));
+
+        var (png, gif, latent) = (_folder.File("out/a.png"), _folder.File("out/d.gif"), _folder.File("out/w.npy"));
+        var exported = await RunAsync("export", id, "--png", png, "--gif", gif, "--latent", latent);
+        Assert.True(exported.Code == ExitCodes.Success, exported.ToString());
+        Assert.Equal(await client.ExportPngAsync(id), await File.ReadAllBytesAsync(png));
+        Assert.Equal((SKEncodedImageFormat.Gif, 4, 256, 256), Images.Describe(await File.ReadAllBytesAsync(gif))); // three steps and the final image
+        var (shape, values) = Npy.Read(await File.ReadAllBytesAsync(latent));
+        Assert.Equal([1, 14, 512], shape);
+        Assert.Equal(session.Latent.Values.ToArray(), values);
+    }
+
+    [Fact]
+    public async Task Invert_PrintsTheIdOfASessionMadeFromThePhoto()
+    {
+        using var client = hosts.Client();
+        var source = await client.CreateFromSeedAsync(21);
+        var photo = _folder.File("photo.png");
+        await File.WriteAllBytesAsync(photo, await client.ExportPngAsync(source.Id));
+
+        var run = await RunAsync("invert", photo, "--steps", "5");
+
+        Assert.True(run.Code == ExitCodes.Success, run.ToString());
+        var inverted = await client.GetSessionAsync(Assert.Single(run.Lines));
+        Assert.Equal(HistoryEntryKind.Inverted, Assert.Single(inverted.History).Kind);
+        Assert.Equal(source.Model, inverted.Model);
+    }
+
+    [Fact]
+    public async Task OnATerminal_ADragShowsALiveProgressLine_InsteadOfPlainLines()
+    {
+        var id = Assert.Single((await RunAsync("new", "--seed", "12")).Lines);
+        var terminal = new CliRunner(_folder.Path) { Terminal = true };
+
+        var run = await terminal.RunAsync("--address", hosts.Address, "--api-key", TestKeys.AlphaKey, "drag", id, "--point", "100,128:130,128", "--steps", "3");
+
+        Assert.True(run.Code == ExitCodes.Success, run.ToString());
+        Assert.Matches(@"step 3/3 +\d+\.\d px to target +\d+\.\d steps/s", run.Stdout);
+        Assert.DoesNotContain(run.Lines, line => line.StartsWith("step 1 distance"));
+    }
+}
