@@ -20,8 +20,9 @@ public sealed class DragStreamTests(FixtureModelServer server, ITestOutputHelper
         foreach (var f in frames)
             output.WriteLine($"step {f.Step}: handle ({f.Handles[0].X}, {f.Handles[0].Y}) distance {f.Distances[0]:0.00} loss {f.Loss:0.0000}");
 
-        // Frames may be dropped for a slow reader (newest wins), never reordered.
-        Assert.Equal(1u, frames[0].Step);
+        // Frames may be dropped for a slow reader (newest wins, even the first ones on a busy
+        // machine), never reordered; DragResumeTests checks every step with queues that never drop.
+        Assert.InRange(frames[0].Step, 1u, frames[^1].Step);
         Assert.True(frames.Zip(frames.Skip(1)).All(p => p.Second.Step > p.First.Step), "steps increase");
         var last = frames[^1];
         Assert.True(last.Converged, "the drag should converge");
