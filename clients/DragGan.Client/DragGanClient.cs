@@ -302,7 +302,15 @@ public sealed class DragGanClient : IDisposable
         SessionDragFrame first;
         try
         {
-            await call.RequestStream.WriteAsync(new SessionDragRequest { Start = start }, cancellationToken);
+            try
+            {
+                await call.RequestStream.WriteAsync(new SessionDragRequest { Start = start }, cancellationToken);
+            }
+            catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The service ended the call before it read the start (it refused it): the
+                // write only sees a cancelled stream; the response carries the service's status.
+            }
             // The service sends the first frame once the drag runs, or ends the call with the start's error.
             if (!await call.ResponseStream.MoveNext(cancellationToken))
                 throw new RpcException(new Status(StatusCode.Internal, "The session service ended the drag without a frame."));
