@@ -41,7 +41,8 @@ public sealed class DragLifetimeTests(FixtureModelServer server) : IClassFixture
     public async Task Deadline_EndsTheCallAndTheEdit()
     {
         var latent = await DragRequests.SeedLatentAsync(server.Client, Model);
-        using var drag = DragSession.Open(server.Client, deadline: DateTime.UtcNow.AddSeconds(2));
+        // Long enough for a busy machine to take the first steps before the deadline ends the edit.
+        using var drag = DragSession.Open(server.Client, deadline: DateTime.UtcNow.AddSeconds(5));
         await drag.SendAsync(new DragRequest { Start = EndlessDrag(latent) });
 
         var frames = new List<DragFrame>();
