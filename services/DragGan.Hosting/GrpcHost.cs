@@ -1,4 +1,7 @@
+using Grpc.AspNetCore.HealthChecks;
+using Grpc.Core.Interceptors;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog;
 using Serilog.Events;
@@ -29,6 +32,33 @@ public static class GrpcHost
             .ReadFrom.Services(services)
             .Enrich.FromLogContext());
         return builder;
+    }
+
+    /// <summary>
+    /// gRPC with explicit message limits (whole request bodies unlimited: streams), the host's
+    /// exception mapping, server reflection, and grpc.health.v1 under "" and
+    /// <paramref name="serviceName"/> (every check) and <see cref="LivenessHealthService"/> (the
+    /// checks <paramref name="liveness"/> picks). Returns the health-check builder for the host's checks.
+    /// </summary>
+    public static IHealthChecksBuilder AddGrpcService<TExceptionMapping>(this WebApplicationBuilder builder,
+        int maxReceiveMessageBytes, int maxSendMessageBytes, string serviceName, Func<HealthCheckMapContext, bool> liveness)
+        where TExceptionMapping : Interceptor
+    {
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = maxReceiveMessageBytes;
+            grpc.MaxSendMessageSize = maxSendMessageBytes;
+            grpc.Interceptors.Add<TExceptionMapping>();
+        });
+        builder.Services.AddGrpcReflection();
+        return builder.Services.AddGrpcHealthChecks(health =>
+        {
+            health.Services.Clear();
+            health.Services.Map("", _ => true);
+            health.Services.Map(serviceName, _ => true);
+            health.Services.Map(LivenessHealthService, liveness);
+        });
     }
 
     /// <summary>One log event per request; health probes, which orchestrators send every few seconds, only at Verbose.</summary>

@@ -37,30 +37,12 @@ public static class InferenceHost
         options.Validate();
         builder.Services.AddSingleton(Options.Create(options));
 
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2);
-            // The gRPC limits below apply to messages; this one to whole request bodies (streams).
-            kestrel.Limits.MaxRequestBodySize = null;
-        });
-
-        builder.Services.AddGrpc(grpc =>
-        {
-            grpc.MaxReceiveMessageSize = options.MaxReceiveMessageBytes;
-            grpc.MaxSendMessageSize = options.MaxSendMessageBytes;
-            grpc.Interceptors.Add<ErrorMappingInterceptor>();
-        });
-        builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks(health =>
-            {
-                // "" and the service's name: ready for new streams (NOT_SERVING while draining).
-                // "liveness": the process works; stays SERVING through a drain, so that an
-                // orchestrator does not restart a replica that is handing its streams back.
-                health.Services.Clear();
-                health.Services.Map("", _ => true);
-                health.Services.Map(Protos.V1.Inference.Descriptor.FullName, _ => true);
-                health.Services.Map(GrpcHost.LivenessHealthService, check => check.Name != DrainHealthCheck.Name);
-            })
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
+        // Ready ("", the service's name): accepting new streams (NOT_SERVING while draining).
+        // Liveness: the process works; stays SERVING through a drain, so that an orchestrator
+        // does not restart a replica that is handing its streams back.
+        builder.AddGrpcService<ErrorMappingInterceptor>(options.MaxReceiveMessageBytes, options.MaxSendMessageBytes,
+                Protos.V1.Inference.Descriptor.FullName, check => check.Name != DrainHealthCheck.Name)
             .AddCheck<ModelRegistryHealthCheck>(ModelsHealthCheck)
             .AddCheck<DrainHealthCheck>(DrainHealthCheck.Name);
 

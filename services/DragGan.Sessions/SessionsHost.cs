@@ -57,28 +57,10 @@ public static class SessionsHost
         builder.Services.AddSingleton(Options.Create(options));
         builder.Services.TryAddSingleton(TimeProvider.System);
 
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            // The gRPC limits below apply to messages; this one to whole request bodies (streams).
-            kestrel.Limits.MaxRequestBodySize = null;
-        });
-
-        builder.Services.AddGrpc(grpc =>
-        {
-            grpc.MaxReceiveMessageSize = options.MaxReceiveMessageBytes;
-            grpc.MaxSendMessageSize = options.MaxSendMessageBytes;
-            grpc.Interceptors.Add<ErrorMappingInterceptor>();
-        });
-        builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks(health =>
-            {
-                // "" and the service's name: ready (the store answers). "liveness": the process
-                // works; a store outage makes replicas unready but is no reason to restart them.
-                health.Services.Clear();
-                health.Services.Map("", _ => true);
-                health.Services.Map(Protos.V1.Sessions.Descriptor.FullName, _ => true);
-                health.Services.Map(GrpcHost.LivenessHealthService, check => check.Name == ProcessHealthCheck);
-            })
+        // Ready ("", the service's name): the store answers. Liveness: the process works; a store
+        // outage makes replicas unready but is no reason to restart them.
+        builder.AddGrpcService<ErrorMappingInterceptor>(options.MaxReceiveMessageBytes, options.MaxSendMessageBytes,
+                Protos.V1.Sessions.Descriptor.FullName, check => check.Name == ProcessHealthCheck)
             .AddCheck(ProcessHealthCheck, () => HealthCheckResult.Healthy("The process answers."))
             .AddCheck<SessionStoreHealthCheck>(StoreHealthCheck);
         builder.Services.AddSingleton<SessionsMetrics>();
