@@ -32,6 +32,9 @@ public sealed class ServiceHosts : IAsyncLifetime
                 new("Serilog:MinimumLevel:Default", "Warning"),
                 // No Prometheus listener: its fixed port would collide with other test hosts.
                 new("Inference:MetricsPort", "0"),
+                // The tests count a drag's stored frames: on a busy machine the session service may
+                // fall more than the default 4 frames behind, and the inference tests cover dropping.
+                new("Inference:FrameQueueCapacity", "64"),
             ]));
         await _inference.StartAsync();
 
