@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using DragGan.Inference.Tests.Support;
 using DragGan.Protos.V1;
 
@@ -11,7 +9,7 @@ public sealed class MetricsTests
     [Fact]
     public async Task MetricsEndpoint_ExposesStreamsStepsLatencyAndBatchSize()
     {
-        var port = FreePort();
+        var port = FreePort.Next();
         await using var server = await CustomFixtureServer.StartAsync(("Inference:MetricsPort", port.ToString()));
         var latent = await DragRequests.SeedLatentAsync(server.Client, FixtureModelServer.ModelName);
         using var drag = await DragSession.StartAsync(server.Client, DragRequests.Start(FixtureModelServer.ModelName, latent,
@@ -27,12 +25,5 @@ public sealed class MetricsTests
         Assert.Contains("draggan_inference_step_seconds_bucket{", text);
         Assert.Contains("draggan_inference_batch_size_bucket{", text);
         Assert.Contains("draggan_inference_frame_queue_depth", text);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
