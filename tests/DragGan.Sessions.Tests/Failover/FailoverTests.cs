@@ -15,7 +15,8 @@ namespace DragGan.Sessions.Tests.Failover;
 /// </summary>
 public sealed class FailoverTests(SqliteBackend backend) : IClassFixture<SqliteBackend>
 {
-    private const uint MaxSteps = 40;
+    /// <summary>Steps the drag takes on the second replica before its step limit.</summary>
+    private const uint StepsAfterFailover = 20;
 
     [Theory]
     [InlineData(true)]
@@ -46,12 +47,13 @@ public sealed class FailoverTests(SqliteBackend backend) : IClassFixture<SqliteB
                 {
                     SessionId = session.Id,
                     Points = { Pair(100, 128, 130, 128) },
-                    Parameters = new DragParameters { MaxSteps = MaxSteps, StopDistance = 0.5 },
+                    Parameters = new DragParameters { MaxSteps = 100_000, StopDistance = 0.5 },
                     FrameOptions = new FrameOptions { Image = new ImageOptions { Size = 16 } },
                 },
             });
-            // The demo model steps faster than a test can react: pause the drag, so that it is
-            // surely still on its first replica when that replica goes away.
+            // The demo model steps faster than a test can react: pause the drag (before any step
+            // limit, which a busy machine could reach before the pause lands), so that it is surely
+            // still on its first replica when that replica goes away.
             var frames = new List<SessionDragFrame>();
             await call.RequestStream.WriteAsync(new SessionDragRequest { Pause = new DragPause() });
             while (frames.Count == 0 || !frames[^1].Frame.Paused)
@@ -60,7 +62,7 @@ public sealed class FailoverTests(SqliteBackend backend) : IClassFixture<SqliteB
                 frames.Add(call.ResponseStream.Current);
             }
             var pausedAt = frames[^1].Frame.Step;
-            Assert.True(pausedAt < MaxSteps, $"the drag ran to its end ({pausedAt}) before it paused");
+            var maxSteps = pausedAt + StepsAfterFailover;
 
             // Take down the replica that serves the drag.
             var serving = (await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).ActiveDrag.Replica;
@@ -74,7 +76,8 @@ public sealed class FailoverTests(SqliteBackend backend) : IClassFixture<SqliteB
                 await victim.StopAsync(new CancellationToken(true));   // no drain: connections cut
             await victim.DisposeAsync();
 
-            // Sent while the drag moves to the other replica: replayed there if it arrives first.
+            // Sent while the drag moves to the other replica: replayed there if they arrive first.
+            await call.RequestStream.WriteAsync(new SessionDragRequest { Update = new DragUpdate { Parameters = new DragParameters { MaxSteps = maxSteps } } });
             await call.RequestStream.WriteAsync(new SessionDragRequest { Unpause = new DragUnpause() });
             while (!frames[^1].Frame.StepLimitReached)
             {
@@ -88,10 +91,10 @@ public sealed class FailoverTests(SqliteBackend backend) : IClassFixture<SqliteB
             var resumed = Assert.Single(frames, f => f.Resumed);
             // It continued from the step persisted before the failure: nothing committed was lost.
             Assert.True(resumed.Frame.Step >= persistedBefore, $"resumed at {resumed.Frame.Step}, persisted {persistedBefore}");
-            Assert.Equal(MaxSteps, frames[^1].Frame.Step);
+            Assert.Equal(maxSteps, frames[^1].Frame.Step);
             Assert.True(last.Frame.Final);
             Assert.True(last.HasCommittedEntryId);
-            Assert.Equal(MaxSteps, last.Session.History[^1].Steps);
+            Assert.Equal(maxSteps, last.Session.History[^1].Steps);
             var active = (await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).ActiveDrag;
             Assert.Null(active);
         }
