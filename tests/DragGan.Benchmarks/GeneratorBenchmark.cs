@@ -3,7 +3,10 @@ using static TorchSharp.torch;
 
 namespace DragGan.Benchmarks;
 
-/// <summary>Generator forward (image, features to b128) and forward + backward to the first 6 rows of w+.</summary>
+/// <summary>
+/// Loading the checkpoint (reading the file, or drawing random weights), generator forward (image,
+/// features to b128) and forward + backward to the first 6 rows of w+.
+/// </summary>
 internal static class GeneratorBenchmark
 {
     public static IEnumerable<Dictionary<string, object>> Run(BenchmarkModel model, Device device, bool quick, Action synchronize)
@@ -11,6 +14,7 @@ internal static class GeneratorBenchmark
         using var generator = model.Create(device);
         var resolution = generator.Config.ImgResolution;
         var repeats = quick || resolution >= 1024 ? 3 : 5;
+        var load = Measurement.MedianMilliseconds(() => model.Load().Dispose(), warmup: 1, repeats);
         using var ws = generator.Map(torch.randn(1, generator.Config.ZDim, generator: new Generator(7)).to(device), psi: 0.7);
 
         var forward = Measurement.MedianMilliseconds(() =>
@@ -43,6 +47,7 @@ internal static class GeneratorBenchmark
             ["model"] = model.Name,
             ["resolution"] = resolution,
             ["repeats"] = repeats,
+            ["checkpoint_load_ms"] = Math.Round(load, 2),
             ["forward_ms"] = Math.Round(forward, 2),
             ["forward_to_b128_ms"] = Math.Round(features, 2),
             ["forward_backward_first6_ms"] = Math.Round(backward, 2),

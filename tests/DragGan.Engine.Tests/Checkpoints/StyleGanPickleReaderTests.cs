@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DragGan.Engine.Checkpoints;
 using DragGan.Engine.Networks;
 using DragGan.Engine.Tests.Support;
@@ -107,21 +106,6 @@ public sealed class StyleGanPickleReaderTests
         Assert.Equal(fromPath.Config, fromStream.Config);
         foreach (var (name, tensor) in fromPath.Tensors)
             Assert.Equal(Values(tensor), Values(fromStream.Tensors[name]));
-    }
-
-    [Fact]
-    public void LoadsWellUnderASecond()
-    {
-        // Best of a few warm runs: the first pays for JIT, and test classes run in parallel.
-        using (StyleGanPickleReader.Read(TestFixtures.TinyStyleGan2Pickle)) { }
-        var best = TimeSpan.MaxValue;
-        for (var i = 0; i < 3; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            using (StyleGanPickleReader.Read(TestFixtures.TinyStyleGan2Pickle)) { }
-            best = watch.Elapsed < best ? watch.Elapsed : best;
-        }
-        Assert.True(best < TimeSpan.FromSeconds(1), $"best of 3 took {best.TotalMilliseconds:F0} ms");
     }
 
     private static float[] Values(torch.Tensor tensor) => tensor.contiguous().data<float>().ToArray();

@@ -305,11 +305,11 @@ public abstract class SessionServiceTests(InferenceServer inference, IStoreBacke
     public async Task Session_ExpiresAfterItsTtl()
     {
         var request = FromSeed(5);
-        request.Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
+        request.Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(3));
         var session = (await Client.CreateSessionAsync(request)).Session;
         Assert.Contains(session.Id, (await Client.ListSessionsAsync(new ListSessionsRequest { PageSize = 100 })).Sessions.Select(s => s.Id));
 
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await Task.Delay(TimeSpan.FromSeconds(3.5));
 
         var gone = await Assert.ThrowsAsync<RpcException>(() => Client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id }).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, gone.StatusCode);

@@ -15,8 +15,9 @@ public abstract class SessionStoreContract(IStoreBackend backend)
     private static readonly TimeSpan LongTtl = TimeSpan.FromHours(1);
 
     // Long enough for the writes before the wait even on a loaded machine.
-    protected static readonly TimeSpan ShortTtl = TimeSpan.FromSeconds(1);
-    protected static readonly TimeSpan PastShortTtl = TimeSpan.FromSeconds(1.6);
+    // Long enough that the writes a test makes before the expiry finish in time on a busy machine.
+    protected static readonly TimeSpan ShortTtl = TimeSpan.FromSeconds(3);
+    protected static readonly TimeSpan PastShortTtl = TimeSpan.FromSeconds(3.6);
 
     private readonly (ISessionStore Sessions, IDragFrameStore Frames) _store = backend.Open(Guid.NewGuid().ToString("N"), MaxFrames);
 
