@@ -3,7 +3,13 @@ using DragGan.Protos.V1;
 
 namespace DragGan.Inference.Tests;
 
-/// <summary>The Prometheus endpoint on the metrics port, scraped over plain HTTP/1.1 as Prometheus does.</summary>
+/// <summary>
+/// The Prometheus endpoint on the metrics port, scraped over plain HTTP/1.1 as Prometheus does.
+/// Alone, after the parallel tests: a server's exporter also counts what the other servers in
+/// this process record under the same meter name, and a stream of theirs ending while this one
+/// runs would take the active-streams gauge back down.
+/// </summary>
+[Collection(nameof(MetricsTests))]
 public sealed class MetricsTests
 {
     [Fact]
@@ -27,3 +33,6 @@ public sealed class MetricsTests
         Assert.Contains("draggan_inference_frame_queue_depth", text);
     }
 }
+
+[CollectionDefinition(nameof(MetricsTests), DisableParallelization = true)]
+public sealed class MetricsTestsCollection;
