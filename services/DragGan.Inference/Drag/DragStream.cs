@@ -62,6 +62,9 @@ internal sealed class DragStream : IDisposable
 
     public bool HasCommands => !_commands.IsEmpty;
 
+    /// <summary>Client messages after the opening one that the loop has applied; every frame reports it.</summary>
+    public ulong CommandsApplied { get; set; }
+
     public int QueuedFrames => _frames.Reader.CanCount ? _frames.Reader.Count : 0;
 
     public ChannelReader<PendingFrame> Output => _frames.Reader;
@@ -101,6 +104,7 @@ internal sealed class DragStream : IDisposable
             Loss = result.Loss,
             Converged = result.Converged,
             StepLimitReached = result.StepLimitReached,
+            CommandsApplied = CommandsApplied,
         };
         frame.Handles.AddRange(DragMessages.ToMessages(result.Handles));
         frame.Targets.AddRange(DragMessages.ToMessages(result.Targets));
@@ -120,6 +124,7 @@ internal sealed class DragStream : IDisposable
             Converged = Edit.Converged,
             StepLimitReached = !Edit.Converged && Edit.StepLimitReached,
             Paused = Edit.Paused,
+            CommandsApplied = CommandsApplied,
         };
         frame.Handles.AddRange(DragMessages.ToMessages(Edit.Handles));
         frame.Targets.AddRange(DragMessages.ToMessages(Edit.Targets));

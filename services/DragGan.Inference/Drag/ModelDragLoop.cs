@@ -136,6 +136,9 @@ internal sealed class ModelDragLoop : IAsyncDisposable
     {
         while (!stream.Ended && stream.TryTakeCommand(out var command))
         {
+            // Counted before its frames are made, so that they report it. A failure ends the stream.
+            if (command is not DragCommand.Fail)
+                stream.CommandsApplied++;
             switch (command)
             {
                 case DragCommand.Update update:

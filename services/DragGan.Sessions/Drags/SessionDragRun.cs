@@ -95,7 +95,7 @@ internal sealed class SessionDragRun
         // Commands sent on other replicas (UpdateDrag, StopDrag) arrive here.
         await using var commands = await _relay.SubscribeCommandsAsync(DragId, command => Post(DragCommand.FromRelayed(command)));
         var state = _plan.ResumeFrom;
-        var replay = new List<DragCommand>();
+        var replay = new CommandReplay();
         var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var resumed = false;
         _metrics.DragStarted();
@@ -143,7 +143,7 @@ internal sealed class SessionDragRun
     }
 
     /// <summary>One inference stream: from the start or a state to its final frame, a hand-back, or a failure.</summary>
-    private async Task<(DragFrame? Final, DragState? State)> StreamAsync(InferenceReplica replica, DragState? state, List<DragCommand> replay, bool resumed)
+    private async Task<(DragFrame? Final, DragState? State)> StreamAsync(InferenceReplica replica, DragState? state, CommandReplay replay, bool resumed)
     {
         using var load = replica.TrackDrag();
         using var call = replica.Client.Drag(cancellationToken: _abort.Token);
@@ -151,10 +151,7 @@ internal sealed class SessionDragRun
         await call.RequestStream.WriteAsync(state is null
             ? new DragRequest { Start = WithFrames(_plan.Start, frames) }
             : new DragRequest { Resume = new DragResume { State = state, FrameOptions = frames, SessionId = _plan.Key.Id } });
-        DragCommand[] pending;
-        lock (replay)
-            pending = [.. replay];
-        foreach (var command in pending)
+        foreach (var command in replay.BeginStream())
             await call.RequestStream.WriteAsync(command.ToInference());
         _active.Replica = replica.Address;
         _active.Phase = DragPhase.Running;
@@ -171,8 +168,7 @@ internal sealed class SessionDragRun
                 {
                     // Persisted before it is published: whatever a client has seen can be resumed.
                     await _editor.RecordDragProgressAsync(_plan.Key, _active, frame.State, CancellationToken.None);
-                    lock (replay)
-                        replay.Clear();
+                    replay.Confirm(frame.CommandsApplied);
                 }
                 if (frame.Image is not null)
                     await _editor.AppendDragFrameAsync(_plan.Key, DragId, frame.Step, frame.Image, CancellationToken.None);
@@ -194,14 +190,13 @@ internal sealed class SessionDragRun
     }
 
     /// <summary>Client commands to the inference stream; each is kept for replay until a persisted state covers it.</summary>
-    private async Task ForwardCommandsAsync(IClientStreamWriter<DragRequest> requests, List<DragCommand> replay, CancellationToken cancellationToken)
+    private async Task ForwardCommandsAsync(IClientStreamWriter<DragRequest> requests, CommandReplay replay, CancellationToken cancellationToken)
     {
         try
         {
             await foreach (var command in _commands.Reader.ReadAllAsync(cancellationToken))
             {
-                lock (replay)
-                    replay.Add(command);
+                replay.Sending(command);
                 await requests.WriteAsync(command.ToInference(), cancellationToken);
                 if (command is DragCommand.Stop)
                     return;
@@ -277,11 +272,15 @@ internal sealed class SessionDragRun
         return copy;
     }
 
-    /// <summary>The frame as the client asked for it: never the state, the latent at the client's interval or at the end.</summary>
+    /// <summary>
+    /// The frame as the client asked for it: never the state or the inference stream's command
+    /// count, the latent at the client's interval or at the end.
+    /// </summary>
     private DragFrame ForClient(DragFrame frame)
     {
         var copy = frame.Clone();
         copy.State = null;
+        copy.CommandsApplied = 0;
         var every = _plan.ClientFrames.LatentEveryKSteps;
         var ends = frame.Converged || frame.StepLimitReached || frame.Paused || frame.Final;
         if (!ends && (every == 0 || frame.Step % every != 0))

@@ -64,6 +64,9 @@ public sealed class DragStreamTests(FixtureModelServer server, ITestOutputHelper
 
         var frames = await drag.ReadUntilAsync(f => f.Targets.Count == 2);
         var changed = frames[^1];
+        // Frames before the update report none applied, those after it one (a caller replays by this count).
+        Assert.All(frames.SkipLast(1), f => Assert.Equal(0ul, f.CommandsApplied));
+        Assert.Equal(1ul, changed.CommandsApplied);
         Assert.Equal(new Point { X = 90, Y = 140 }, changed.Targets[0]);
         Assert.Equal(new Point { X = 70, Y = 60 }, changed.Targets[1]);
         // The new handle has been tracked once already: it is within the tracking radius (6 px at 256 px) of where it was placed.
@@ -79,6 +82,7 @@ public sealed class DragStreamTests(FixtureModelServer server, ITestOutputHelper
         await drag.UpdateAsync(remove);
         var afterRemove = (await drag.ReadUntilAsync(f => f.Targets.Count == 1))[^1];
         Assert.Equal(new Point { X = 70, Y = 60 }, afterRemove.Targets[0]);
+        Assert.Equal(2ul, afterRemove.CommandsApplied);
     }
 
     [Fact]
@@ -93,6 +97,7 @@ public sealed class DragStreamTests(FixtureModelServer server, ITestOutputHelper
         var paused = (await drag.ReadUntilAsync(f => f.Paused))[^1];
         Assert.NotNull(paused.State);
         Assert.Equal(paused.Step, paused.State.Step);
+        Assert.Equal(1ul, paused.CommandsApplied); // the pause's own acknowledgement counts it
 
         // Nothing steps while paused.
         using (var steps = new InstrumentRecorder<long>(server, "draggan_inference_steps"))
