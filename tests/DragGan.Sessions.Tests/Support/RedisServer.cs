@@ -17,6 +17,13 @@ public sealed class RedisServer : IAsyncLifetime
     /// <summary>StackExchange.Redis connection string, e.g. 127.0.0.1:6390.</summary>
     public string ConnectionString => $"127.0.0.1:{Port}";
 
+    /// <summary>
+    /// The same with 20 s timeouts instead of 5 s: the test process also hosts inference servers,
+    /// whose generator forwards hold pool threads, and on a 2-core machine replies can wait for
+    /// the pool to grow. Tests of an unreachable store set their own short timeouts.
+    /// </summary>
+    public string PatientConnectionString => $"{ConnectionString},asyncTimeout=20000,syncTimeout=20000";
+
     public IConnectionMultiplexer Connection { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -50,7 +57,7 @@ public sealed class RedisServer : IAsyncLifetime
                 await Task.Delay(50);
             }
         }
-        Connection = await ConnectionMultiplexer.ConnectAsync(ConnectionString);
+        Connection = await ConnectionMultiplexer.ConnectAsync(PatientConnectionString);
     }
 
     /// <summary>Stops the server (tests may call it early to take Redis away); later calls do nothing.</summary>

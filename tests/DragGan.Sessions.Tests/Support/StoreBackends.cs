@@ -63,7 +63,7 @@ public sealed class RedisBackend : IStoreBackend, IAsyncLifetime
     public IEnumerable<KeyValuePair<string, string?>> HostSettings(string isolation) =>
     [
         new("Sessions:Store", "redis"),
-        new("ConnectionStrings:Redis", _server.ConnectionString),
+        new("ConnectionStrings:Redis", _server.PatientConnectionString),
         new("Sessions:RedisKeyPrefix", $"test:{isolation}:"),
     ];
 
