@@ -81,6 +81,9 @@ public abstract class ExceptionMappingInterceptor(ILogger logger) : Interceptor
         {
             case ArgumentException argument:
                 return new RpcException(new Status(StatusCode.InvalidArgument, FieldNames.Describe(argument)));
+            // The call's token fires for a passed deadline too: say which, as the client's own timer would.
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested && context.Deadline <= DateTime.UtcNow:
+                return new RpcException(new Status(StatusCode.DeadlineExceeded, "The call's deadline passed."));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled."));
             default:
