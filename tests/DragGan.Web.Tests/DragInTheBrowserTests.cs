@@ -53,8 +53,8 @@ public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper outp
         await WaitForStateAsync(page, "dragging");
 
         // Frames stream in: the counter advances and the picture changes while the drag runs.
-        await page.WaitForFunctionAsync("() => Number(document.getElementById('step').textContent) >= 3");
-        await page.WaitForFunctionAsync("initial => document.getElementById('image').toDataURL() !== initial", created);
+        await UntilAsync(page, "() => Number(document.getElementById('step').textContent) >= 3");
+        await UntilAsync(page, "initial => document.getElementById('image').toDataURL() !== initial", created);
         var screenshot = Path.Combine(Prerequisites.ArtifactsFolder(), "drag-in-progress.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot });
         Report($"Screenshot of the page mid-drag: {screenshot}");
@@ -164,6 +164,21 @@ public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper outp
 
     private static Task WaitForStateAsync(IPage page, string state) =>
         page.Locator($"body[data-state={state}]").WaitForAsync();
+
+    /// <summary>Waits for <paramref name="condition"/>; on a timeout the failure says what the page showed.</summary>
+    private static async Task UntilAsync(IPage page, string condition, object? argument = null)
+    {
+        try
+        {
+            await page.WaitForFunctionAsync(condition, argument);
+        }
+        catch (TimeoutException e)
+        {
+            var shown = await page.EvalOnSelectorAsync<string>("body",
+                "body => `state ${body.dataset.state}, step ${document.getElementById('step').textContent}, status '${document.getElementById('status').textContent}'`");
+            throw new TimeoutException($"{condition}: not true in time; the page showed {shown}.", e);
+        }
+    }
 
     private static Task<string> ImageDataUrlAsync(IPage page) =>
         page.EvalOnSelectorAsync<string>("#image", "canvas => canvas.toDataURL()");
