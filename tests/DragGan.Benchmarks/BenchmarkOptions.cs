@@ -5,6 +5,7 @@ internal sealed record BenchmarkOptions
 {
     public bool RunGenerator { get; init; } = true;
     public bool RunDrag { get; init; } = true;
+    public bool RunOps { get; init; }
     public bool Quick { get; init; }
     public string Device { get; init; } = "cpu";
     public string? Fixture { get; init; }
@@ -32,7 +33,8 @@ internal sealed record BenchmarkOptions
                     "generator" => options with { RunDrag = false },
                     "drag" => options with { RunGenerator = false },
                     "all" => options,
-                    var other => throw new ArgumentException($"Unknown suite '{other}' (generator, drag, all)."),
+                    "ops" => options with { RunGenerator = false, RunDrag = false, RunOps = true },
+                    var other => throw new ArgumentException($"Unknown suite '{other}' (generator, drag, ops, all)."),
                 },
                 "--quick" => options with { Quick = true },
                 "--device" => options with { Device = Next() },

@@ -14,6 +14,7 @@ internal static class DragBenchmark
     {
         using var generator = model.Create(device);
         var resolution = generator.Config.ImgResolution;
+        double? singleEditMs = null;
         foreach (var edits in concurrency)
         {
             if (skip.Contains($"{resolution}x{edits}"))
@@ -25,10 +26,12 @@ internal static class DragBenchmark
                 continue;
             }
             var rssBefore = Measurement.ResidentMiB();
+            Measurement.ResetPeakResident();
             var batch = StartEdits(generator, edits);
             try
             {
                 var stepper = new DragStepper(generator);
+                var editsPerForward = Math.Min(edits, stepper.EditsPerForward(renderImage: false));
                 var heavy = quick && (resolution >= 512 || edits >= 16);
                 var repeats = quick ? 3 : 10;
                 var featuresOnly = Measurement.MedianMilliseconds(() => Step(stepper, batch, render: false), warmup: heavy ? 1 : 2, repeats, synchronize);
@@ -36,14 +39,19 @@ internal static class DragBenchmark
                 var withImage = heavy || (quick && edits > 1)
                     ? double.NaN
                     : Measurement.MedianMilliseconds(() => Step(stepper, batch, render: true), warmup: 1, repeats, synchronize);
+                if (edits == 1)
+                    singleEditMs = featuresOnly;
                 yield return new Dictionary<string, object>
                 {
                     ["suite"] = "drag",
                     ["model"] = model.Name,
                     ["resolution"] = resolution,
                     ["edits"] = edits,
+                    ["edits_per_forward"] = editsPerForward,
                     ["repeats"] = repeats,
                     ["batch_step_ms"] = Math.Round(featuresOnly, 2),
+                    // The batch against stepping its edits one by one, both measured in this run.
+                    ["cost_vs_sequential"] = singleEditMs is { } single ? Math.Round(featuresOnly / (edits * single), 3) : "no 1-edit row",
                     ["steps_per_s_per_edit"] = Math.Round(1000 / featuresOnly, 3),
                     ["steps_per_s_total"] = Math.Round(edits * 1000 / featuresOnly, 3),
                     ["batch_step_with_image_ms"] = double.IsNaN(withImage) ? "not measured" : Math.Round(withImage, 2),

@@ -29,6 +29,14 @@ internal static class Measurement
 
     public static double ResidentMiB() => ReadStatus("VmRSS:");
 
+    /// <summary>Resets the peak to the current resident size (Linux: "5" to clear_refs), so that a row reports its own peak.</summary>
+    public static void ResetPeakResident()
+    {
+        const string path = "/proc/self/clear_refs";
+        if (File.Exists(path))
+            File.WriteAllText(path, "5");
+    }
+
     private static double ReadStatus(string key)
     {
         const string path = "/proc/self/status";

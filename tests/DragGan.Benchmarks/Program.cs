@@ -30,6 +30,9 @@ if (options.RunDrag)
         rows.AddRange(Report(DragBenchmark.Run(model, device, options.Concurrency, options.Skip, options.Quick, synchronize)));
 }
 
+if (options.RunOps)
+    rows.AddRange(Report(OpProfile.Run(options.Concurrency, options.Quick, synchronize)));
+
 if (options.SoakSteps > 0 && fixture is not null)
     rows.AddRange(Report(SoakBenchmark.Run(BenchmarkModel.Fixture(fixture), options.SoakSteps)));
 

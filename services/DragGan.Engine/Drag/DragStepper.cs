@@ -21,6 +21,25 @@ public sealed class DragStepper(StyleGan2Generator generator)
     /// </summary>
     public bool? FusedModulation { get; init; }
 
+    /// <summary>
+    /// The most bytes one activation of a batched forward may take (fp32 features of the largest
+    /// block the step runs, times the edits in it); larger batches are stepped in chunks that fit.
+    /// Null: no bound. The default bounds CPU steps to 64 MiB: beyond what caches and the heap
+    /// serve well, a bigger batch only costs more per edit (bench/README.md), while on a GPU large
+    /// batches are what fills the device, and the service's scheduler picks their size by measurement.
+    /// </summary>
+    public long? ActivationBudgetBytes { get; init; } = generator.Device.type == DeviceType.CPU ? 64L << 20 : null;
+
+    /// <summary>How many edits one forward takes under <see cref="ActivationBudgetBytes"/>.</summary>
+    public int EditsPerForward(bool renderImage)
+    {
+        var config = Generator.Config;
+        var lastBlock = renderImage ? config.ImgResolution : Math.Min(128, config.ImgResolution);
+        var bytesPerEdit = config.BlockResolutions.Where(res => res <= lastBlock)
+            .Max(res => (long)config.ChannelsAt(res) * res * res * sizeof(float));
+        return ActivationBudgetBytes is { } budget ? (int)Math.Clamp(budget / bytesPerEdit, 1, int.MaxValue) : int.MaxValue;
+    }
+
     /// <summary>One step of each edit. <paramref name="renderFrames"/>[i] asks for edit i's image.</summary>
     public IReadOnlyList<DragStepResult> Step(IReadOnlyList<DragEdit> edits, IReadOnlyList<bool>? renderFrames = null)
     {
@@ -36,6 +55,21 @@ public sealed class DragStepper(StyleGan2Generator generator)
         if (edits.Distinct().Count() != edits.Count)
             throw new ArgumentException("An edit appears twice in one batch.", nameof(edits));
 
+        // Edits share no parameters, so chunks give each edit exactly the step the whole batch would.
+        var chunk = EditsPerForward(renderFrames?.Any(wanted => wanted) ?? false);
+        if (edits.Count <= chunk)
+            return StepTogether(edits, renderFrames);
+        var results = new List<DragStepResult>(edits.Count);
+        for (var start = 0; start < edits.Count; start += chunk)
+        {
+            var count = Math.Min(chunk, edits.Count - start);
+            results.AddRange(StepTogether(edits.Skip(start).Take(count).ToArray(), renderFrames?.Skip(start).Take(count).ToArray()));
+        }
+        return results;
+    }
+
+    private DragStepResult[] StepTogether(IReadOnlyList<DragEdit> edits, IReadOnlyList<bool>? renderFrames)
+    {
         using var scope = NewDisposeScope();
         var leaves = edits.Select(e => e.CreateLeaf()).ToArray();
         var latents = edits.Select((e, i) => e.ComposeLatent(leaves[i])).ToArray();
@@ -51,9 +85,12 @@ public sealed class DragStepper(StyleGan2Generator generator)
         });
         var features = synthesis.Features[featureResolution];
 
+        // split, not narrow: the backward of N narrows would build N zero-filled gradients of the
+        // whole batch's features (quadratic in N); split's backward assembles one.
+        var perEdit = features.split(1, 0);
         var losses = new Tensor?[edits.Count];
         for (var i = 0; i < edits.Count; i++)
-            losses[i] = edits[i].Supervise(features.narrow(0, i, 1), latents[i]);
+            losses[i] = edits[i].Supervise(perEdit[i], latents[i]);
 
         var active = losses.Where(loss => loss is not null).Select(loss => loss!).ToArray();
         if (active.Length > 0)

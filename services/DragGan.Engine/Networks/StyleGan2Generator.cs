@@ -1,4 +1,5 @@
 using DragGan.Engine.Checkpoints;
+using DragGan.Engine.Native;
 using static TorchSharp.torch;
 
 namespace DragGan.Engine.Networks;
@@ -45,6 +46,7 @@ public sealed class StyleGan2Generator : IDisposable
     public static StyleGan2Generator Create(GeneratorCheckpoint checkpoint, Device? device = null)
     {
         checkpoint.Config.Validate();
+        GlibcHeapTuning.EnsureApplied();
         var source = new NamedTensors(checkpoint.Tensors, device ?? CPU);
         var mapping = new MappingNetwork(source, checkpoint.Config);
         var blocks = checkpoint.Config.BlockResolutions.Select(res => new SynthesisBlock(source, checkpoint.Config, res)).ToArray();

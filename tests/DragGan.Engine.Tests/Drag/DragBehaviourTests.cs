@@ -204,6 +204,57 @@ public sealed class DragBehaviourTests(TinyGenerator tiny) : IClassFixture<TinyG
         AssertSameLatent(aloneSecond, batchedSecond, seed42: false);
     }
 
+    [Fact]
+    public void ChunkedBatchesEqualOneBatch()
+    {
+        // The fixture's largest activation up to b128 is 32 channels at 128x128 (2 MiB an edit):
+        // a 4 MiB budget steps 5 edits as chunks of 2, 2 and 1.
+        var chunked = new DragStepper(_generator) { ActivationBudgetBytes = 4L << 20 };
+        var together = new DragStepper(_generator) { ActivationBudgetBytes = null };
+        Assert.Equal(2, chunked.EditsPerForward(renderImage: false));
+        Assert.Equal(int.MaxValue, together.EditsPerForward(renderImage: false));
+
+        var targets = new[] { 130, 140, 150, 120, 110 };
+        var inChunks = targets.Select(col => StartOnePointTo(col)).ToArray();
+        var inOne = targets.Select(col => StartOnePointTo(col)).ToArray();
+        try
+        {
+            for (var step = 0; step < 4; step++)
+            {
+                var a = chunked.Step(inChunks, [false, false, true, false, false]);
+                var b = together.Step(inOne, [false, false, true, false, false]);
+                for (var i = 0; i < targets.Length; i++)
+                {
+                    Assert.Equal(b[i].Handles, a[i].Handles);
+                    Assert.Equal(b[i].Loss, a[i].Loss, 5);
+                    Assert.Equal(b[i].Image is not null, a[i].Image is not null);
+                }
+                Assert.NotNull(a[2].Image);
+            }
+            // Convolutions of another batch size round differently (see above): same bound.
+            using var scope = NewDisposeScope();
+            using var start = Seed42Ws();
+            for (var i = 0; i < targets.Length; i++)
+            {
+                var moved = inOne[i].CurrentLatent().sub(start).abs().max().item<float>();
+                var difference = inChunks[i].CurrentLatent().sub(inOne[i].CurrentLatent()).abs().max().item<float>();
+                Assert.True(moved > 1e-3, $"edit {i} moved the latent ({moved})");
+                Assert.True(difference <= 0.1 * moved, $"edit {i}: chunked latent differs by {difference}, the edit moved {moved}");
+            }
+        }
+        finally
+        {
+            foreach (var edit in inChunks.Concat(inOne))
+                edit.Dispose();
+        }
+    }
+
+    private DragEdit StartOnePointTo(int targetCol)
+    {
+        using var ws = Seed42Ws();
+        return DragEdit.Start(_generator, ws, [(new PixelPoint(100, 128), new PixelPoint(targetCol, 128))]);
+    }
+
     private void AssertSameLatent(DragEdit alone, DragEdit batched, bool seed42)
     {
         using var scope = NewDisposeScope();
