@@ -33,11 +33,25 @@ public sealed class InferenceOptions
     public int MaxActiveStreams { get; set; } = 16;
 
     /// <summary>
-    /// Drag edits of one model stepped together in one batched forward/backward (default 8). On a
-    /// GPU larger batches raise throughput; on CPU, where batching gains little (bench/README.md), 1
-    /// gives each edit the lowest latency.
+    /// The most drag edits of one model stepped together in one batched forward/backward (default 8).
+    /// With <see cref="AdaptiveBatchSize"/> the scheduler picks the size below this bound by measurement.
     /// </summary>
     public int MaxBatchSize { get; set; } = 8;
+
+    /// <summary>
+    /// Whether each model's scheduler learns its batch size from the step times it measures (default
+    /// true): the size with the best throughput whose step takes at most <see cref="MaxStepSeconds"/>.
+    /// False always takes up to <see cref="MaxBatchSize"/> ready edits.
+    /// </summary>
+    public bool AdaptiveBatchSize { get; set; } = true;
+
+    /// <summary>
+    /// The longest a batched step may take for the adaptive scheduler to choose its size (default 1 s):
+    /// every stream in the batch waits that long for its next frame. One edit is always allowed.
+    /// </summary>
+    public double MaxStepSeconds { get; set; } = 1;
+
+    public TimeSpan MaxStepTime => TimeSpan.FromSeconds(MaxStepSeconds);
 
     /// <summary>Frames waiting for a slow client per stream before the oldest is dropped (default 4).</summary>
     public int FrameQueueCapacity { get; set; } = 4;
@@ -72,6 +86,8 @@ public sealed class InferenceOptions
             throw new InvalidOperationException($"{SectionName}:MaxActiveStreams must be at least 1, got {MaxActiveStreams}.");
         if (MaxBatchSize < 1)
             throw new InvalidOperationException($"{SectionName}:MaxBatchSize must be at least 1, got {MaxBatchSize}.");
+        if (!(MaxStepSeconds > 0))
+            throw new InvalidOperationException($"{SectionName}:MaxStepSeconds must be positive, got {MaxStepSeconds}.");
         if (FrameQueueCapacity < 1)
             throw new InvalidOperationException($"{SectionName}:FrameQueueCapacity must be at least 1, got {FrameQueueCapacity}.");
         if (!(StartMessageTimeoutSeconds > 0))

@@ -17,7 +17,7 @@ internal sealed class DragScheduler(
 
     /// <summary>The model's loop. The model must be loaded already (its first use loads it under the gate).</summary>
     public ModelDragLoop LoopFor(string model) => _loops.GetOrAdd(model, name => new Lazy<ModelDragLoop>(() =>
-        new ModelDragLoop(name, registry.Get(name), gates, metrics, options.Value.MaxBatchSize, logger))).Value;
+        new ModelDragLoop(name, registry.Get(name), gates, metrics, options.Value, logger))).Value;
 
     /// <inheritdoc cref="ModelDragLoop.HandBack"/>
     public void HandBack(bool all)

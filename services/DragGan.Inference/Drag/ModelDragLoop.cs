@@ -11,9 +11,10 @@ namespace DragGan.Inference.Drag;
 
 /// <summary>
 /// Steps every open Drag stream of one model. Each tick, under the model's gate, it applies the
-/// commands the streams queued, then takes one batched step (<see cref="DragStepper"/>) of up to
-/// <see cref="InferenceOptions.MaxBatchSize"/> ready edits, chosen round-robin so that no stream
-/// waits more than ceil(ready / batch) ticks, and queues each stream's frame. It sleeps while no
+/// commands the streams queued, then takes one batched step (<see cref="DragStepper"/>) of ready
+/// edits, chosen round-robin so that no stream waits more than ceil(ready / batch) ticks, and queues
+/// each stream's frame. The batch size is learnt from the measured step times
+/// (<see cref="BatchSizeTuner"/>), or <see cref="InferenceOptions.MaxBatchSize"/> when that is off. It sleeps while no
 /// stream is ready and no command is queued.
 /// </summary>
 internal sealed class ModelDragLoop : IAsyncDisposable
@@ -24,6 +25,8 @@ internal sealed class ModelDragLoop : IAsyncDisposable
     private readonly InferenceMetrics _metrics;
     private readonly ILogger _logger;
     private readonly int _maxBatchSize;
+    private readonly BatchSizeTuner? _tuner;
+    private readonly IDisposable _chosenBatchSizeGauge;
     private readonly List<DragStream> _streams = [];
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stopping = new();
@@ -31,13 +34,15 @@ internal sealed class ModelDragLoop : IAsyncDisposable
     private int _cursor;
     private volatile bool _handingBack;
 
-    public ModelDragLoop(string model, StyleGan2Generator generator, ModelGates gates, InferenceMetrics metrics, int maxBatchSize, ILogger logger)
+    public ModelDragLoop(string model, StyleGan2Generator generator, ModelGates gates, InferenceMetrics metrics, InferenceOptions options, ILogger logger)
     {
         _model = model;
         _stepper = new DragStepper(generator);
         _gates = gates;
         _metrics = metrics;
-        _maxBatchSize = maxBatchSize;
+        _maxBatchSize = options.MaxBatchSize;
+        _tuner = options.AdaptiveBatchSize ? new BatchSizeTuner(options.MaxBatchSize, options.MaxStepTime) : null;
+        _chosenBatchSizeGauge = metrics.TrackChosenBatchSize(model, () => _tuner?.Chosen ?? _maxBatchSize);
         _logger = logger;
         _loop = Task.Run(RunAsync);
     }
@@ -176,8 +181,10 @@ internal sealed class ModelDragLoop : IAsyncDisposable
     /// <summary>Up to the batch size of ready streams, starting after the last one served.</summary>
     private List<DragStream> NextBatch(List<DragStream> streams)
     {
-        var batch = new List<DragStream>(Math.Min(_maxBatchSize, streams.Count));
-        for (var i = 0; i < streams.Count && batch.Count < _maxBatchSize; i++)
+        var ready = streams.Count(s => s.Ready);
+        var size = _tuner?.Choose(ready) ?? _maxBatchSize;
+        var batch = new List<DragStream>(Math.Min(size, ready));
+        for (var i = 0; i < streams.Count && batch.Count < size; i++)
         {
             var stream = streams[(_cursor + i) % streams.Count];
             if (stream.Ready)
@@ -196,6 +203,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         var render = batch.Select(s => s.Frames.ImageDue(s.Edit.Step + 1) || s.Edit.Step + 1 >= s.Edit.Parameters.MaxSteps).ToArray();
         var clock = Stopwatch.StartNew();
         var results = _stepper.Step(edits, render);
+        _tuner?.Record(batch.Count, clock.Elapsed);
         _metrics.StepTaken(StreamKinds.Drag, _model, batch.Count, clock.Elapsed);
         for (var i = 0; i < batch.Count; i++)
         {
@@ -255,6 +263,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         lock (_streams)
             streams = [.. _streams];
         Retire(streams);
+        _chosenBatchSizeGauge.Dispose();
         _stopping.Dispose();
     }
 }

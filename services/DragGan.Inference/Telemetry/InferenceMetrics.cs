@@ -20,6 +20,7 @@ public sealed class InferenceMetrics
     private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _framesDropped;
     private readonly ConcurrentDictionary<object, Func<int>> _queueDepths = new();
+    private readonly ConcurrentDictionary<object, (string Model, Func<int> Size)> _chosenBatchSizes = new();
 
     public InferenceMetrics(IMeterFactory meterFactory)
     {
@@ -38,6 +39,8 @@ public sealed class InferenceMetrics
             "Frames dropped because a stream's consumer fell behind (newest frame wins).");
         meter.CreateObservableGauge("draggan_inference_frame_queue_depth", () => _queueDepths.Values.Sum(depth => depth()), "{frame}",
             "Frames waiting in all streams' queues.");
+        meter.CreateObservableGauge("draggan_inference_batch_size_chosen", ObserveChosenBatchSizes, "{edit}",
+            "The drag batch size each model's scheduler has chosen from its measured step times (label model).");
         meter.CreateObservableGauge("draggan_inference_device_memory_used_bytes", ObserveDeviceMemory, "By",
             "Memory in use on each GPU (NVML); absent on CPU-only replicas.");
     }
@@ -64,6 +67,17 @@ public sealed class InferenceMetrics
         _queueDepths[key] = depth;
         return new Registration(() => _queueDepths.TryRemove(key, out _));
     }
+
+    /// <summary>Reports <paramref name="size"/> as the model's chosen batch size until the returned handle is disposed.</summary>
+    public IDisposable TrackChosenBatchSize(string model, Func<int> size)
+    {
+        var key = new object();
+        _chosenBatchSizes[key] = (model, size);
+        return new Registration(() => _chosenBatchSizes.TryRemove(key, out _));
+    }
+
+    private IEnumerable<Measurement<int>> ObserveChosenBatchSizes() =>
+        _chosenBatchSizes.Values.Select(entry => new Measurement<int>(entry.Size(), new KeyValuePair<string, object?>("model", entry.Model)));
 
     private static IEnumerable<Measurement<long>> ObserveDeviceMemory() =>
         NvmlMemoryProbe.Read().Select((used, gpu) => new Measurement<long>(used, new KeyValuePair<string, object?>("gpu", gpu)));
