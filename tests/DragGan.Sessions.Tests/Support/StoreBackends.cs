@@ -14,6 +14,9 @@ public interface IStoreBackend
     /// <summary>A store over the isolation's data; dispose the returned handle after use.</summary>
     (ISessionStore Sessions, IDragFrameStore Frames) Open(string isolation, int maxFrames);
 
+    /// <summary>The work leases over the isolation's data.</summary>
+    IWorkLeaseStore OpenLeases(string isolation);
+
     IEnumerable<KeyValuePair<string, string?>> HostSettings(string isolation);
 }
 
@@ -31,6 +34,8 @@ public sealed class SqliteBackend : IStoreBackend, IDisposable
         var store = new SqliteSessionStore(PathOf(isolation), maxFrames, TimeProvider.System);
         return (store, store);
     }
+
+    public IWorkLeaseStore OpenLeases(string isolation) => new SqliteWorkLeaseStore(PathOf(isolation), TimeProvider.System);
 
     public IEnumerable<KeyValuePair<string, string?>> HostSettings(string isolation) =>
     [
@@ -59,6 +64,8 @@ public sealed class RedisBackend : IStoreBackend, IAsyncLifetime
         var store = new RedisSessionStore(_server.Connection, $"test:{isolation}:", maxFrames, TimeProvider.System);
         return (store, store);
     }
+
+    public IWorkLeaseStore OpenLeases(string isolation) => new RedisWorkLeaseStore(_server.Connection, $"test:{isolation}:", TimeProvider.System);
 
     public IEnumerable<KeyValuePair<string, string?>> HostSettings(string isolation) =>
     [
