@@ -66,12 +66,21 @@ public sealed class InferenceOptions
     /// </summary>
     public double ShutdownDrainSeconds { get; set; } = 20;
 
+    /// <summary>
+    /// Seconds a Drag stream may take no step and receive no message (paused, converged, at its
+    /// step limit) before the replica ends it as after a stop: a final frame with the state, then OK
+    /// (default 600). An idle stream still holds a slot and its edit's device memory.
+    /// </summary>
+    public double IdleStreamTimeoutSeconds { get; set; } = 600;
+
     /// <summary>Port of the Prometheus endpoint /metrics, HTTP/1.1 (default 9090); 0 turns it off.</summary>
     public int MetricsPort { get; set; } = 9090;
 
     public TimeSpan StartMessageTimeout => TimeSpan.FromSeconds(StartMessageTimeoutSeconds);
 
     public TimeSpan ShutdownDrain => TimeSpan.FromSeconds(ShutdownDrainSeconds);
+
+    public TimeSpan IdleStreamTimeout => TimeSpan.FromSeconds(IdleStreamTimeoutSeconds);
 
     /// <summary>Throws <see cref="InvalidOperationException"/> naming the first setting out of range.</summary>
     public void Validate()
@@ -94,6 +103,8 @@ public sealed class InferenceOptions
             throw new InvalidOperationException($"{SectionName}:StartMessageTimeoutSeconds must be positive, got {StartMessageTimeoutSeconds}.");
         if (!(ShutdownDrainSeconds >= 0))
             throw new InvalidOperationException($"{SectionName}:ShutdownDrainSeconds must be >= 0, got {ShutdownDrainSeconds}.");
+        if (!(IdleStreamTimeoutSeconds > 0))
+            throw new InvalidOperationException($"{SectionName}:IdleStreamTimeoutSeconds must be positive, got {IdleStreamTimeoutSeconds}.");
         if (MetricsPort is < 0 or > 65535)
             throw new InvalidOperationException($"{SectionName}:MetricsPort must be 0 (off) or a port, got {MetricsPort}.");
     }

@@ -65,6 +65,12 @@ internal sealed class DragStream : IDisposable
     /// <summary>Client messages after the opening one that the loop has applied; every frame reports it.</summary>
     public ulong CommandsApplied { get; set; }
 
+    /// <summary>When the stream last stepped or received a message (<see cref="Environment.TickCount64"/>, ms).</summary>
+    public long LastActiveMs { get; private set; } = Environment.TickCount64;
+
+    /// <summary>The stream stepped or a message of its client was applied: it is not idle.</summary>
+    public void MarkActive() => LastActiveMs = Environment.TickCount64;
+
     public int QueuedFrames => _frames.Reader.CanCount ? _frames.Reader.Count : 0;
 
     public ChannelReader<PendingFrame> Output => _frames.Reader;

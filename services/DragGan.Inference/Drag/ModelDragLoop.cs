@@ -15,7 +15,9 @@ namespace DragGan.Inference.Drag;
 /// edits, chosen round-robin so that no stream waits more than ceil(ready / batch) ticks, and queues
 /// each stream's frame. The batch size is learnt from the measured step times
 /// (<see cref="BatchSizeTuner"/>), or <see cref="InferenceOptions.MaxBatchSize"/> when that is off. It sleeps while no
-/// stream is ready and no command is queued.
+/// stream is ready and no command is queued, until the next idle stream's timeout: a stream that
+/// neither steps nor hears from its client for <see cref="InferenceOptions.IdleStreamTimeout"/> is
+/// ended as after a stop, so that it gives back its slot and its edit's memory.
 /// </summary>
 internal sealed class ModelDragLoop : IAsyncDisposable
 {
@@ -25,6 +27,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
     private readonly InferenceMetrics _metrics;
     private readonly ILogger _logger;
     private readonly int _maxBatchSize;
+    private readonly long _idleTimeoutMs;
     private readonly BatchSizeTuner? _tuner;
     private readonly IDisposable _chosenBatchSizeGauge;
     private readonly List<DragStream> _streams = [];
@@ -41,6 +44,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         _gates = gates;
         _metrics = metrics;
         _maxBatchSize = options.MaxBatchSize;
+        _idleTimeoutMs = (long)Math.Ceiling(options.IdleStreamTimeout.TotalMilliseconds);
         _tuner = options.AdaptiveBatchSize ? new BatchSizeTuner(options.MaxBatchSize, options.MaxStepTime) : null;
         _chosenBatchSizeGauge = metrics.TrackChosenBatchSize(model, () => _tuner?.Chosen ?? _maxBatchSize);
         _logger = logger;
@@ -94,9 +98,9 @@ internal sealed class ModelDragLoop : IAsyncDisposable
                 streams = [.. _streams];
             try
             {
-                if (!streams.Any(s => s.Ready || s.HasCommands || s.CallAborted.IsCancellationRequested || (_handingBack && !s.Ended)))
+                if (!streams.Any(s => s.Ready || s.HasCommands || s.CallAborted.IsCancellationRequested || (_handingBack && !s.Ended) || IdleTimedOut(s)))
                 {
-                    await _wake.Reader.ReadAsync(token);
+                    await SleepAsync(streams, token);
                     continue;
                 }
                 Retire(await _gates.RunAsync(_model, () => Tick(streams), token));
@@ -117,6 +121,30 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         }
     }
 
+    /// <summary>Until woken, or until the first idle stream's timeout when one is waiting.</summary>
+    private async Task SleepAsync(List<DragStream> streams, CancellationToken token)
+    {
+        var waiting = streams.Where(s => !s.Ended && !s.Ready).Select(s => s.LastActiveMs).DefaultIfEmpty(long.MaxValue).Min();
+        if (waiting == long.MaxValue)
+        {
+            await _wake.Reader.ReadAsync(token);
+            return;
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(1, waiting + _idleTimeoutMs - Environment.TickCount64)));
+        try
+        {
+            await _wake.Reader.ReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            // An idle stream's time is up: the next round ends it.
+        }
+    }
+
+    private bool IdleTimedOut(DragStream stream) =>
+        !stream.Ended && !stream.Ready && Environment.TickCount64 - stream.LastActiveMs >= _idleTimeoutMs;
+
     /// <summary>One round: commands, one batched step, frames. Returns the streams that ended.</summary>
     private List<DragStream> Tick(List<DragStream> streams)
     {
@@ -127,6 +155,12 @@ internal sealed class ModelDragLoop : IAsyncDisposable
                 ApplyCommands(stream);
             if (_handingBack && !stream.Ended && !stream.Ready)
                 stream.End(HandBackFrame(stream), HandBackError());
+            if (IdleTimedOut(stream) && !stream.CallAborted.IsCancellationRequested)
+            {
+                _logger.LogInformation("Drag stream {StreamId} of session {SessionId} was idle for {Seconds:0.#} s: it ends as after a stop",
+                    stream.Id, stream.SessionId, _idleTimeoutMs / 1000.0);
+                Finish(stream);
+            }
             if (stream.Ended || stream.CallAborted.IsCancellationRequested)
                 ended.Add(stream);
         }
@@ -141,6 +175,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
     {
         while (!stream.Ended && stream.TryTakeCommand(out var command))
         {
+            stream.MarkActive();
             // Counted before its frames are made, so that they report it. A failure ends the stream.
             if (command is not DragCommand.Fail)
                 stream.CommandsApplied++;
@@ -165,9 +200,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
                     stream.Edit.Paused = false;
                     break;
                 case DragCommand.Stop:
-                    var final = stream.StateFrame(withState: true, Render(stream.Edit));
-                    final.Frame.Final = true;
-                    stream.End(final);
+                    Finish(stream);
                     break;
                 case DragCommand.Fail fail:
                     var frame = stream.StateFrame(withState: true);
@@ -176,6 +209,14 @@ internal sealed class ModelDragLoop : IAsyncDisposable
                     break;
             }
         }
+    }
+
+    /// <summary>The final frame (state and image), then the end of the stream with OK.</summary>
+    private static void Finish(DragStream stream)
+    {
+        var final = stream.StateFrame(withState: true, Render(stream.Edit));
+        final.Frame.Final = true;
+        stream.End(final);
     }
 
     /// <summary>Up to the batch size of ready streams, starting after the last one served.</summary>
@@ -209,6 +250,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         {
             using var result = results[i];
             var stream = batch[i];
+            stream.MarkActive();
             RgbImage? image = null;
             if (result.Image is not null)
                 image = ImageCodec.ToRgb(result.Image);

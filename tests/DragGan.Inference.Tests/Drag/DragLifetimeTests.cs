@@ -112,6 +112,31 @@ public sealed class DragLifetimeTests(FixtureModelServer server) : IClassFixture
     }
 
     [Fact]
+    public async Task IdleStream_EndsAsAfterAStopAndGivesBackItsSlot()
+    {
+        await using var replica = await CustomFixtureServer.StartAsync(("Inference:IdleStreamTimeoutSeconds", "3"));
+        var latent = await DragRequests.SeedLatentAsync(replica.Client, Model);
+        using var streams = new InstrumentRecorder<long>(replica, "draggan_inference_active_streams");
+        using var drag = await DragSession.StartAsync(replica.Client, EndlessDrag(latent));
+        await drag.ReadUntilAsync(f => f.Step >= 1);
+        await drag.SendAsync(new DragRequest { Pause = new DragPause() });
+        var paused = (await drag.ReadUntilAsync(f => f.Paused))[^1];
+        Assert.True(paused.Paused);
+
+        // Nothing more is sent: the paused stream ends by itself, as after a stop.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var final = (await drag.ReadUntilAsync(f => f.Final))[^1];
+        Assert.True(final.Final);
+        Assert.Equal(paused.Step, final.Step);
+        Assert.NotNull(final.State);
+        Assert.Null(await drag.NextAsync());
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(1), $"ended after {clock.Elapsed}, well before the idle timeout");
+
+        await WaitForNoStreamsAsync(replica);
+        Assert.Equal([1L, -1L], streams.Values);
+    }
+
+    [Fact]
     public async Task StreamWithoutStartMessage_TimesOut()
     {
         await using var strict = await CustomFixtureServer.StartAsync(("Inference:StartMessageTimeoutSeconds", "0.3"));
