@@ -17,7 +17,10 @@ public interface IWorkLeaseStore
     /// </summary>
     Task<LeaseGrant> TryAcquireAsync(WorkLease lease, int capacity, TimeSpan duration, CancellationToken cancellationToken);
 
-    /// <summary>Extends the lease by <paramref name="duration"/> from now; false when its holder no longer has it.</summary>
+    /// <summary>
+    /// Extends the lease by <paramref name="duration"/> from now (a lease that lapsed while nobody
+    /// took its id is held again); false when another holder has it.
+    /// </summary>
     Task<bool> RenewAsync(WorkLease lease, TimeSpan duration, CancellationToken cancellationToken);
 
     /// <summary>Gives the lease back (nothing happens when its holder no longer has it).</summary>

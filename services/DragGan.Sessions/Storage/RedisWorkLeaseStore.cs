@@ -52,11 +52,13 @@ public sealed class RedisWorkLeaseStore : IWorkLeaseStore
         return {1, ''}
         """;
 
-    // KEYS: leases, expiries. ARGV: id, holder, until ms. Returns 1 when renewed, 0 when the holder lost it.
+    // KEYS: leases, expiries. ARGV: id, holder, weight, until ms. Returns 1 when renewed (or held
+    // again after it lapsed unclaimed), 0 when another holder has it.
     private const string RenewScript = Helpers + """
         local current = redis.call('HGET', KEYS[1], ARGV[1])
-        if not current or holder_of(current) ~= ARGV[2] then return 0 end
-        redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+        if current and holder_of(current) ~= ARGV[2] then return 0 end
+        if not current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3] .. '|' .. ARGV[2]) end
+        redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
         expire_with_last(KEYS[1], KEYS[2])
         return 1
         """;
@@ -112,7 +114,7 @@ public sealed class RedisWorkLeaseStore : IWorkLeaseStore
 
     public async Task<bool> RenewAsync(WorkLease lease, TimeSpan duration, CancellationToken cancellationToken) =>
         (long)await Db.ScriptEvaluateAsync(RenewScript, KeysOf(lease.Tenant, lease.Kind),
-            [lease.Id, lease.Holder, NowMs() + (long)duration.TotalMilliseconds]).WaitAsync(cancellationToken) == 1;
+            [lease.Id, lease.Holder, lease.Weight, NowMs() + (long)duration.TotalMilliseconds]).WaitAsync(cancellationToken) == 1;
 
     public async Task ReleaseAsync(WorkLease lease, CancellationToken cancellationToken) =>
         await Db.ScriptEvaluateAsync(ReleaseScript, KeysOf(lease.Tenant, lease.Kind), [lease.Id, lease.Holder]).WaitAsync(cancellationToken);

@@ -86,8 +86,11 @@ public sealed class SqliteWorkLeaseStore : IWorkLeaseStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         var now = NowMs();
-        await using var command = Command(connection, null,
-            "UPDATE work_leases SET expires_at = $until WHERE tenant = $tenant AND kind = $kind AND id = $id AND holder = $holder", lease, now);
+        // Its own row, however late; or, when it lapsed and nobody took the id meanwhile, a new one.
+        await using var command = Command(connection, null, """
+            INSERT INTO work_leases (tenant, kind, id, holder, weight, expires_at) VALUES ($tenant, $kind, $id, $holder, $weight, $until)
+            ON CONFLICT (tenant, kind, id) DO UPDATE SET expires_at = excluded.expires_at WHERE work_leases.holder = excluded.holder
+            """, lease, now);
         command.Parameters.AddWithValue("$until", now + (long)duration.TotalMilliseconds);
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }

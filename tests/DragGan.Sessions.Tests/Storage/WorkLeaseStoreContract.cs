@@ -66,7 +66,20 @@ public abstract class WorkLeaseStoreContract(IStoreBackend backend)
 
         Assert.Null(await _leases.HolderAsync("t1", WorkKind.Drag, "a", None));
         Assert.True((await _leases.TryAcquireAsync(Lease("b"), 1, Long, None)).Granted);
-        Assert.False(await _leases.RenewAsync(lease, Long, None));
+    }
+
+    [Fact]
+    public async Task ALeaseThatLapsedWhileNobodyTookIt_IsHeldAgainByItsHoldersRenewal()
+    {
+        var late = Lease("drag-1", "slow-replica");
+        await _leases.TryAcquireAsync(late, 1, TimeSpan.FromMilliseconds(300), None);
+        await Task.Delay(TimeSpan.FromMilliseconds(600));
+        Assert.Null(await _leases.HolderAsync("t1", WorkKind.Drag, "drag-1", None));
+
+        Assert.True(await _leases.RenewAsync(late, Long, None));
+
+        Assert.Equal("slow-replica", await _leases.HolderAsync("t1", WorkKind.Drag, "drag-1", None));
+        Assert.Equal(LeaseGrant.Held("slow-replica"), await _leases.TryAcquireAsync(Lease("drag-1", "replica-b"), 1, Long, None));
     }
 
     [Fact]
