@@ -1,4 +1,5 @@
 using DragGan.Hosting;
+using DragGan.Sessions.Admission;
 using DragGan.Sessions.Domain;
 using DragGan.Sessions.Drags;
 using DragGan.Sessions.Exports;
@@ -77,7 +78,10 @@ public static class SessionsHost
         builder.Services.AddInferenceGateway();
         builder.Services.AddSingleton<SessionEditor>();
         builder.Services.AddSingleton<SessionExports>();
+        builder.Services.AddSingleton<ReplicaIdentity>();
+        builder.Services.AddSingleton<TenantAdmission>();
         builder.Services.AddSingleton<ActiveDragRegistry>();
+        builder.Services.AddHostedService<HandBackOnShutdown>();
         builder.Services.AddSingleton<SessionDrags>();
         builder.Services.AddSingleton<SessionDragCalls>();
 

@@ -1,3 +1,4 @@
+using DragGan.Sessions.Admission;
 using DragGan.Sessions.Security;
 using DragGan.Sessions.Storage;
 
@@ -40,6 +41,23 @@ public sealed class SessionsOptions
     /// every end, pause and hand-back). After a replica fails, at most this many steps are redone.
     /// </summary>
     public int PersistEveryKSteps { get; set; } = 5;
+
+    /// <summary>
+    /// A drag that takes no step (paused, converged, at its step limit), that nobody watches and
+    /// that gets no command for this long is committed as if stopped (default 5 minutes), giving
+    /// back its inference slot.
+    /// </summary>
+    public TimeSpan DragIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a lease on work (a running drag, an inversion, a generation) outlives its holder
+    /// when the holder stops renewing it (default 30 s): after a replica dies, its drags can be
+    /// taken over and its tenants' limits free up after this long.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>What one tenant may run at once, across replicas.</summary>
+    public TenantLimitOptions TenantLimits { get; set; } = new();
 
     /// <summary>How often a read-modify-write of a session is tried when other writers keep winning (default 8).</summary>
     public int UpdateAttempts { get; set; } = 8;
@@ -99,6 +117,8 @@ public sealed class SessionsOptions
         Require(DefaultTtl >= TimeSpan.FromSeconds(1), $"DefaultTtl must be at least 1 second, got {DefaultTtl}.");
         Require(MaxTtl >= DefaultTtl, $"MaxTtl ({MaxTtl}) must be at least DefaultTtl ({DefaultTtl}).");
         Require(MaxDragFrames is >= 1 and <= 10_000, $"MaxDragFrames must be in 1..10000, got {MaxDragFrames}.");
+        Require(DragIdleTimeout > TimeSpan.Zero, $"DragIdleTimeout must be positive, got {DragIdleTimeout}.");
+        Require(LeaseDuration >= TimeSpan.FromSeconds(1), $"LeaseDuration must be at least 1 second, got {LeaseDuration}.");
         Require(UpdateAttempts is >= 1 and <= 100, $"UpdateAttempts must be in 1..100, got {UpdateAttempts}.");
         Require(SweepInterval > TimeSpan.Zero, $"SweepInterval must be positive, got {SweepInterval}.");
         Require(ModelCacheDuration >= TimeSpan.Zero, $"ModelCacheDuration must not be negative, got {ModelCacheDuration}.");
@@ -110,6 +130,7 @@ public sealed class SessionsOptions
         for (var i = 0; i < ApiKeys.Count; i++)
             ApiKeys[i].Validate($"{SectionName}:ApiKeys:{i}");
         RateLimit.Validate($"{SectionName}:RateLimit");
+        TenantLimits.Validate($"{SectionName}:TenantLimits");
     }
 
     private static void Require(bool condition, string problem)

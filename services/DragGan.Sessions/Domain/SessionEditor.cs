@@ -28,6 +28,9 @@ public sealed class SessionEditor(
     public async Task<SessionRecord> GetAsync(SessionKey key, CancellationToken cancellationToken) =>
         await store.GetAsync(key, cancellationToken) ?? throw new SessionNotFoundException(key.Id);
 
+    /// <summary>The session, or null when the tenant has none with that id (any more).</summary>
+    public Task<SessionRecord?> FindAsync(SessionKey key, CancellationToken cancellationToken) => store.GetAsync(key, cancellationToken);
+
     /// <summary>Creates a session from the request's source (Generate, a checked latent, or Invert) and stores it.</summary>
     public async Task<(SessionRecord Session, EncodedImage? Image)> CreateAsync(string tenant, CreateSessionRequest request, CancellationToken cancellationToken)
     {
@@ -88,14 +91,17 @@ public sealed class SessionEditor(
 
     /// <summary>
     /// Records a drag as the session's active drag (it must have none, or this one): the drag
-    /// starts from the session's current latent. FAILED_PRECONDITION when another drag runs.
+    /// starts from the session's current latent with <paramref name="start"/>, which is kept so that
+    /// another replica can start it over if it fails before saving a state. FAILED_PRECONDITION
+    /// when another drag runs.
     /// </summary>
-    public Task<SessionRecord> BeginDragAsync(SessionKey key, ActiveDrag drag, FrameOptions? frameOptions, ulong? expectedVersion, CancellationToken cancellationToken) =>
+    public Task<SessionRecord> BeginDragAsync(SessionKey key, ActiveDrag drag, DragStart? start, FrameOptions? frameOptions, ulong? expectedVersion, CancellationToken cancellationToken) =>
         UpdateAsync(key, expectedVersion, stored =>
         {
             if (stored.Session.ActiveDrag is { } running && running.DragId != drag.DragId)
                 throw Invalid.Precondition($"Drag '{running.DragId}' already runs on the session; stop it or take it over.");
             stored.Session.ActiveDrag = drag.Clone();
+            stored.DragStart = start?.Clone();
             stored.DragFrameOptions = frameOptions?.Clone();
         }, cancellationToken);
 
@@ -287,6 +293,7 @@ public sealed class SessionEditor(
     {
         stored.Session.ActiveDrag = null;
         stored.DragState = null;
+        stored.DragStart = null;
         stored.DragFrameOptions = null;
     }
 }

@@ -9,10 +9,13 @@ internal sealed class ActiveDragRegistry
 
     public bool TryGet(string dragId, out SessionDragRun? run) => _runs.TryGetValue(dragId, out run);
 
+    /// <summary>The runs at this moment.</summary>
+    public IReadOnlyCollection<SessionDragRun> Runs => [.. _runs.Values];
+
     public void Add(SessionDragRun run)
     {
         _runs[run.DragId] = run;
         // Forgotten once it ends, however it ends.
-        _ = run.Completion.ContinueWith(_ => _runs.TryRemove(run.DragId, out var _), TaskScheduler.Default);
+        _ = run.Ended.ContinueWith(_ => _runs.TryRemove(run.DragId, out var _), TaskScheduler.Default);
     }
 }

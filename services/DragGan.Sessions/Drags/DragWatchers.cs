@@ -39,6 +39,23 @@ internal sealed class DragWatchers
         return channel.Reader;
     }
 
+    /// <summary>Watchers connected now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_watchers)
+                return _watchers.Count;
+        }
+    }
+
+    /// <summary>A watcher went away (its call ended): it no longer counts nor gets frames.</summary>
+    public void Remove(ChannelReader<SessionDragFrame> reader)
+    {
+        lock (_watchers)
+            _watchers.RemoveAll(watcher => watcher.Reader == reader);
+    }
+
     public void Publish(SessionDragFrame frame)
     {
         lock (_watchers)

@@ -21,4 +21,10 @@ internal interface IDragRelay
     Task<bool> SendCommandAsync(string dragId, RelayedDragCommand command);
 
     Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Action<RelayedDragCommand> onCommand);
+
+    /// <summary>Whether a replica listens for the drag's commands (the one that runs it is alive).</summary>
+    Task<bool> HasRunnerAsync(string dragId);
+
+    /// <summary>Whether a replica listens for the drag's frames (someone watches it elsewhere).</summary>
+    Task<bool> HasWatchersAsync(string dragId);
 }

@@ -15,6 +15,10 @@ internal sealed class LocalDragRelay : IDragRelay
 
     public Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Action<RelayedDragCommand> onCommand) => Task.FromResult<IAsyncDisposable>(Nothing.Instance);
 
+    public Task<bool> HasRunnerAsync(string dragId) => Task.FromResult(false);
+
+    public Task<bool> HasWatchersAsync(string dragId) => Task.FromResult(false);
+
     private sealed class Nothing : IAsyncDisposable
     {
         public static readonly Nothing Instance = new();

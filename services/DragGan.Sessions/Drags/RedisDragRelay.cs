@@ -26,6 +26,17 @@ internal sealed class RedisDragRelay(IConnectionMultiplexer redis, IOptions<Sess
     public Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Action<RelayedDragCommand> onCommand) =>
         SubscribeAsync(Channel(dragId, "commands"), bytes => onCommand(RelayedDragCommand.Parser.ParseFrom(bytes)));
 
+    public Task<bool> HasRunnerAsync(string dragId) => HasSubscribersAsync(Channel(dragId, "commands"));
+
+    public Task<bool> HasWatchersAsync(string dragId) => HasSubscribersAsync(Channel(dragId, "frames"));
+
+    /// <summary>PUBSUB NUMSUB: the connections subscribed to the channel, [channel, count].</summary>
+    private async Task<bool> HasSubscribersAsync(RedisChannel channel)
+    {
+        var reply = (RedisResult[])(await redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", (string)channel!))!;
+        return reply.Length == 2 && (long)reply[1] > 0;
+    }
+
     private async Task<IAsyncDisposable> SubscribeAsync(RedisChannel channel, Action<byte[]> onMessage)
     {
         var subscriber = redis.GetSubscriber();

@@ -5,7 +5,8 @@ namespace DragGan.Sessions.Drags;
 
 /// <summary>
 /// Frames of a drag run elsewhere, as the relay delivers them: a small queue where the newest
-/// wins, completed by the drag's last frame (its commit or discard).
+/// wins, completed by the drag's last frame (its commit or discard), or by a frame saying that the
+/// replica that ran it handed it back (the drag goes on when a replica takes it over).
 /// </summary>
 internal sealed class RelayedFrames
 {
@@ -20,20 +21,22 @@ internal sealed class RelayedFrames
     public void Add(SessionDragFrame frame)
     {
         _frames.Writer.TryWrite(frame);
-        if (IsLast(frame))
+        if (IsLast(frame) || IsHandBack(frame))
             _frames.Writer.TryComplete();
     }
 
-    /// <summary>The drag's last frame.</summary>
-    public async Task<SessionDragFrame> LastAsync(CancellationToken cancellationToken)
+    /// <summary>The drag's last frame, or null when the replica that ran it handed it back first.</summary>
+    public async Task<SessionDragFrame?> LastAsync(CancellationToken cancellationToken)
     {
         await foreach (var frame in _frames.Reader.ReadAllAsync(cancellationToken))
         {
             if (IsLast(frame))
                 return frame;
         }
-        throw new InvalidOperationException("The drag's frames ended without its last frame.");
+        return null;
     }
 
-    private static bool IsLast(SessionDragFrame frame) => frame.HasCommittedEntryId || frame.Discarded;
+    public static bool IsLast(SessionDragFrame frame) => frame.HasCommittedEntryId || frame.Discarded;
+
+    public static bool IsHandBack(SessionDragFrame frame) => frame.Frame?.HandedBack == true;
 }

@@ -10,9 +10,11 @@ namespace DragGan.Sessions.Drags;
 /// The drag calls of draggan.v1.Sessions: the bidirectional Drag for backend callers, and for
 /// browsers StartDrag / UpdateDrag / StopDrag with the server-streaming WatchDrag. The unary calls
 /// and WatchDrag reach a drag on whichever replica runs it: directly when it is this one, through
-/// the relay (<see cref="IDragRelay"/>) when it is another.
+/// the relay (<see cref="IDragRelay"/>) when it is another. A drag that no process runs any more
+/// (its replica died or handed it back) is taken over by the call that finds it, or ended by StopDrag,
+/// so that the session is usable again from any replica.
 /// </summary>
-internal sealed class SessionDragCalls(SessionDrags drags, IDragRelay relay)
+internal sealed class SessionDragCalls(SessionDrags drags, SessionEditor editor, IDragRelay relay)
 {
     public async Task DragAsync(SessionKeyResolver keys, IAsyncStreamReader<SessionDragRequest> requests, IServerStreamWriter<SessionDragFrame> responses, ServerCallContext context)
     {
@@ -22,9 +24,10 @@ internal sealed class SessionDragCalls(SessionDrags drags, IDragRelay relay)
         if (requests.Current.KindCase != SessionDragRequest.KindOneofCase.Start)
             throw Invalid.Argument("kind", "the first message must be start.");
         var start = requests.Current.Start;
-        var (run, frames) = await drags.StartAsync(keys(start.SessionId, "start.session_id"), start, DragClient.Stream, cancellation);
+        var (drag, frames) = await drags.StartAsync(keys(start.SessionId, "start.session_id"), start, DragClient.Stream, cancellation);
 
-        var relay = RelayAsync(requests, run, cancellation);
+        using var relaying = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var relay = RelayAsync(requests, drag, relaying.Token);
         try
         {
             await foreach (var frame in frames.ReadAllAsync(cancellation))
@@ -33,21 +36,27 @@ internal sealed class SessionDragCalls(SessionDrags drags, IDragRelay relay)
         finally
         {
             // However the call ends, the drag ends with it and is committed: nothing is lost.
-            run.Post(new DragCommand.Stop(Discard: false));
+            await TrySendAsync(drag, new DragCommand.Stop(Discard: false));
+            // The drag may have ended on its own (failed, handed back) while the client still has
+            // the stream open: stop waiting for its messages.
+            await relaying.CancelAsync();
             await relay;
+            await Forget(drag, frames);
         }
     }
 
     public async Task<StartDragResponse> StartDragAsync(SessionKeyResolver keys, StartDragRequest request, ServerCallContext context)
     {
         var start = request.Start ?? throw Invalid.Argument("start", "is required.");
-        var (run, _) = await drags.StartAsync(keys(start.SessionId, "start.session_id"), start, DragClient.Unary, context.CancellationToken);
-        return new StartDragResponse { ActiveDrag = run.Active };
+        var (drag, frames) = await drags.StartAsync(keys(start.SessionId, "start.session_id"), start, DragClient.Unary, context.CancellationToken);
+        await Forget(drag, frames);
+        return new StartDragResponse { ActiveDrag = drag.Active };
     }
 
     public async Task<UpdateDragResponse> UpdateDragAsync(SessionKeyResolver keys, UpdateDragRequest request, ServerCallContext context)
     {
-        var (local, active) = await drags.FindAsync(keys(request.SessionId, "session_id"), request.DragId, context.CancellationToken);
+        var key = keys(request.SessionId, "session_id");
+        var found = await drags.FindAsync(key, request.DragId, context.CancellationToken);
         DragCommand command = request.KindCase switch
         {
             UpdateDragRequest.KindOneofCase.Update => new DragCommand.Update(request.Update),
@@ -55,34 +64,45 @@ internal sealed class SessionDragCalls(SessionDrags drags, IDragRelay relay)
             UpdateDragRequest.KindOneofCase.Unpause => new DragCommand.Unpause(),
             _ => throw Invalid.Argument("kind", "must be update, pause or unpause."),
         };
+        var local = found.Local ?? (found.Orphaned ? await drags.ResumeOrphanAsync(key, found.Active, context.CancellationToken) : null);
         if (local is not null)
         {
             local.Post(command);
             return new UpdateDragResponse { ActiveDrag = local.Active };
         }
-        await SendAsync(active, command);
-        return new UpdateDragResponse { ActiveDrag = active };
+        await SendAsync(found.Active, command);
+        return new UpdateDragResponse { ActiveDrag = found.Active };
     }
 
     public async Task<StopDragResponse> StopDragAsync(SessionKeyResolver keys, StopDragRequest request, ServerCallContext context)
     {
-        var (local, active) = await drags.FindAsync(keys(request.SessionId, "session_id"), request.DragId, context.CancellationToken);
+        var key = keys(request.SessionId, "session_id");
+        var found = await drags.FindAsync(key, request.DragId, context.CancellationToken);
+        var view = SessionViews.Resolve(request.View, SessionView.Standard);
         var stop = new DragCommand.Stop(request.Discard);
-        SessionDragFrame last;
-        if (local is not null)
+        SessionDragFrame? last;
+        if (found.Local is { } local)
         {
             local.Post(stop);
             last = await local.Completion.WaitAsync(context.CancellationToken);
+        }
+        else if (found.Orphaned && await drags.StopOrphanAsync(key, found.Active, request.Discard, view, context.CancellationToken) is { } ended)
+        {
+            return ended;
         }
         else
         {
             // Listen before asking, so that the commit's frame cannot slip by.
             var frames = new RelayedFrames();
-            await using (await relay.SubscribeFramesAsync(active.DragId, frames.Add))
+            await using (await relay.SubscribeFramesAsync(found.Active.DragId, frames.Add))
             {
-                await SendAsync(active, stop);
+                await SendAsync(found.Active, stop);
                 last = await frames.LastAsync(context.CancellationToken);
             }
+            // The replica handed the drag back before it stopped: end it here.
+            if (last is null)
+                return await drags.StopOrphanAsync(key, found.Active, request.Discard, view, context.CancellationToken)
+                    ?? throw new RpcException(new Status(StatusCode.Unavailable, $"Drag '{found.Active.DragId}' moved to another replica; retry."));
         }
         var response = new StopDragResponse { Session = last.Session };
         if (last.HasCommittedEntryId)
@@ -92,30 +112,74 @@ internal sealed class SessionDragCalls(SessionDrags drags, IDragRelay relay)
 
     public async Task WatchDragAsync(SessionKeyResolver keys, WatchDragRequest request, IServerStreamWriter<SessionDragFrame> responses, ServerCallContext context)
     {
-        var (local, active) = await drags.FindAsync(keys(request.SessionId, "session_id"), request.DragId, context.CancellationToken);
+        var key = keys(request.SessionId, "session_id");
+        var found = await drags.FindAsync(key, request.DragId, context.CancellationToken);
+        // A drag nobody runs any more continues here, for its watcher.
+        var local = found.Local ?? (found.Orphaned ? await drags.ResumeOrphanAsync(key, found.Active, context.CancellationToken) : null);
         if (local is not null)
         {
-            await foreach (var frame in local.Watch().ReadAllAsync(context.CancellationToken))
-                await responses.WriteAsync(frame, context.CancellationToken);
+            var watcher = local.Watch();
+            try
+            {
+                await foreach (var frame in watcher.ReadAllAsync(context.CancellationToken))
+                    await responses.WriteAsync(frame, context.CancellationToken);
+            }
+            finally
+            {
+                local.Forget(watcher);
+            }
             return;
         }
         var frames = new RelayedFrames();
-        await using (await relay.SubscribeFramesAsync(active.DragId, frames.Add))
+        await using (await relay.SubscribeFramesAsync(found.Active.DragId, frames.Add))
         {
             await foreach (var frame in frames.Reader.ReadAllAsync(context.CancellationToken))
                 await responses.WriteAsync(frame, context.CancellationToken);
         }
     }
 
+    /// <summary>
+    /// Deletes the session and ends its drag, wherever it runs, so that the drag's inference stream
+    /// does not outlive the session.
+    /// </summary>
+    public async Task DeleteSessionAsync(SessionKey key, ulong? expectedVersion, CancellationToken cancellationToken)
+    {
+        var active = (await editor.FindAsync(key, cancellationToken))?.Value.Session.ActiveDrag;
+        await editor.DeleteAsync(key, expectedVersion, cancellationToken);
+        if (active is not null)
+            await drags.EndForDeletedSessionAsync(active.DragId);
+    }
+
     private async Task SendAsync(ActiveDrag active, DragCommand command)
     {
         if (!await relay.SendCommandAsync(active.DragId, command.ToRelayed()))
             throw new RpcException(new Status(StatusCode.Unavailable,
-                $"No session-service replica runs drag '{active.DragId}' any more; take it over with a Drag start that sets take_over."));
+                $"No session-service replica runs drag '{active.DragId}' at the moment; retry, and it is taken over."));
+    }
+
+    /// <summary>Best effort: a remote drag whose replica is gone has nobody left to tell.</summary>
+    private static async Task TrySendAsync(IDragControl drag, DragCommand command)
+    {
+        try
+        {
+            await drag.SendAsync(command);
+        }
+        catch (RpcException)
+        {
+        }
+    }
+
+    /// <summary>The call no longer watches the drag.</summary>
+    private static async Task Forget(IDragControl drag, System.Threading.Channels.ChannelReader<SessionDragFrame> frames)
+    {
+        if (drag is SessionDragRun run)
+            run.Forget(frames);
+        else if (drag is IAsyncDisposable remote)
+            await remote.DisposeAsync();
     }
 
     /// <summary>The client's messages after the start, as commands; half-close stops and commits.</summary>
-    private static async Task RelayAsync(IAsyncStreamReader<SessionDragRequest> requests, SessionDragRun run, CancellationToken cancellationToken)
+    private static async Task RelayAsync(IAsyncStreamReader<SessionDragRequest> requests, IDragControl drag, CancellationToken cancellationToken)
     {
         try
         {
@@ -125,22 +189,22 @@ internal sealed class SessionDragCalls(SessionDrags drags, IDragRelay relay)
                 switch (request.KindCase)
                 {
                     case SessionDragRequest.KindOneofCase.Update:
-                        run.Post(new DragCommand.Update(request.Update));
+                        await drag.SendAsync(new DragCommand.Update(request.Update));
                         break;
                     case SessionDragRequest.KindOneofCase.Pause:
-                        run.Post(new DragCommand.Pause());
+                        await drag.SendAsync(new DragCommand.Pause());
                         break;
                     case SessionDragRequest.KindOneofCase.Unpause:
-                        run.Post(new DragCommand.Unpause());
+                        await drag.SendAsync(new DragCommand.Unpause());
                         break;
                     case SessionDragRequest.KindOneofCase.Stop:
-                        run.Post(new DragCommand.Stop(Discard: false));
+                        await drag.SendAsync(new DragCommand.Stop(Discard: false));
                         return;
                 }
             }
-            run.Post(new DragCommand.Stop(Discard: false));
+            await drag.SendAsync(new DragCommand.Stop(Discard: false));
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException or RpcException)
         {
         }
     }

@@ -1,7 +1,9 @@
 using System.Threading.Channels;
 using DragGan.Protos.V1;
+using DragGan.Sessions.Admission;
 using DragGan.Sessions.Domain;
 using DragGan.Sessions.Inference;
+using DragGan.Sessions.Storage;
 using DragGan.Sessions.Telemetry;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -17,7 +19,16 @@ namespace DragGan.Sessions.Drags;
 /// state on another replica and replays the commands sent since, so the client sees a short pause
 /// and a frame marked <c>resumed</c>. A stop commits the drag to the session's history (or discards it).
 /// </summary>
-internal sealed class SessionDragRun
+/// <remarks>
+/// The run holds the drag's lease (<see cref="TenantAdmission"/>) from start to end, so no other
+/// process runs the drag meanwhile, and it gives the drag back however it ends: a run that fails
+/// for good commits the last saved state (or drops a drag that saved none), so that the session is
+/// usable again; a run whose session is deleted or expires ends without a commit; a run handed back
+/// (shutdown) leaves the drag and its state on the session for another replica to take over. A
+/// drag that takes no step, has no watcher and gets no command for
+/// <see cref="SessionsOptions.DragIdleTimeout"/> is stopped and committed, giving back its inference slot.
+/// </remarks>
+internal sealed class SessionDragRun : IDragControl
 {
     private const int MaxReplicaAttempts = 6;
     private static readonly TimeSpan NoReplicaRetry = TimeSpan.FromMilliseconds(500);
@@ -34,11 +45,20 @@ internal sealed class SessionDragRun
     private readonly TaskCompletionSource<SessionDragFrame> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _abort = new();
+    private readonly HeldLease _lease;
+    private readonly TimeSpan _idleTimeout;
     private ActiveDrag _active;
     private bool _discard;
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _lastActiveMs = Environment.TickCount64;
+    private DateTimeOffset? _expiresAt;
+    private volatile bool _handingBack;
+    private volatile bool _sessionGone;
 
-    public SessionDragRun(DragPlan plan, ActiveDrag active, SessionEditor editor, InferenceReplicaSet replicas, IDragRelay relay, SessionsOptions options, SessionsMetrics metrics, ILogger logger)
+    public SessionDragRun(DragPlan plan, ActiveDrag active, HeldLease lease, SessionEditor editor, InferenceReplicaSet replicas, IDragRelay relay, SessionsOptions options, SessionsMetrics metrics, ILogger logger)
     {
+        _lease = lease;
+        _idleTimeout = options.DragIdleTimeout;
         _metrics = metrics;
         _relay = relay;
         _plan = plan;
@@ -59,6 +79,9 @@ internal sealed class SessionDragRun
 
     /// <summary>Completes with the drag's first frame, or fails with the error that kept it from starting.</summary>
     public Task Started => _started.Task;
+
+    /// <summary>Completes when the run has ended and given its lease back, however it ended.</summary>
+    public Task Ended => _ended.Task;
 
     public void Start() => _ = Task.Run(RunAsync);
 
@@ -82,65 +105,249 @@ internal sealed class SessionDragRun
 
     public void Post(DragCommand command)
     {
+        MarkActive();
         if (command is DragCommand.Stop stop)
             _discard |= stop.Discard;
         _commands.Writer.TryWrite(command);
     }
 
+    Task IDragControl.SendAsync(DragCommand command)
+    {
+        Post(command);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Frames from now on, newest winning for a slow watcher; the last one is always delivered.</summary>
     public ChannelReader<SessionDragFrame> Watch() => _watchers.Add();
 
+    /// <summary>A watcher's call ended: it no longer counts as watching the drag.</summary>
+    public void Forget(ChannelReader<SessionDragFrame> watcher) => _watchers.Remove(watcher);
+
     private async Task RunAsync()
     {
-        // Commands sent on other replicas (UpdateDrag, StopDrag) arrive here.
-        await using var commands = await _relay.SubscribeCommandsAsync(DragId, command => Post(DragCommand.FromRelayed(command)));
+        var outcome = "failed";
+        _metrics.DragStarted();
+        using var monitoring = new CancellationTokenSource();
+        var monitor = Task.CompletedTask;
+        try
+        {
+            // Another process took the lease (this one was cut off from the store): it runs the drag now.
+            using var lost = _lease.Lost.Register(HandBack);
+            // Commands sent on other replicas (UpdateDrag, StopDrag) arrive here.
+            await using var commands = await _relay.SubscribeCommandsAsync(DragId, command => Post(DragCommand.FromRelayed(command)));
+            monitor = MonitorAsync(monitoring.Token);
+            await DriveAsync();
+            outcome = _discard ? "discarded" : "committed";
+        }
+        catch (Exception) when (_handingBack)
+        {
+            outcome = "handed_back";
+            _logger.LogInformation("Drag {DragId} of session {SessionId} is handed back; it stays on the session for another replica", DragId, _plan.Key.Id);
+            await EndAsync(new RpcException(new Status(StatusCode.Unavailable,
+                "The session-service replica that ran the drag handed it back (it is shutting down); watch it again, or take it over, on another replica.")),
+                HandedBackFrame());
+        }
+        catch (Exception e) when (_sessionGone || IsSessionGone(e))
+        {
+            outcome = "session_gone";
+            _logger.LogInformation("Drag {DragId} ended: session {SessionId} was deleted or has expired", DragId, _plan.Key.Id);
+            await EndAsync(new RpcException(new Status(StatusCode.NotFound, $"Session '{_plan.Key.Id}' was deleted or has expired; its drag ended.")),
+                new SessionDragFrame { SessionId = _plan.Key.Id, DragId = DragId, Discarded = true });
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "Drag {DragId} of session {SessionId} ended with an error", DragId, _plan.Key.Id);
+            var (error, last) = await SalvageAsync(e);
+            await EndAsync(error, last);
+        }
+        finally
+        {
+            await monitoring.CancelAsync();
+            await monitor;
+            await _lease.DisposeAsync();
+            _metrics.DragEnded(outcome);
+            _ended.TrySetResult();
+        }
+    }
+
+    /// <summary>The inference streams of the drag, one replica after another, until it is stopped.</summary>
+    private async Task DriveAsync()
+    {
         var state = _plan.ResumeFrom;
         var replay = new CommandReplay();
         var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var resumed = false;
-        _metrics.DragStarted();
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            for (var attempt = 0; ; attempt++)
+            var replica = await PickReplicaAsync(failed, attempt);
+            var reason = "failed";
+            try
             {
-                var replica = await PickReplicaAsync(failed, attempt);
-                var reason = "failed";
-                try
+                var end = await StreamAsync(replica, state, replay, resumed);
+                if (end.Final is { } final)
                 {
-                    var end = await StreamAsync(replica, state, replay, resumed);
-                    if (end.Final is { } final)
-                    {
-                        await FinishAsync(final);
-                        _metrics.DragEnded(_discard ? "discarded" : "committed");
-                        return;
-                    }
-                    // Handed back (the replica drains): continue elsewhere from the state it handed back.
-                    state = end.State ?? state;
-                    reason = "handed_back";
+                    await FinishAsync(final);
+                    return;
                 }
-                catch (RpcException e) when (IsReplicaFailure(e) && !_abort.IsCancellationRequested)
-                {
-                    _replicas.ReportFailure(replica, e);
-                }
-                catch (IOException e)
-                {
-                    _replicas.ReportFailure(replica, e);
-                }
-                failed.Add(replica.Address);
-                state = await LatestStateAsync() ?? state;
-                resumed = true;
-                _metrics.DragResumed(reason);
+                // Handed back (the replica drains): continue elsewhere from the state it handed back.
+                state = end.State ?? state;
+                reason = "handed_back";
             }
-        }
-        catch (Exception e)
-        {
-            _metrics.DragEnded("failed");
-            _logger.LogWarning(e, "Drag {DragId} of session {SessionId} ended with an error", DragId, _plan.Key.Id);
-            _watchers.Fail(e);
-            _started.TrySetException(e);
-            _completion.TrySetException(e);
+            catch (RpcException e) when (IsReplicaFailure(e) && !_abort.IsCancellationRequested)
+            {
+                _replicas.ReportFailure(replica, e);
+            }
+            catch (IOException e)
+            {
+                _replicas.ReportFailure(replica, e);
+            }
+            failed.Add(replica.Address);
+            state = await LatestStateAsync() ?? state;
+            resumed = true;
+            _metrics.DragResumed(reason);
         }
     }
+
+    /// <summary>Ends the run's watchers with <paramref name="error"/>, and those on other replicas with <paramref name="relayed"/>.</summary>
+    private async Task EndAsync(Exception error, SessionDragFrame relayed)
+    {
+        _watchers.Fail(error);
+        _started.TrySetException(error);
+        _completion.TrySetException(error);
+        try
+        {
+            await _relay.PublishFrameAsync(DragId, relayed);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogWarning(e, "Drag {DragId}: its end could not be relayed", DragId);
+        }
+    }
+
+    /// <summary>
+    /// The run failed for good: commits the last saved state (what clients saw, up to the last
+    /// <see cref="SessionsOptions.PersistEveryKSteps"/> steps), or drops a drag that saved none, so
+    /// that the session is usable again. Returns the error for the run's watchers and the last frame
+    /// for those on other replicas.
+    /// </summary>
+    private async Task<(Exception Error, SessionDragFrame Last)> SalvageAsync(Exception failure)
+    {
+        var dropped = new SessionDragFrame { SessionId = _plan.Key.Id, DragId = DragId, Discarded = true };
+        try
+        {
+            var stored = (await _editor.GetAsync(_plan.Key, CancellationToken.None)).Value;
+            if (stored.Session.ActiveDrag?.DragId != DragId)
+                return (failure, dropped);
+            if (_discard || stored.DragState is not { } state)
+            {
+                var record = await _editor.DiscardDragAsync(_plan.Key, DragId, CancellationToken.None);
+                dropped.Session = SessionViews.Project(record, SessionView.Standard);
+                return (failure, dropped);
+            }
+            var result = await _editor.CommitDragAsync(_plan.Key, Committed(state, state.Step, DragOutcome.Stopped), CancellationToken.None);
+            var status = failure is RpcException rpc ? rpc.Status : new Status(StatusCode.Internal, "The drag failed.");
+            var error = new RpcException(new Status(status.StatusCode,
+                $"{status.Detail} The drag's last saved state (step {state.Step}) is committed as history entry {result.EntryId}."));
+            var last = new SessionDragFrame
+            {
+                Frame = new DragFrame { Step = state.Step, Final = true },
+                SessionId = _plan.Key.Id,
+                DragId = DragId,
+                CommittedEntryId = result.EntryId,
+                Session = SessionViews.Project(result.Session, SessionView.Standard),
+            };
+            return (error, last);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogWarning(e, "Drag {DragId} of session {SessionId} could not be ended after its failure; it stays on the session to be taken over or stopped", DragId, _plan.Key.Id);
+            return (failure, HandedBackFrame());
+        }
+    }
+
+    private CommittedDrag Committed(DragState state, uint steps, DragOutcome outcome) => new(DragId, state.Latent,
+        state.Handles.Select(h => new PointPair { Handle = h.Handle, Target = h.Target }).ToList(), state.Mask, state.Parameters, steps, outcome);
+
+    /// <summary>Tells watchers on other replicas that this replica no longer runs the drag (a replica that takes it over goes on).</summary>
+    private SessionDragFrame HandedBackFrame() => new()
+    {
+        Frame = new DragFrame { Step = _active.Step, HandedBack = true },
+        SessionId = _plan.Key.Id,
+        DragId = DragId,
+    };
+
+    /// <summary>
+    /// Every few seconds while the run lasts: ends it when its session is gone (deleted, expired) or
+    /// the drag is no longer the session's, and stops it as a client would when it has been idle.
+    /// </summary>
+    private async Task MonitorAsync(CancellationToken cancellationToken)
+    {
+        var interval = TimeSpan.FromMilliseconds(Math.Clamp(_idleTimeout.TotalMilliseconds / 4, 50, 5000));
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                try
+                {
+                    if (!await SessionStillHasTheDragAsync(cancellationToken))
+                    {
+                        _sessionGone = true;
+                        await _abort.CancelAsync();
+                        return;
+                    }
+                    if (await IdleAsync())
+                    {
+                        _logger.LogInformation("Drag {DragId} of session {SessionId} sat idle for {Idle}: it is stopped and committed", DragId, _plan.Key.Id, _idleTimeout);
+                        Post(new DragCommand.Stop(Discard: false));
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The store is out of reach: look again at the next tick.
+                    _logger.LogDebug(e, "Drag {DragId}: could not check its session", DragId);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Whether the session still exists with this drag active. Read from the store only once the
+    /// session's expiry (as of the run's last write) has passed: every other change to a session
+    /// with a drag is the run's own, and a delete ends the drag directly.
+    /// </summary>
+    private async Task<bool> SessionStillHasTheDragAsync(CancellationToken cancellationToken)
+    {
+        if (_expiresAt is { } expires && DateTimeOffset.UtcNow < expires)
+            return true;
+        var record = await _editor.FindAsync(_plan.Key, cancellationToken);
+        if (record?.Value.Session.ActiveDrag?.DragId != DragId)
+            return false;
+        _expiresAt = record.Value.Session.ExpireTime?.ToDateTimeOffset();
+        return true;
+    }
+
+    /// <summary>Not stepping, no command and nobody watching (here or on another replica) for the idle timeout.</summary>
+    private async Task<bool> IdleAsync()
+    {
+        if (_active.Phase is not (DragPhase.Paused or DragPhase.Converged or DragPhase.StepLimitReached))
+        {
+            MarkActive();
+            return false;
+        }
+        if (_watchers.Count > 0 || await _relay.HasWatchersAsync(DragId))
+            MarkActive();
+        return Environment.TickCount64 - Interlocked.Read(ref _lastActiveMs) >= _idleTimeout.TotalMilliseconds;
+    }
+
+    private void MarkActive() => Interlocked.Exchange(ref _lastActiveMs, Environment.TickCount64);
+
+    private static bool IsSessionGone(Exception e) =>
+        e is SessionNotFoundException || (e is RpcException { StatusCode: StatusCode.NotFound } rpc && rpc.Status.Detail.StartsWith("drag_id", StringComparison.Ordinal));
 
     /// <summary>One inference stream: from the start or a state to its final frame, a hand-back, or a failure.</summary>
     private async Task<(DragFrame? Final, DragState? State)> StreamAsync(InferenceReplica replica, DragState? state, CommandReplay replay, bool resumed)
@@ -167,7 +374,8 @@ internal sealed class SessionDragRun
                 if (frame.State is not null)
                 {
                     // Persisted before it is published: whatever a client has seen can be resumed.
-                    await _editor.RecordDragProgressAsync(_plan.Key, _active, frame.State, CancellationToken.None);
+                    var record = await _editor.RecordDragProgressAsync(_plan.Key, _active, frame.State, CancellationToken.None);
+                    _expiresAt = record.Value.Session.ExpireTime?.ToDateTimeOffset();
                     replay.Confirm(frame.CommandsApplied);
                 }
                 if (frame.Image is not null)
@@ -220,10 +428,8 @@ internal sealed class SessionDragRun
         }
         else
         {
-            var points = finalState.Handles.Select(h => new PointPair { Handle = h.Handle, Target = h.Target }).ToList();
             var outcome = final.Converged ? DragOutcome.Converged : final.StepLimitReached ? DragOutcome.StepLimitReached : DragOutcome.Stopped;
-            var result = await _editor.CommitDragAsync(_plan.Key,
-                new CommittedDrag(DragId, finalState.Latent, points, finalState.Mask, finalState.Parameters, final.Step, outcome), CancellationToken.None);
+            var result = await _editor.CommitDragAsync(_plan.Key, Committed(finalState, final.Step, outcome), CancellationToken.None);
             last.CommittedEntryId = result.EntryId;
             last.Session = SessionViews.Project(result.Session, SessionView.Standard);
         }
@@ -238,14 +444,14 @@ internal sealed class SessionDragRun
         for (var wait = 0; ; wait++)
         {
             if (attempt >= MaxReplicaAttempts)
-                throw new RpcException(new Status(StatusCode.Unavailable, $"The drag failed on {attempt} inference replicas; its last state is saved with the session."));
+                throw new RpcException(new Status(StatusCode.Unavailable, $"The drag failed on {attempt} inference replicas."));
             var candidates = await _replicas.CandidatesAsync(failed, _abort.Token, _plan.Start.Model);
             if (candidates.Count > 0)
                 return candidates[0];
             // Every known replica failed this drag: give them all another chance after a pause.
             failed.Clear();
             if (wait >= 10)
-                throw new RpcException(new Status(StatusCode.Unavailable, "No inference replica is available; the drag's last state is saved with the session."));
+                throw new RpcException(new Status(StatusCode.Unavailable, "No inference replica is available."));
             await Task.Delay(NoReplicaRetry, _abort.Token);
         }
     }
@@ -307,6 +513,20 @@ internal sealed class SessionDragRun
         or StatusCode.Unknown or StatusCode.ResourceExhausted or StatusCode.Aborted or StatusCode.DeadlineExceeded
         or StatusCode.Cancelled;
 
-    /// <summary>Ends the run without a commit (the process is shutting down); the state stays with the session.</summary>
-    public void Abandon() => _abort.Cancel();
+    /// <summary>
+    /// Ends the run without a commit (the process is shutting down): the inference stream closes,
+    /// the lease is given back, and the drag with its last saved state stays on the session.
+    /// </summary>
+    public void HandBack()
+    {
+        _handingBack = true;
+        _abort.Cancel();
+    }
+
+    /// <summary>The session was deleted: the run ends without a commit.</summary>
+    public void EndForDeletedSession()
+    {
+        _sessionGone = true;
+        _abort.Cancel();
+    }
 }

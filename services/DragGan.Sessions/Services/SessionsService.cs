@@ -1,4 +1,5 @@
 using DragGan.Protos.V1;
+using DragGan.Sessions.Admission;
 using DragGan.Sessions.Domain;
 using DragGan.Sessions.Drags;
 using DragGan.Sessions.Exports;
@@ -14,7 +15,8 @@ namespace DragGan.Sessions.Services;
 /// <summary>
 /// draggan.v1.Sessions: thin glue from requests to <see cref="SessionEditor"/> and
 /// <see cref="SessionExports"/>, and the drag calls to <see cref="SessionDragCalls"/>, scoped to
-/// the caller's tenant.
+/// the caller's tenant. Work on the inference service is admitted against the tenant's limits
+/// first (<see cref="TenantAdmission"/>).
 /// </summary>
 [Authorize]
 internal sealed class SessionsService(
@@ -22,6 +24,7 @@ internal sealed class SessionsService(
     SessionExports exports,
     ISessionStore store,
     InferenceGateway inference,
+    TenantAdmission admission,
     SessionDragCalls drags) : SessionsContract.SessionsBase
 {
     public const int DefaultPageSize = 20;
@@ -30,7 +33,9 @@ internal sealed class SessionsService(
     public override async Task<CreateSessionResponse> CreateSession(CreateSessionRequest request, ServerCallContext context)
     {
         var view = SessionViews.Resolve(request.View, SessionView.Standard);
-        var (record, image) = await editor.CreateAsync(context.RequireTenant(), request, context.CancellationToken);
+        var tenant = context.RequireTenant();
+        await using var work = await admission.EnterCreateAsync(tenant, request, context.CancellationToken);
+        var (record, image) = await editor.CreateAsync(tenant, request, context.CancellationToken);
         return new CreateSessionResponse { Session = SessionViews.Project(record, view), Image = image };
     }
 
@@ -56,7 +61,7 @@ internal sealed class SessionsService(
 
     public override async Task<DeleteSessionResponse> DeleteSession(DeleteSessionRequest request, ServerCallContext context)
     {
-        await editor.DeleteAsync(KeyOf(request.SessionId, context), request.HasExpectedVersion ? request.ExpectedVersion : null, context.CancellationToken);
+        await drags.DeleteSessionAsync(KeyOf(request.SessionId, context), request.HasExpectedVersion ? request.ExpectedVersion : null, context.CancellationToken);
         return new DeleteSessionResponse();
     }
 
@@ -88,8 +93,12 @@ internal sealed class SessionsService(
         return SessionViews.Project(record, view);
     }
 
-    public override Task<ExportImageResponse> ExportImage(ExportImageRequest request, ServerCallContext context) =>
-        exports.ImageAsync(KeyOf(request.SessionId, context), request, context.CancellationToken);
+    public override async Task<ExportImageResponse> ExportImage(ExportImageRequest request, ServerCallContext context)
+    {
+        var key = KeyOf(request.SessionId, context);
+        await using var work = await admission.EnterGenerationAsync(key.Tenant, context.CancellationToken);
+        return await exports.ImageAsync(key, request, context.CancellationToken);
+    }
 
     public override Task<ExportLatentResponse> ExportLatent(ExportLatentRequest request, ServerCallContext context) =>
         exports.LatentAsync(KeyOf(request.SessionId, context), request, context.CancellationToken);

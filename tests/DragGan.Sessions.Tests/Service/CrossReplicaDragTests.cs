@@ -73,17 +73,18 @@ public sealed class CrossReplicaDragTests(InferenceServer inference, RedisBacken
     }
 
     [Fact]
-    public async Task SteeringADragNoReplicaRuns_IsUnavailable()
+    public async Task SteeringADragNoReplicaRuns_ThatSavedNothing_DiscardsIt_AndTheSessionIsUsable()
     {
         var session = await _first.Client().CreateAsync();
-        // A drag recorded on the session whose process is gone (nothing listens for its commands).
+        // A drag recorded on the session whose process is gone before it saved a start or a state.
         var key = new DragGan.Sessions.Storage.SessionKey(TestTenants.Alpha, session.Id);
-        await _first.Editor.BeginDragAsync(key, new ActiveDrag { DragId = "gone-drag", Phase = DragPhase.Running }, null, null, CancellationToken.None);
+        await _first.Editor.BeginDragAsync(key, new ActiveDrag { DragId = "gone-drag", Phase = DragPhase.Running }, null, null, null, CancellationToken.None);
 
         var error = await Assert.ThrowsAsync<RpcException>(() => _second.Client().UpdateDragAsync(
             new UpdateDragRequest { SessionId = session.Id, DragId = "gone-drag", Pause = new DragPause() }).ResponseAsync);
 
-        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
-        Assert.Contains("take_over", error.Status.Detail);
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("discarded", error.Status.Detail);
+        Assert.Null((await _second.Client().GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).ActiveDrag);
     }
 }

@@ -239,7 +239,7 @@ public abstract class SessionServiceTests(InferenceServer inference, IStoreBacke
         var editor = Server.Editor;
         var drag = new ActiveDrag { DragId = SessionIds.New(), Phase = DragPhase.Starting, Replica = "http://replica-a", Client = DragClient.Unary };
 
-        await editor.BeginDragAsync(key, drag, new FrameOptions { EveryKSteps = 5 }, expectedVersion: 1, CancellationToken.None);
+        await editor.BeginDragAsync(key, drag, null, new FrameOptions { EveryKSteps = 5 }, expectedVersion: 1, CancellationToken.None);
         var progress = drag.Clone();
         progress.Phase = DragPhase.Running;
         progress.Step = 7;
@@ -254,7 +254,7 @@ public abstract class SessionServiceTests(InferenceServer inference, IStoreBacke
         Assert.Equal(state, stored.DragState);
         Assert.Equal(5u, stored.DragFrameOptions.EveryKSteps);
         await AssertPrecondition(() => Client.CheckoutAsync(new CheckoutRequest { SessionId = session.Id, Index = 0 }).ResponseAsync);
-        await AssertPrecondition(() => editor.BeginDragAsync(key, new ActiveDrag { DragId = SessionIds.New() }, null, null, CancellationToken.None));
+        await AssertPrecondition(() => editor.BeginDragAsync(key, new ActiveDrag { DragId = SessionIds.New() }, null, null, null, CancellationToken.None));
         AssertMissing(await Assert.ThrowsAsync<RpcException>(() =>
             editor.RecordDragProgressAsync(key, new ActiveDrag { DragId = SessionIds.New() }, null, CancellationToken.None)), "drag_id");
 
@@ -274,7 +274,7 @@ public abstract class SessionServiceTests(InferenceServer inference, IStoreBacke
         var session = await Client.CreateAsync();
         var key = new SessionKey(TestTenants.Alpha, session.Id);
         var drag = new ActiveDrag { DragId = SessionIds.New(), Phase = DragPhase.Running };
-        await Server.Editor.BeginDragAsync(key, drag, null, null, CancellationToken.None);
+        await Server.Editor.BeginDragAsync(key, drag, null, null, null, CancellationToken.None);
 
         await Server.Editor.DiscardDragAsync(key, drag.DragId, CancellationToken.None);
 

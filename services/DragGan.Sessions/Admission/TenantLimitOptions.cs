@@ -1,0 +1,38 @@
+namespace DragGan.Sessions.Admission;
+
+/// <summary>
+/// What one tenant may run at once across all session-service replicas (<c>Sessions:TenantLimits</c>),
+/// counted through the session store. Work beyond a limit is refused with RESOURCE_EXHAUSTED, so
+/// that one tenant cannot take every inference slot from the others.
+/// </summary>
+public sealed class TenantLimitOptions
+{
+    /// <summary>Drags running (or paused) at once (default 4).</summary>
+    public int Drags { get; set; } = 4;
+
+    /// <summary>Inversions (sessions created from an image) running at once (default 2).</summary>
+    public int Inversions { get; set; } = 2;
+
+    /// <summary>
+    /// Steps of the inversions running at once (default 2000): long inversions cost more. One
+    /// inversion alone is always admitted, however many steps it asks for.
+    /// </summary>
+    public int InversionSteps { get; set; } = 2000;
+
+    /// <summary>Generations (sessions from a seed, rendered images) running at once (default 8).</summary>
+    public int Generations { get; set; } = 8;
+
+    internal void Validate(string path)
+    {
+        Require(Drags >= 1, $"{path}:Drags must be at least 1, got {Drags}.");
+        Require(Inversions >= 1, $"{path}:Inversions must be at least 1, got {Inversions}.");
+        Require(InversionSteps >= 1, $"{path}:InversionSteps must be at least 1, got {InversionSteps}.");
+        Require(Generations >= 1, $"{path}:Generations must be at least 1, got {Generations}.");
+    }
+
+    private static void Require(bool condition, string problem)
+    {
+        if (!condition)
+            throw new InvalidOperationException(problem);
+    }
+}

@@ -1,0 +1,14 @@
+using DragGan.Protos.V1;
+
+namespace DragGan.Sessions.Drags;
+
+/// <summary>A drag as a client's call steers it: run by this process, or by another replica through the relay.</summary>
+internal interface IDragControl
+{
+    /// <summary>The drag as the session shows it.</summary>
+    ActiveDrag Active { get; }
+
+    /// <summary>Passes the command on to the drag.</summary>
+    /// <exception cref="Grpc.Core.RpcException">UNAVAILABLE when no replica runs the drag any more.</exception>
+    Task SendAsync(DragCommand command);
+}

@@ -1,0 +1,47 @@
+using System.Threading.Channels;
+using DragGan.Protos.V1;
+using Grpc.Core;
+
+namespace DragGan.Sessions.Drags;
+
+/// <summary>
+/// A drag that another session-service replica runs, attached to through the relay: commands go
+/// to that replica, its frames come back (until its last frame, or until it hands the drag back).
+/// </summary>
+internal sealed class RemoteDrag : IDragControl, IAsyncDisposable
+{
+    private readonly IDragRelay _relay;
+    private readonly RelayedFrames _frames = new();
+    private IAsyncDisposable? _subscription;
+
+    private RemoteDrag(IDragRelay relay, ActiveDrag active)
+    {
+        _relay = relay;
+        Active = active;
+    }
+
+    public ActiveDrag Active { get; }
+
+    public ChannelReader<SessionDragFrame> Frames => _frames.Reader;
+
+    /// <summary>Listens to the drag's frames from now on.</summary>
+    public static async Task<RemoteDrag> AttachAsync(IDragRelay relay, ActiveDrag active)
+    {
+        var drag = new RemoteDrag(relay, active);
+        drag._subscription = await relay.SubscribeFramesAsync(active.DragId, drag._frames.Add);
+        return drag;
+    }
+
+    public async Task SendAsync(DragCommand command)
+    {
+        if (!await _relay.SendCommandAsync(Active.DragId, command.ToRelayed()))
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                $"No session-service replica runs drag '{Active.DragId}' at the moment; retry, and it is taken over."));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_subscription is not null)
+            await _subscription.DisposeAsync();
+    }
+}
