@@ -9,6 +9,9 @@ internal sealed record BenchmarkOptions
     public bool Quick { get; init; }
     public string Device { get; init; } = "cpu";
     public string? Fixture { get; init; }
+
+    /// <summary>Leave the fixture checkpoint out (random official-architecture models only).</summary>
+    public bool NoFixture { get; init; }
     public string? ReferenceResults { get; init; }
     public string Output { get; init; } = "bench/results/engine-cpu.json";
     public int[] Resolutions { get; init; } = [256, 512, 1024];
@@ -25,7 +28,11 @@ internal sealed record BenchmarkOptions
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            int[] Ints() => Next().Split(',').Select(int.Parse).ToArray();
+            int[] Ints()
+            {
+                var value = Next();
+                return value == "none" ? [] : value.Split(',').Select(int.Parse).ToArray();
+            }
             options = args[i] switch
             {
                 "--suite" => Next() switch
@@ -39,6 +46,7 @@ internal sealed record BenchmarkOptions
                 "--quick" => options with { Quick = true },
                 "--device" => options with { Device = Next() },
                 "--fixture" => options with { Fixture = Next() },
+                "--no-fixture" => options with { NoFixture = true },
                 "--reference" => options with { ReferenceResults = Next() },
                 "--out" => options with { Output = Next() },
                 "--resolutions" => options with { Resolutions = Ints() },

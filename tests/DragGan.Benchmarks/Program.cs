@@ -9,7 +9,7 @@ var options = BenchmarkOptions.Parse(args);
 var device = options.Device == "cuda" ? CUDA : CPU;
 Action synchronize = device.type == DeviceType.CUDA ? () => cuda.synchronize() : () => { };
 
-var fixture = options.Fixture ?? FindFixture();
+var fixture = options.NoFixture ? null : options.Fixture ?? FindFixture();
 var rows = new List<Dictionary<string, object>>();
 
 if (options.RunGenerator)

@@ -14,6 +14,11 @@ internal sealed record LoadOptions
 
     public int MaxBatchSize { get; init; } = 8;
 
+    /// <summary>Whether the scheduler learns its batch size (up to <see cref="MaxBatchSize"/>) or always takes the bound.</summary>
+    public bool AdaptiveBatchSize { get; init; } = true;
+
+    public double MaxStepSeconds { get; init; } = 1;
+
     public string Output { get; init; } = "bench/results/inference-load.json";
 
     public static LoadOptions Parse(string[] args)
@@ -28,8 +33,10 @@ internal sealed record LoadOptions
                 "--seconds" => options with { Duration = TimeSpan.FromSeconds(double.Parse(value)) },
                 "--checkpoint" => options with { Checkpoint = value },
                 "--batch" => options with { MaxBatchSize = int.Parse(value) },
+                "--adaptive" => options with { AdaptiveBatchSize = bool.Parse(value) },
+                "--max-step-seconds" => options with { MaxStepSeconds = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
                 "--out" => options with { Output = value },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --streams 1,4,16 --seconds 20 --checkpoint FILE --batch 8 --out FILE"),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --streams 1,4,16 --seconds 20 --checkpoint FILE --batch 8 --adaptive true --max-step-seconds 1 --out FILE"),
             };
             i++;
         }

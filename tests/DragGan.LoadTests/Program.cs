@@ -23,6 +23,8 @@ var app = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], buil
         new($"ModelRegistry:Models:{model}:Path", Path.GetFullPath(checkpoint)),
         new("Inference:MaxActiveStreams", options.Streams.Max().ToString()),
         new("Inference:MaxBatchSize", options.MaxBatchSize.ToString()),
+        new("Inference:AdaptiveBatchSize", options.AdaptiveBatchSize.ToString()),
+        new("Inference:MaxStepSeconds", options.MaxStepSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         new("Inference:MetricsPort", "0"),
     ]));
 await app.StartAsync();
@@ -31,14 +33,17 @@ var client = new InferenceClient(channel);
 var latent = (await client.GenerateAsync(new GenerateRequest { Model = model, Seed = new SeedSource { Seed = 42 } })).Latent;
 
 var rows = new List<Dictionary<string, object>>();
+using var chosenBatchSize = new ChosenBatchSizeProbe(model);
 foreach (var streams in options.Streams)
 {
     var row = await LoadScenario.RunAsync(client, model, latent, streams, options.Duration);
+    row["batch_size_chosen_at_end"] = chosenBatchSize.Read() is { } chosen ? (object)chosen : "none";
     // The server releases a stream's slot a moment after the client cancels it.
     var admission = app.Services.GetRequiredService<StreamAdmission>();
     while (admission.Active > 0)
         await Task.Delay(50);
     row["max_batch_size"] = options.MaxBatchSize;
+    row["adaptive_batch_size"] = options.AdaptiveBatchSize;
     Console.WriteLine(string.Join("  ", row.Select(kv => $"{kv.Key}={(kv.Value is string[] a ? string.Join("|", a) : kv.Value)}")));
     rows.Add(row);
 }

@@ -42,7 +42,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         _metrics = metrics;
         _maxBatchSize = options.MaxBatchSize;
         _tuner = options.AdaptiveBatchSize ? new BatchSizeTuner(options.MaxBatchSize, options.MaxStepTime) : null;
-        _chosenBatchSizeGauge = metrics.TrackChosenBatchSize(model, () => _tuner?.Chosen ?? _maxBatchSize);
+        _chosenBatchSizeGauge = metrics.TrackChosenBatchSize(model, () => _tuner?.Preferred ?? _maxBatchSize);
         _logger = logger;
         _loop = Task.Run(RunAsync);
     }

@@ -40,7 +40,7 @@ public sealed class InferenceMetrics
         meter.CreateObservableGauge("draggan_inference_frame_queue_depth", () => _queueDepths.Values.Sum(depth => depth()), "{frame}",
             "Frames waiting in all streams' queues.");
         meter.CreateObservableGauge("draggan_inference_batch_size_chosen", ObserveChosenBatchSizes, "{edit}",
-            "The drag batch size each model's scheduler has chosen from its measured step times (label model).");
+            "The drag batch size each model's scheduler has found best from its measured step times (label model).");
         meter.CreateObservableGauge("draggan_inference_device_memory_used_bytes", ObserveDeviceMemory, "By",
             "Memory in use on each GPU (NVML); absent on CPU-only replicas.");
     }

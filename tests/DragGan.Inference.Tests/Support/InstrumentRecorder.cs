@@ -25,5 +25,8 @@ public sealed class InstrumentRecorder<T> : IDisposable where T : struct
 
     public IReadOnlyList<T> Values => [.. _values];
 
+    /// <summary>Collects the current values of observable instruments (gauges) into <see cref="Values"/>.</summary>
+    public void Observe() => _listener.RecordObservableInstruments();
+
     public void Dispose() => _listener.Dispose();
 }
