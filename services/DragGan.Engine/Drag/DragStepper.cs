@@ -24,11 +24,12 @@ public sealed class DragStepper(StyleGan2Generator generator)
     /// <summary>
     /// The most bytes one activation of a batched forward may take (fp32 features of the largest
     /// block the step runs, times the edits in it); larger batches are stepped in chunks that fit.
-    /// Null: no bound. The default bounds CPU steps to 64 MiB: beyond what caches and the heap
-    /// serve well, a bigger batch only costs more per edit (bench/README.md), while on a GPU large
+    /// Null: no bound. The default bounds CPU steps to 32 MiB: larger element-wise ops are memory
+    /// bound and cost more per edit (bench/README.md), and glibc maps larger blocks one by one from
+    /// the threads' arenas however it is tuned (<see cref="Native.GlibcHeapTuning"/>). On a GPU large
     /// batches are what fills the device, and the service's scheduler picks their size by measurement.
     /// </summary>
-    public long? ActivationBudgetBytes { get; init; } = generator.Device.type == DeviceType.CPU ? 64L << 20 : null;
+    public long? ActivationBudgetBytes { get; init; } = generator.Device.type == DeviceType.CPU ? 32L << 20 : null;
 
     /// <summary>How many edits one forward takes under <see cref="ActivationBudgetBytes"/>.</summary>
     public int EditsPerForward(bool renderImage)
