@@ -6,6 +6,7 @@ internal sealed record BenchmarkOptions
     public bool RunGenerator { get; init; } = true;
     public bool RunDrag { get; init; } = true;
     public bool RunOps { get; init; }
+    public bool RunParity { get; init; }
     public bool Quick { get; init; }
     public string Device { get; init; } = "cpu";
     public string? Fixture { get; init; }
@@ -41,7 +42,8 @@ internal sealed record BenchmarkOptions
                     "drag" => options with { RunGenerator = false },
                     "all" => options,
                     "ops" => options with { RunGenerator = false, RunDrag = false, RunOps = true },
-                    var other => throw new ArgumentException($"Unknown suite '{other}' (generator, drag, ops, all)."),
+                    "parity" => options with { RunGenerator = false, RunDrag = false, RunParity = true },
+                    var other => throw new ArgumentException($"Unknown suite '{other}' (generator, drag, ops, parity, all)."),
                 },
                 "--quick" => options with { Quick = true },
                 "--device" => options with { Device = Next() },

@@ -30,6 +30,9 @@ if (options.RunDrag)
         rows.AddRange(Report(DragBenchmark.Run(model, device, options.Concurrency, options.Skip, options.Quick, synchronize)));
 }
 
+if (options.RunParity)
+    rows.AddRange(Report(ParityCheck.Run(fixture ?? throw new InvalidOperationException("The parity suite needs the fixture (--fixture FILE)."), device)));
+
 if (options.RunOps)
     rows.AddRange(Report(OpProfile.Run(options.Concurrency, options.Quick, synchronize)));
 

@@ -22,6 +22,12 @@ public sealed class DragStepper(StyleGan2Generator generator)
     public bool? FusedModulation { get; init; }
 
     /// <summary>
+    /// Keep every block in fp32 on CUDA too, instead of fp16 for the top resolutions as the reference
+    /// runs them: for comparing CUDA steps with float32 reference outputs.
+    /// </summary>
+    public bool ForceFp32 { get; init; }
+
+    /// <summary>
     /// The most bytes one activation of a batched forward may take (fp32 features of the largest
     /// block the step runs, times the edits in it); larger batches are stepped in chunks that fit.
     /// Null: no bound. The default bounds CPU steps to 32 MiB: larger element-wise ops are memory
@@ -83,6 +89,7 @@ public sealed class DragStepper(StyleGan2Generator generator)
             RenderImage = render,
             FeatureResolutions = [featureResolution],
             FusedModulation = FusedModulation ?? false,
+            ForceFp32 = ForceFp32,
         });
         var features = synthesis.Features[featureResolution];
 
