@@ -13,7 +13,9 @@ using InferenceClient = DragGan.Protos.V1.Inference.InferenceClient;
 // loopback port) and many concurrent Drag streams over real gRPC. Prints a row per scenario and
 // writes JSON; see bench/README.md.
 var options = LoadOptions.Parse(args);
-var checkpoint = options.Checkpoint ?? FindFixture() ?? throw new InvalidOperationException("No --checkpoint given and ../shared fixture not found.");
+var checkpoint = options.RandomResolution is { } resolution
+    ? WriteRandomCheckpoint(resolution)
+    : options.Checkpoint ?? FindFixture() ?? throw new InvalidOperationException("No --checkpoint given and ../shared fixture not found.");
 const string model = "load";
 
 var app = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], builder =>
@@ -21,6 +23,7 @@ var app = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], buil
     [
         new("Serilog:MinimumLevel:Default", "Warning"),
         new($"ModelRegistry:Models:{model}:Path", Path.GetFullPath(checkpoint)),
+        new("ModelRegistry:Device", options.Device),
         new("Inference:MaxActiveStreams", options.Streams.Max().ToString()),
         new("Inference:MaxBatchSize", options.MaxBatchSize.ToString()),
         new("Inference:AdaptiveBatchSize", options.AdaptiveBatchSize.ToString()),
@@ -58,6 +61,7 @@ var document = new Dictionary<string, object?>
         ["os"] = RuntimeInformation.OSDescription,
         ["dotnet"] = RuntimeInformation.FrameworkDescription,
         ["checkpoint"] = Path.GetFileName(checkpoint),
+        ["device"] = options.Device,
     },
     ["command"] = "dotnet run -c Release --project tests/DragGan.LoadTests -- " + string.Join(' ', args),
     ["results"] = rows,
@@ -66,6 +70,19 @@ Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Output)
 File.WriteAllText(options.Output, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
 Console.WriteLine($"Wrote {options.Output}");
 return rows.Any(r => (int)r["errors"] > 0) ? 1 : 0;
+
+// Random official-architecture weights (channel_base 32768), written once in the native format.
+static string WriteRandomCheckpoint(int resolution)
+{
+    var path = Path.Combine(Path.GetTempPath(), $"draggan-load-random-{resolution}.safetensors");
+    if (!File.Exists(path))
+    {
+        using var random = DragGan.Engine.Checkpoints.RandomCheckpoint.Create(
+            new DragGan.Engine.Networks.GeneratorConfig { ImgResolution = resolution, ChannelBase = 32768, ChannelMax = 512 }, seed: 1);
+        DragGan.Engine.Checkpoints.NativeCheckpointFormat.Write(random, path);
+    }
+    return path;
+}
 
 static string? FindFixture()
 {
