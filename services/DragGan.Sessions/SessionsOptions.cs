@@ -87,6 +87,9 @@ public sealed class SessionsOptions
     /// <summary>Per-tenant token bucket, per replica.</summary>
     public RateLimitOptions RateLimit { get; set; } = new();
 
+    /// <summary>Wrong API keys one client address may present per window, per replica.</summary>
+    public FailedKeyLimitOptions FailedKeyLimit { get; set; } = new();
+
     /// <summary>Throws <see cref="InvalidOperationException"/> naming the first setting out of range.</summary>
     public void Validate(bool isDevelopment)
     {
@@ -110,6 +113,7 @@ public sealed class SessionsOptions
         for (var i = 0; i < ApiKeys.Count; i++)
             ApiKeys[i].Validate($"{SectionName}:ApiKeys:{i}");
         RateLimit.Validate($"{SectionName}:RateLimit");
+        FailedKeyLimit.Validate($"{SectionName}:FailedKeyLimit");
     }
 
     private static void Require(bool condition, string problem)

@@ -153,9 +153,10 @@ internal sealed class SessionDragRun
             : new DragRequest { Resume = new DragResume { State = state, FrameOptions = frames, SessionId = _plan.Key.Id } });
         foreach (var command in replay.BeginStream())
             await call.RequestStream.WriteAsync(command.ToInference());
-        _active.Replica = replica.Address;
+        _active.Replica = replica.Name;
         _active.Phase = DragPhase.Running;
-        _logger.LogInformation("Drag {DragId} of session {SessionId} {Verb} on {Replica}", DragId, _plan.Key.Id, state is null ? "starts" : "resumes", replica.Address);
+        _logger.LogInformation("Drag {DragId} of session {SessionId} {Verb} on {Replica} ({ReplicaName})",
+            DragId, _plan.Key.Id, state is null ? "starts" : "resumes", replica.Address, replica.Name);
 
         using var forwarding = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
         var forward = ForwardCommandsAsync(call.RequestStream, replay, forwarding.Token);

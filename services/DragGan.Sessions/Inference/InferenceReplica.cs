@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using DragGan.Protos.V1;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -14,6 +16,9 @@ public sealed class InferenceReplica(string address, GrpcChannel channel) : IDis
     private (HashSet<string> Names, DateTimeOffset At)? _models;
 
     public string Address { get; } = address;
+
+    /// <summary>What clients see of the replica (ActiveDrag.replica): a stable name that does not reveal its address.</summary>
+    public string Name { get; } = NameOf(address);
 
     public InferenceClient Client { get; } = new(channel);
 
@@ -51,6 +56,10 @@ public sealed class InferenceReplica(string address, GrpcChannel channel) : IDis
     }
 
     public void Dispose() => channel.Dispose();
+
+    /// <summary>"replica-" and the first 12 hex digits of the address's SHA-256: stable across processes, opaque to clients.</summary>
+    public static string NameOf(string address) =>
+        "replica-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(address.ToLowerInvariant())))[..12];
 
     private sealed class Release(InferenceReplica replica) : IDisposable
     {
