@@ -13,6 +13,7 @@ public sealed class InferenceReplica(string address, GrpcChannel channel) : IDis
     private int _activeDrags;
     private long _unhealthyUntilTicks;
     private long _servingCheckedTicks;
+    private long _listedTicks;
     private (HashSet<string> Names, DateTimeOffset At)? _models;
 
     public string Address { get; } = address;
@@ -36,6 +37,11 @@ public sealed class InferenceReplica(string address, GrpcChannel channel) : IDis
     public void MarkServing(DateTimeOffset now) => Interlocked.Exchange(ref _servingCheckedTicks, now.UtcTicks);
 
     public bool ServingSince(DateTimeOffset since) => Interlocked.Read(ref _servingCheckedTicks) >= since.UtcTicks;
+
+    /// <summary>When the replica's address was last among the replicas' addresses.</summary>
+    public DateTimeOffset LastListed => new(Interlocked.Read(ref _listedTicks), TimeSpan.Zero);
+
+    public void MarkListed(DateTimeOffset now) => Interlocked.Exchange(ref _listedTicks, now.UtcTicks);
 
     /// <summary>Whether the replica serves <paramref name="model"/> (its model list, cached for <paramref name="cacheFor"/>).</summary>
     public async Task<bool> ServesAsync(string model, DateTimeOffset now, TimeSpan cacheFor, CancellationToken cancellationToken)
