@@ -213,8 +213,9 @@ internal sealed class SessionDragRun
                     await _editor.RecordDragProgressAsync(_plan.Key, _active, frame.State, CancellationToken.None);
                     replay.Confirm(frame.CommandsApplied);
                 }
-                if (frame.Image is not null)
-                    await _editor.AppendDragFrameAsync(_plan.Key, DragId, frame.Step, frame.Image, CancellationToken.None);
+                if (frame.Image is not null
+                    && !await _editor.AppendDragFrameAsync(_plan.Key, DragId, frame.Step, frame.Image, _plan.Resolution, CancellationToken.None))
+                    _logger.LogDebug("Drag {DragId}: frame {Step} not kept for export, the tenant's frame budget is full", DragId, frame.Step);
                 if (frame.HandedBack)
                     return (null, frame.State);
                 if (frame.Final)

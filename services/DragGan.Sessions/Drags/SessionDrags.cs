@@ -132,7 +132,7 @@ internal sealed class SessionDrags(
             SessionId = key.Id,
         };
         inferenceStart.Points.AddRange(points.Select(p => p.Clone()));
-        return new DragPlan(key, SessionIds.New(), inferenceStart, start.FrameOptions ?? new FrameOptions(), null);
+        return new DragPlan(key, SessionIds.New(), inferenceStart, start.FrameOptions ?? new FrameOptions(), null, session.Resolution);
     }
 
     private static void CheckPoint(Point? point, int resolution, string field)
