@@ -68,6 +68,7 @@ public static class SessionsHost
             builder.Services.AddPrometheusListener(options.MetricsPort, [SessionsMetrics.MeterName, .. SessionsMetrics.FrameworkMeters]);
 
         builder.Services.AddSingleton<ApiKeyRegistry>();
+        builder.Services.AddSingleton<FailedKeyAttempts>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
@@ -98,8 +99,9 @@ public static class SessionsHost
         app.UseRateLimiter();
 
         app.MapGrpcService<SessionsService>().RequireRateLimiting(TenantRateLimiting.PolicyName);
+        // Health answers probes without a key; reflection describes the API to callers that have one.
         app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        app.MapGrpcReflectionService().RequireAuthorization().RequireRateLimiting(TenantRateLimiting.PolicyName);
         return app;
     }
 

@@ -36,6 +36,28 @@ public sealed class SessionsOptions
     public int MaxDragFrames { get; set; } = 120;
 
     /// <summary>
+    /// Longest side of a frame kept for ExportAnimation (default 512; never more than the model's
+    /// resolution). Kept frames are JPEG at this size or less, whatever the client asked to see.
+    /// </summary>
+    public int DragFrameMaxSide { get; set; } = 512;
+
+    /// <summary>Bytes of kept frames per session (default 8 MiB); its oldest frames go first.</summary>
+    public long MaxDragFrameBytesPerSession { get; set; } = 8L * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes of kept frames per tenant, all its sessions together (default 256 MiB). A frame that
+    /// does not fit replaces the oldest frames of its own session, or is not kept when even that
+    /// would not make room.
+    /// </summary>
+    public long MaxDragFrameBytesPerTenant { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Stored bytes one ListSessions page reads at most (default 16 MiB); a page ends early, with a
+    /// next_page_token, rather than read more. One session is always returned, whatever its size.
+    /// </summary>
+    public long ListPageBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>
     /// A running drag's resumable state is saved with the session every this many steps (and at
     /// every end, pause and hand-back). After a replica fails, at most this many steps are redone.
     /// </summary>
@@ -87,6 +109,9 @@ public sealed class SessionsOptions
     /// <summary>Per-tenant token bucket, per replica.</summary>
     public RateLimitOptions RateLimit { get; set; } = new();
 
+    /// <summary>Wrong API keys one client address may present per window, per replica.</summary>
+    public FailedKeyLimitOptions FailedKeyLimit { get; set; } = new();
+
     /// <summary>Throws <see cref="InvalidOperationException"/> naming the first setting out of range.</summary>
     public void Validate(bool isDevelopment)
     {
@@ -99,6 +124,11 @@ public sealed class SessionsOptions
         Require(DefaultTtl >= TimeSpan.FromSeconds(1), $"DefaultTtl must be at least 1 second, got {DefaultTtl}.");
         Require(MaxTtl >= DefaultTtl, $"MaxTtl ({MaxTtl}) must be at least DefaultTtl ({DefaultTtl}).");
         Require(MaxDragFrames is >= 1 and <= 10_000, $"MaxDragFrames must be in 1..10000, got {MaxDragFrames}.");
+        Require(DragFrameMaxSide is >= 16 and <= 2048, $"DragFrameMaxSide must be in 16..2048, got {DragFrameMaxSide}.");
+        Require(MaxDragFrameBytesPerSession >= 64 * 1024, $"MaxDragFrameBytesPerSession must be at least 65536, got {MaxDragFrameBytesPerSession}.");
+        Require(MaxDragFrameBytesPerTenant >= MaxDragFrameBytesPerSession,
+            $"MaxDragFrameBytesPerTenant ({MaxDragFrameBytesPerTenant}) must be at least MaxDragFrameBytesPerSession ({MaxDragFrameBytesPerSession}).");
+        Require(ListPageBytes >= 64 * 1024, $"ListPageBytes must be at least 65536, got {ListPageBytes}.");
         Require(UpdateAttempts is >= 1 and <= 100, $"UpdateAttempts must be in 1..100, got {UpdateAttempts}.");
         Require(SweepInterval > TimeSpan.Zero, $"SweepInterval must be positive, got {SweepInterval}.");
         Require(ModelCacheDuration >= TimeSpan.Zero, $"ModelCacheDuration must not be negative, got {ModelCacheDuration}.");
@@ -110,6 +140,7 @@ public sealed class SessionsOptions
         for (var i = 0; i < ApiKeys.Count; i++)
             ApiKeys[i].Validate($"{SectionName}:ApiKeys:{i}");
         RateLimit.Validate($"{SectionName}:RateLimit");
+        FailedKeyLimit.Validate($"{SectionName}:FailedKeyLimit");
     }
 
     private static void Require(bool condition, string problem)

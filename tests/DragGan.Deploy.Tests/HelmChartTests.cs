@@ -246,8 +246,11 @@ public class HelmChartTests
         var sessionsContainer = Sessions(set).Container;
         Assert.Equal(RequiredEnv(sessionsContainer, "Sessions__MetricsPort"), ContainerPort(sessionsContainer, "metrics").ToString());
 
-        var secret = Assert.Single(set.All<V1Secret>());
+        var secret = Assert.Single(set.OfComponent<V1Secret>("sessions"));
         Assert.Equal("acme", secret.StringData["Sessions__ApiKeys__0__Tenant"]);
+        // The bundled Redis's password: the chart's own Secret, random.
+        var redisAuth = Assert.Single(set.OfComponent<V1Secret>("redis"));
+        Assert.True(redisAuth.Data["password"].Length >= 32);
     }
 
     [SkippableFact]

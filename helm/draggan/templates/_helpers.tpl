@@ -63,6 +63,15 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-redis" (include "draggan.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/* The Secret holding the bundled Redis's password: one the user names, or the chart's own. */}}
+{{- define "draggan.redis.authSecretName" -}}
+{{- if .Values.redis.bundled.auth.existingSecret }}
+{{- .Values.redis.bundled.auth.existingSecret }}
+{{- else }}
+{{- printf "%s-auth" (include "draggan.redis.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
 {{/* The Secret holding the session service's API keys (and an external Redis connection string). */}}
 {{- define "draggan.sessions.secretName" -}}
 {{- if .Values.sessions.existingSecret }}

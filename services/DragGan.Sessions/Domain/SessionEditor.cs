@@ -115,9 +115,25 @@ public sealed class SessionEditor(
                 stored.DragState = state.Clone();
         }, cancellationToken);
 
-    /// <summary>Stores one image frame of a drag for ExportAnimation (bounded; see <see cref="IDragFrameStore"/>).</summary>
-    public Task AppendDragFrameAsync(SessionKey key, string dragId, uint step, EncodedImage image, CancellationToken cancellationToken) =>
-        frames.AppendFrameAsync(key, new StoredDragFrame { DragId = dragId, Step = step, Image = image }, cancellationToken);
+    /// <summary>
+    /// Keeps one image frame of a drag for ExportAnimation, as a JPEG no larger than the model's
+    /// resolution and <see cref="SessionsOptions.DragFrameMaxSide"/> (bounded; see <see cref="IDragFrameStore"/>).
+    /// </summary>
+    /// <returns>Whether it was kept (the tenant's budget may have no room, the image may be unreadable).</returns>
+    public Task<bool> AppendDragFrameAsync(SessionKey key, string dragId, uint step, EncodedImage image, uint resolution, CancellationToken cancellationToken)
+    {
+        EncodedImage kept;
+        try
+        {
+            kept = Exports.KeptFrames.Bound(image, Math.Min(Options.DragFrameMaxSide, (int)resolution));
+        }
+        catch (InvalidDataException)
+        {
+            // A frame that cannot be read is no frame of the animation; the drag goes on.
+            return Task.FromResult(false);
+        }
+        return frames.AppendFrameAsync(key, new StoredDragFrame { DragId = dragId, Step = step, Image = kept }, cancellationToken);
+    }
 
     /// <summary>
     /// Commits a finished drag as a new history entry after the current one (dropping any redo

@@ -22,26 +22,31 @@ internal sealed class SessionDragCalls(SessionDrags drags, IDragRelay relay)
         if (requests.Current.KindCase != SessionDragRequest.KindOneofCase.Start)
             throw Invalid.Argument("kind", "the first message must be start.");
         var start = requests.Current.Start;
-        var (run, frames) = await drags.StartAsync(keys(start.SessionId, "start.session_id"), start, DragClient.Stream, cancellation);
+        var (run, watcher) = await drags.StartAsync(keys(start.SessionId, "start.session_id"), start, DragClient.Stream, cancellation);
 
-        var relay = RelayAsync(requests, run, cancellation);
-        try
+        using (watcher)
         {
-            await foreach (var frame in frames.ReadAllAsync(cancellation))
-                await responses.WriteAsync(frame, cancellation);
-        }
-        finally
-        {
-            // However the call ends, the drag ends with it and is committed: nothing is lost.
-            run.Post(new DragCommand.Stop(Discard: false));
-            await relay;
+            var relay = RelayAsync(requests, run, cancellation);
+            try
+            {
+                await foreach (var frame in watcher.Frames.ReadAllAsync(cancellation))
+                    await responses.WriteAsync(frame, cancellation);
+            }
+            finally
+            {
+                // However the call ends, the drag ends with it and is committed: nothing is lost.
+                await run.PostAsync(new DragCommand.Stop(Discard: false), CancellationToken.None);
+                await relay;
+            }
         }
     }
 
     public async Task<StartDragResponse> StartDragAsync(SessionKeyResolver keys, StartDragRequest request, ServerCallContext context)
     {
         var start = request.Start ?? throw Invalid.Argument("start", "is required.");
-        var (run, _) = await drags.StartAsync(keys(start.SessionId, "start.session_id"), start, DragClient.Unary, context.CancellationToken);
+        var (run, watcher) = await drags.StartAsync(keys(start.SessionId, "start.session_id"), start, DragClient.Unary, context.CancellationToken);
+        // Browsers watch with WatchDrag; the start's own watcher only waited for the first frame.
+        watcher.Dispose();
         return new StartDragResponse { ActiveDrag = run.Active };
     }
 
@@ -57,7 +62,9 @@ internal sealed class SessionDragCalls(SessionDrags drags, IDragRelay relay)
         };
         if (local is not null)
         {
-            local.Post(command);
+            if (!local.TryPost(command))
+                throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                    $"Drag '{local.DragId}' already holds {SessionDragRun.MaxPendingCommands} commands that have not reached the model; retry once its next frame arrives."));
             return new UpdateDragResponse { ActiveDrag = local.Active };
         }
         await SendAsync(active, command);
@@ -71,7 +78,7 @@ internal sealed class SessionDragCalls(SessionDrags drags, IDragRelay relay)
         SessionDragFrame last;
         if (local is not null)
         {
-            local.Post(stop);
+            await local.PostAsync(stop, context.CancellationToken);
             last = await local.Completion.WaitAsync(context.CancellationToken);
         }
         else
@@ -95,7 +102,8 @@ internal sealed class SessionDragCalls(SessionDrags drags, IDragRelay relay)
         var (local, active) = await drags.FindAsync(keys(request.SessionId, "session_id"), request.DragId, context.CancellationToken);
         if (local is not null)
         {
-            await foreach (var frame in local.Watch().ReadAllAsync(context.CancellationToken))
+            using var watcher = local.Watch();
+            await foreach (var frame in watcher.Frames.ReadAllAsync(context.CancellationToken))
                 await responses.WriteAsync(frame, context.CancellationToken);
             return;
         }
@@ -114,31 +122,31 @@ internal sealed class SessionDragCalls(SessionDrags drags, IDragRelay relay)
                 $"No session-service replica runs drag '{active.DragId}' any more; take it over with a Drag start that sets take_over."));
     }
 
-    /// <summary>The client's messages after the start, as commands; half-close stops and commits.</summary>
+    /// <summary>
+    /// The client's messages after the start, as commands; half-close stops and commits. While
+    /// the drag's command queue is full this stops reading, so HTTP/2 flow control holds the client back.
+    /// </summary>
     private static async Task RelayAsync(IAsyncStreamReader<SessionDragRequest> requests, SessionDragRun run, CancellationToken cancellationToken)
     {
         try
         {
             while (await requests.MoveNext(cancellationToken))
             {
-                var request = requests.Current;
-                switch (request.KindCase)
+                DragCommand? command = requests.Current.KindCase switch
                 {
-                    case SessionDragRequest.KindOneofCase.Update:
-                        run.Post(new DragCommand.Update(request.Update));
-                        break;
-                    case SessionDragRequest.KindOneofCase.Pause:
-                        run.Post(new DragCommand.Pause());
-                        break;
-                    case SessionDragRequest.KindOneofCase.Unpause:
-                        run.Post(new DragCommand.Unpause());
-                        break;
-                    case SessionDragRequest.KindOneofCase.Stop:
-                        run.Post(new DragCommand.Stop(Discard: false));
-                        return;
-                }
+                    SessionDragRequest.KindOneofCase.Update => new DragCommand.Update(requests.Current.Update),
+                    SessionDragRequest.KindOneofCase.Pause => new DragCommand.Pause(),
+                    SessionDragRequest.KindOneofCase.Unpause => new DragCommand.Unpause(),
+                    SessionDragRequest.KindOneofCase.Stop => new DragCommand.Stop(Discard: false),
+                    _ => null,
+                };
+                if (command is null)
+                    continue;
+                await run.PostAsync(command, cancellationToken);
+                if (command is DragCommand.Stop)
+                    return;
             }
-            run.Post(new DragCommand.Stop(Discard: false));
+            await run.PostAsync(new DragCommand.Stop(Discard: false), cancellationToken);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
         {

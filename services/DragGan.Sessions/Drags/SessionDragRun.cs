@@ -19,6 +19,9 @@ namespace DragGan.Sessions.Drags;
 /// </summary>
 internal sealed class SessionDragRun
 {
+    /// <summary>Commands a drag holds before they reach its inference stream.</summary>
+    public const int MaxPendingCommands = 64;
+
     private const int MaxReplicaAttempts = 6;
     private static readonly TimeSpan NoReplicaRetry = TimeSpan.FromMilliseconds(500);
 
@@ -29,7 +32,15 @@ internal sealed class SessionDragRun
     private readonly IDragRelay _relay;
     private readonly SessionsMetrics _metrics;
     private readonly int _persistEvery;
-    private readonly Channel<DragCommand> _commands = Channel.CreateUnbounded<DragCommand>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>
+    /// Client commands waiting to be forwarded. Bounded: a stream's sender waits for room (the
+    /// HTTP/2 window then holds its client back), a unary call finding it full is refused.
+    /// </summary>
+    private readonly Channel<DragCommand> _commands = Channel.CreateBounded<DragCommand>(new BoundedChannelOptions(MaxPendingCommands)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
     private readonly DragWatchers _watchers = new();
     private readonly TaskCompletionSource<SessionDragFrame> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -80,20 +91,46 @@ internal sealed class SessionDragRun
         }
     }
 
-    public void Post(DragCommand command)
+    /// <summary>Queues a command unless <see cref="MaxPendingCommands"/> are waiting; false when full.</summary>
+    public bool TryPost(DragCommand command)
+    {
+        NoteStop(command);
+        return _commands.Writer.TryWrite(command) || _completion.Task.IsCompleted;
+    }
+
+    /// <summary>Queues a command, waiting for room; once the drag has ended there is nothing to queue for.</summary>
+    public async ValueTask PostAsync(DragCommand command, CancellationToken cancellationToken)
+    {
+        NoteStop(command);
+        try
+        {
+            await _commands.Writer.WriteAsync(command, cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+        }
+    }
+
+    /// <summary>Frames from now on, newest winning for a slow watcher; the last one is always delivered. Dispose it to stop watching.</summary>
+    public DragWatcher Watch() => _watchers.Add();
+
+    /// <summary>Clients watching now.</summary>
+    public int WatcherCount => _watchers.Count;
+
+    /// <summary>Commands waiting to be forwarded.</summary>
+    public int PendingCommands => _commands.Reader.Count;
+
+    private void NoteStop(DragCommand command)
     {
         if (command is DragCommand.Stop stop)
             _discard |= stop.Discard;
-        _commands.Writer.TryWrite(command);
     }
-
-    /// <summary>Frames from now on, newest winning for a slow watcher; the last one is always delivered.</summary>
-    public ChannelReader<SessionDragFrame> Watch() => _watchers.Add();
 
     private async Task RunAsync()
     {
         // Commands sent on other replicas (UpdateDrag, StopDrag) arrive here.
-        await using var commands = await _relay.SubscribeCommandsAsync(DragId, command => Post(DragCommand.FromRelayed(command)));
+        await using var commands = await _relay.SubscribeCommandsAsync(DragId,
+            command => PostAsync(DragCommand.FromRelayed(command), CancellationToken.None).AsTask());
         var state = _plan.ResumeFrom;
         var replay = new CommandReplay();
         var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -140,6 +177,11 @@ internal sealed class SessionDragRun
             _started.TrySetException(e);
             _completion.TrySetException(e);
         }
+        finally
+        {
+            // Nobody forwards any more: senders waiting for room are let go.
+            _commands.Writer.TryComplete();
+        }
     }
 
     /// <summary>One inference stream: from the start or a state to its final frame, a hand-back, or a failure.</summary>
@@ -153,9 +195,10 @@ internal sealed class SessionDragRun
             : new DragRequest { Resume = new DragResume { State = state, FrameOptions = frames, SessionId = _plan.Key.Id } });
         foreach (var command in replay.BeginStream())
             await call.RequestStream.WriteAsync(command.ToInference());
-        _active.Replica = replica.Address;
+        _active.Replica = replica.Name;
         _active.Phase = DragPhase.Running;
-        _logger.LogInformation("Drag {DragId} of session {SessionId} {Verb} on {Replica}", DragId, _plan.Key.Id, state is null ? "starts" : "resumes", replica.Address);
+        _logger.LogInformation("Drag {DragId} of session {SessionId} {Verb} on {Replica} ({ReplicaName})",
+            DragId, _plan.Key.Id, state is null ? "starts" : "resumes", replica.Address, replica.Name);
 
         using var forwarding = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
         var forward = ForwardCommandsAsync(call.RequestStream, replay, forwarding.Token);
@@ -170,8 +213,9 @@ internal sealed class SessionDragRun
                     await _editor.RecordDragProgressAsync(_plan.Key, _active, frame.State, CancellationToken.None);
                     replay.Confirm(frame.CommandsApplied);
                 }
-                if (frame.Image is not null)
-                    await _editor.AppendDragFrameAsync(_plan.Key, DragId, frame.Step, frame.Image, CancellationToken.None);
+                if (frame.Image is not null
+                    && !await _editor.AppendDragFrameAsync(_plan.Key, DragId, frame.Step, frame.Image, _plan.Resolution, CancellationToken.None))
+                    _logger.LogDebug("Drag {DragId}: frame {Step} not kept for export, the tenant's frame budget is full", DragId, frame.Step);
                 if (frame.HandedBack)
                     return (null, frame.State);
                 if (frame.Final)

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Domain;
 using DragGan.Sessions.Inference;
@@ -30,8 +29,8 @@ internal sealed class SessionDrags(
     /// <summary>How long a start waits for the drag's first frame (or its first error) before answering.</summary>
     private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(60);
 
-    /// <summary>Starts (or takes over) the drag and returns it with a watcher subscribed before its first frame.</summary>
-    public async Task<(SessionDragRun Run, ChannelReader<SessionDragFrame> Frames)> StartAsync(
+    /// <summary>Starts (or takes over) the drag and returns it with a watcher subscribed before its first frame (the caller disposes it).</summary>
+    public async Task<(SessionDragRun Run, DragWatcher Watcher)> StartAsync(
         SessionKey key, SessionDragStart start, DragClient client, CancellationToken cancellationToken)
     {
         var record = await editor.GetAsync(key, cancellationToken);
@@ -72,7 +71,7 @@ internal sealed class SessionDrags(
         return (null, active);
     }
 
-    private async Task<(SessionDragRun, ChannelReader<SessionDragFrame>)> TakeOverAsync(SessionKey key, StoredSession stored, ActiveDrag running, CancellationToken cancellationToken)
+    private async Task<(SessionDragRun, DragWatcher)> TakeOverAsync(SessionKey key, StoredSession stored, ActiveDrag running, CancellationToken cancellationToken)
     {
         if (registry.TryGet(running.DragId, out var local) && local is not null)
             return (local, local.Watch());
@@ -87,21 +86,22 @@ internal sealed class SessionDrags(
         return await LaunchAsync(plan, running, discardOnStartFailure: false, cancellationToken);
     }
 
-    private async Task<(SessionDragRun, ChannelReader<SessionDragFrame>)> LaunchAsync(DragPlan plan, ActiveDrag active, bool discardOnStartFailure, CancellationToken cancellationToken)
+    private async Task<(SessionDragRun, DragWatcher)> LaunchAsync(DragPlan plan, ActiveDrag active, bool discardOnStartFailure, CancellationToken cancellationToken)
     {
         var run = new SessionDragRun(plan, active, editor, replicas, relay, options.Value, metrics, logger);
-        var frames = run.Watch();
+        var watcher = run.Watch();
         registry.Add(run);
         run.Start();
         // Answer once the drag runs, so that a bad start is the caller's error, not a watcher's.
         var started = await Task.WhenAny(run.Started, Task.Delay(StartWait, cancellationToken));
         if (started == run.Started && run.Started.Exception?.InnerException is { } error)
         {
+            watcher.Dispose();
             if (discardOnStartFailure)
                 await editor.DiscardDragAsync(plan.Key, plan.DragId, CancellationToken.None);
             throw error;
         }
-        return (run, frames);
+        return (run, watcher);
     }
 
     private DragPlan Plan(SessionKey key, Protos.V1.Session session, SessionDragStart start)
@@ -132,7 +132,7 @@ internal sealed class SessionDrags(
             SessionId = key.Id,
         };
         inferenceStart.Points.AddRange(points.Select(p => p.Clone()));
-        return new DragPlan(key, SessionIds.New(), inferenceStart, start.FrameOptions ?? new FrameOptions(), null);
+        return new DragPlan(key, SessionIds.New(), inferenceStart, start.FrameOptions ?? new FrameOptions(), null, session.Resolution);
     }
 
     private static void CheckPoint(Point? point, int resolution, string field)

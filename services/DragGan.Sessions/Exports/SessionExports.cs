@@ -5,12 +5,16 @@ using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace DragGan.Sessions.Exports;
 
 /// <summary>Images, latent files and animations of a session's history entries.</summary>
-public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames, InferenceGateway inference)
+public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames, InferenceGateway inference, IOptions<SessionsOptions> options)
 {
+    /// <summary>Room left in a response for its fields besides the animation's bytes.</summary>
+    private const int ResponseOverheadBytes = 1024;
+
     public const int MinAnimationSize = 16;
     public const int MaxAnimationSize = 1024;
     public const int DefaultFrameDelayMs = 80;
@@ -87,19 +91,41 @@ public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames,
             throw Invalid.Missing("entry_id", $"{entry.Id}: no frames are stored for its drag (only the latest drag's frames are kept).");
 
         var size = request.Size != 0 ? (int)request.Size : Math.Clamp(FramePixels.SideOf(stored[0].Image), MinAnimationSize, MaxAnimationSize);
-        var pixels = stored.Select(f => FramePixels.Decode(f.Image, size)).ToList();
         var delay = Centiseconds(request.FrameDelayMs == 0 ? DefaultFrameDelayMs : request.FrameDelayMs);
-        var delays = Enumerable.Repeat(delay, pixels.Count).ToArray();
-        delays[^1] = Math.Max(delay, Centiseconds(request.FinalFrameDelayMs == 0 ? DefaultFinalFrameDelayMs : request.FinalFrameDelayMs));
+        var finalDelay = Math.Max(delay, Centiseconds(request.FinalFrameDelayMs == 0 ? DefaultFinalFrameDelayMs : request.FinalFrameDelayMs));
+        var gif = EncodeGif(stored, size, delay, finalDelay, options.Value.MaxSendMessageBytes - ResponseOverheadBytes, FramePixels.Decode);
         return new ExportAnimationResponse
         {
-            Data = ByteString.CopyFrom(GifEncoder.Encode(pixels, delays, size, size)),
+            Data = ByteString.CopyFrom(gif),
             MediaType = "image/gif",
-            FrameCount = (uint)pixels.Count,
+            FrameCount = (uint)stored.Count,
             Width = (uint)size,
             Height = (uint)size,
             EntryId = entry.Id,
         };
+    }
+
+    /// <summary>
+    /// The frames as a GIF of <paramref name="size"/> px, decoded one at a time as the writer
+    /// reaches them: besides the kept (compressed) frames and the output, one decoded frame is in
+    /// memory, however many there are. An output past <paramref name="maxBytes"/> (what a response
+    /// may carry) stops the encoding with RESOURCE_EXHAUSTED naming "size".
+    /// </summary>
+    internal static byte[] EncodeGif(IReadOnlyList<StoredDragFrame> stored, int size, int delay, int finalDelay, long maxBytes,
+        Func<EncodedImage, int, byte[]> decode)
+    {
+        using var output = new MemoryStream();
+        var writer = new GifWriter(output, size, size);
+        for (var i = 0; i < stored.Count; i++)
+        {
+            var rgb = decode(stored[i].Image, size);
+            writer.AddFrame(rgb, i == stored.Count - 1 ? finalDelay : delay);
+            if (output.Length > maxBytes)
+                throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                    $"size {size}: the animation of {stored.Count} frames passes {maxBytes} bytes after {i + 1} of them; ask for a smaller size."));
+        }
+        writer.Finish();
+        return output.ToArray();
     }
 
     // Browsers show GIF delays under 20 ms as 100 ms: never write one.

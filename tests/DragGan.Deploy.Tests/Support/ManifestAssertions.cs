@@ -37,6 +37,8 @@ public static class ManifestAssertions
         HeadlessServiceAndAddress(set);
         Autoscaling(set, expect);
         NetworkPolicies(set, expect.BundledRedis);
+        if (expect.BundledRedis)
+            BundledRedisIsLockedDown(set);
         PodSecurity(set);
         SecretReferences(set, expect.ExternalSecrets);
     }
@@ -317,6 +319,48 @@ public static class ManifestAssertions
             Assert.Equal(sessionsDeployment.Metadata.Name, hpa.Spec.ScaleTargetRef.Name);
             Assert.True(hpa.Spec.MinReplicas >= 2, "Two session replicas at least, for availability.");
         }
+    }
+
+    /// <summary>
+    /// The bundled Redis asks for a password from a Secret (the session service's connection string
+    /// carries the same one), runs in protected mode, and refuses writes at a memory limit below its
+    /// container's instead of evicting sessions.
+    /// </summary>
+    public static void BundledRedisIsLockedDown(ManifestSet set)
+    {
+        var redis = set.One<V1StatefulSet>("redis").Spec.Template.Spec.Containers.Single();
+        var args = redis.Args.ToList();
+        string After(string flag)
+        {
+            var at = args.IndexOf(flag);
+            Assert.True(at >= 0 && at + 1 < args.Count, $"{set.Source}: Redis runs without {flag}.");
+            return args[at + 1];
+        }
+        Assert.Equal("yes", After("--protected-mode"));
+        Assert.Equal("noeviction", After("--maxmemory-policy"));
+        Assert.Equal("$(REDIS_PASSWORD)", After("--requirepass"));
+        var maxMemory = After("--maxmemory");
+        var match = System.Text.RegularExpressions.Regex.Match(maxMemory, "^([0-9]+)(kb|mb|gb)$");
+        Assert.True(match.Success, $"{set.Source}: maxmemory '{maxMemory}'.");
+        var bytes = long.Parse(match.Groups[1].Value) * match.Groups[2].Value switch { "kb" => 1024L, "mb" => 1024L * 1024, _ => 1024L * 1024 * 1024 };
+        var limit = redis.Resources?.Limits?.TryGetValue("memory", out var memory) == true ? memory.ToInt64() : long.MaxValue;
+        Assert.True(bytes < limit, $"{set.Source}: maxmemory {maxMemory} is not below the container's memory limit.");
+
+        var password = SecretOf(redis, "REDIS_PASSWORD");
+        Assert.Equal(password, SecretOf(redis, "REDISCLI_AUTH"));
+        var sessions = Sessions(set).Container;
+        Assert.Equal(password, SecretOf(sessions, "REDIS_PASSWORD"));
+        var env = sessions.Env.Select(e => e.Name).ToList();
+        Assert.True(env.IndexOf("REDIS_PASSWORD") < env.IndexOf("ConnectionStrings__Redis"),
+            $"{set.Source}: REDIS_PASSWORD must come before the connection string that refers to it.");
+        Assert.EndsWith(",password=$(REDIS_PASSWORD)", RequiredEnv(sessions, "ConnectionStrings__Redis"));
+    }
+
+    private static (string Name, string Key) SecretOf(V1Container container, string variable)
+    {
+        var reference = Assert.Single(container.Env, e => e.Name == variable).ValueFrom?.SecretKeyRef;
+        Assert.NotNull(reference);
+        return (reference.Name, reference.Key);
     }
 
     /// <summary>
