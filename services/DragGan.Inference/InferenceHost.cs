@@ -53,6 +53,7 @@ public static class InferenceHost
         builder.Services.AddSingleton<DragScheduler>();
         builder.Services.AddSingleton<DragCallHandler>();
         builder.Services.AddSingleton<InversionProjectors>();
+        builder.Services.AddSingleton<ImageDecodeAdmission>();
         builder.Services.AddSingleton<InvertCallHandler>();
         builder.Services.AddHostedService<DrainOnShutdown>();
         // The drain runs inside the host's shutdown; leave it room beyond the drain itself.

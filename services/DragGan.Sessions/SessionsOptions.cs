@@ -73,6 +73,17 @@ public sealed class SessionsOptions
     public TimeSpan ModelCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How often an HTTP/2 ping goes over each inference replica's connection (default 20 s). A
+    /// replica that vanished without closing its connections (a lost node, a partition) sends no
+    /// answer: after <see cref="InferenceKeepAliveTimeout"/> the connection is dropped and its drags
+    /// resume on another replica, instead of waiting for frames that never come.
+    /// </summary>
+    public TimeSpan InferenceKeepAliveInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a ping to an inference replica may go unanswered before its connection is dropped (default 10 s).</summary>
+    public TimeSpan InferenceKeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Largest request message accepted, bytes (default 16 MiB: an image to invert). Larger
     /// messages fail with RESOURCE_EXHAUSTED before they are read.
     /// </summary>
@@ -132,6 +143,8 @@ public sealed class SessionsOptions
         Require(UpdateAttempts is >= 1 and <= 100, $"UpdateAttempts must be in 1..100, got {UpdateAttempts}.");
         Require(SweepInterval > TimeSpan.Zero, $"SweepInterval must be positive, got {SweepInterval}.");
         Require(ModelCacheDuration >= TimeSpan.Zero, $"ModelCacheDuration must not be negative, got {ModelCacheDuration}.");
+        Require(InferenceKeepAliveInterval >= TimeSpan.FromSeconds(1), $"InferenceKeepAliveInterval must be at least 1 second, got {InferenceKeepAliveInterval}.");
+        Require(InferenceKeepAliveTimeout >= TimeSpan.FromSeconds(1), $"InferenceKeepAliveTimeout must be at least 1 second, got {InferenceKeepAliveTimeout}.");
         Require(MaxReceiveMessageBytes >= 1024, $"MaxReceiveMessageBytes must be at least 1024, got {MaxReceiveMessageBytes}.");
         Require(MaxSendMessageBytes >= 1024, $"MaxSendMessageBytes must be at least 1024, got {MaxSendMessageBytes}.");
         Require(MetricsPort is >= 0 and <= 65535, $"MetricsPort must be in 0..65535 (0 = off), got {MetricsPort}.");

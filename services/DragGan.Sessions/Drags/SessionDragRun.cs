@@ -135,12 +135,13 @@ internal sealed class SessionDragRun
         var replay = new CommandReplay();
         var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var resumed = false;
+        RpcException? lastError = null;
         _metrics.DragStarted();
         try
         {
             for (var attempt = 0; ; attempt++)
             {
-                var replica = await PickReplicaAsync(failed, attempt);
+                var replica = await PickReplicaAsync(failed, attempt, lastError);
                 var reason = "failed";
                 try
                 {
@@ -157,7 +158,12 @@ internal sealed class SessionDragRun
                 }
                 catch (RpcException e) when (IsReplicaFailure(e) && !_abort.IsCancellationRequested)
                 {
-                    _replicas.ReportFailure(replica, e);
+                    // A full replica is a healthy one: only this drag looks elsewhere.
+                    if (e.StatusCode == StatusCode.ResourceExhausted)
+                        reason = "replica_full";
+                    else
+                        _replicas.ReportFailure(replica, e);
+                    lastError = e;
                 }
                 catch (IOException e)
                 {
@@ -277,10 +283,13 @@ internal sealed class SessionDragRun
         _logger.LogInformation("Drag {DragId} of session {SessionId} ended at step {Step} ({Outcome})", DragId, _plan.Key.Id, final.Step, _discard ? "discarded" : "committed");
     }
 
-    private async Task<InferenceReplica> PickReplicaAsync(HashSet<string> failed, int attempt)
+    private async Task<InferenceReplica> PickReplicaAsync(HashSet<string> failed, int attempt, RpcException? lastError)
     {
         for (var wait = 0; ; wait++)
         {
+            if (attempt >= MaxReplicaAttempts && lastError?.StatusCode == StatusCode.ResourceExhausted)
+                throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                    "Every inference replica tried serves its maximum of streams; the drag's last state is saved with the session: retry later."));
             if (attempt >= MaxReplicaAttempts)
                 throw new RpcException(new Status(StatusCode.Unavailable, $"The drag failed on {attempt} inference replicas; its last state is saved with the session."));
             var candidates = await _replicas.CandidatesAsync(failed, _abort.Token, _plan.Start.Model);

@@ -19,7 +19,9 @@ namespace DragGan.Sessions.Inference;
 /// NOT_SERVING while it drains) and has not failed a call in the last <see cref="FailurePause"/>.
 /// Candidates come least loaded first, by the drags this process runs on each; a drag's candidates
 /// are the replicas that serve its model. A full replica answers RESOURCE_EXHAUSTED, and the drag
-/// moves on to the next candidate.
+/// moves on to the next candidate; a full replica is a healthy one, so it stays a candidate for
+/// everything else. Each replica's connection is pinged (HTTP/2 keepalive), so one that vanished
+/// silently fails its calls within <see cref="SessionsOptions.InferenceKeepAliveTimeout"/> of a ping.
 /// </remarks>
 public sealed class InferenceReplicaSet(IInferenceAddresses addresses, IOptions<SessionsOptions> options, TimeProvider time, ILogger<InferenceReplicaSet> logger)
     : IDisposable
@@ -127,6 +129,15 @@ public sealed class InferenceReplicaSet(IInferenceAddresses addresses, IOptions<
         {
             MaxReceiveMessageSize = options.Value.MaxSendMessageBytes,
             MaxSendMessageSize = options.Value.MaxReceiveMessageBytes,
+            // Pings notice a replica that vanished without closing its connection (see SessionsOptions.InferenceKeepAliveInterval).
+            HttpHandler = new SocketsHttpHandler
+            {
+                KeepAlivePingDelay = options.Value.InferenceKeepAliveInterval,
+                KeepAlivePingTimeout = options.Value.InferenceKeepAliveTimeout,
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+                EnableMultipleHttp2Connections = true,
+            },
+            DisposeHttpClient = true,
         }));
         // Listed from birth: a concurrent Forget must not take it before its caller marks it.
         replica.MarkListed(time.GetUtcNow());
