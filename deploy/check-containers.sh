@@ -119,7 +119,7 @@ if ! podman image exists localhost/draggan-base:bookworm; then
   rm -rf "$work/rootfs"
   timeout 900 debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
     || { tail -n 20 "$work/debootstrap.log" >&2; fail "debootstrap failed."; }
-  tar -C "$work/rootfs" -c . | podman import --change 'CMD ["/bin/bash"]' - localhost/draggan-base:bookworm >/dev/null
+  tar -C "$work/rootfs" -c . | podman import --quiet --change 'CMD ["/bin/bash"]' - localhost/draggan-base:bookworm >/dev/null
   rm -rf "$work/rootfs"
 fi
 
