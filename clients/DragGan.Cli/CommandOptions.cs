@@ -25,10 +25,10 @@ internal static class CommandOptions
 
     public static Option<double?> Psi() => new("--psi") { Description = "Truncation psi (1 = none); default: the model's (0.7)." };
 
-    public static Option<string[]> Points() => new("--point", "-p")
+    public static Option<string[]> Points(bool required = true) => new("--point", "-p")
     {
         Description = "A handle and its target in image pixels, 'x,y:x2,y2'. Repeat for several pairs.",
-        Required = true,
+        Required = required,
         AllowMultipleArgumentsPerToken = false,
     };
 

@@ -29,11 +29,13 @@ FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 COPY . .
 # DragGan.Sessions.csproj publishes clients/web/dist into wwwroot when dist/index.html exists.
+# For linux-x64 only: without a runtime identifier every platform's native libraries (about
+# 500 MB of them) would be copied; framework-dependent, as the runtime image provides .NET.
 # No Development settings reach the image: the environment alone never turns keys off.
 COPY --from=web /src/clients/web/dist/ clients/web/dist/
 RUN --mount=type=cache,id=draggan-nuget,target=/root/.nuget/packages \
     dotnet publish services/DragGan.Sessions/DragGan.Sessions.csproj \
-      -c Release -p:UseAppHost=false -o /out/app \
+      -c Release -r linux-x64 --no-self-contained -p:UseAppHost=false -o /out/app \
  && test -f /out/app/wwwroot/index.html \
  && test ! -e /out/app/appsettings.Development.json
 

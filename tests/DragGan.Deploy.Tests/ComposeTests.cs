@@ -101,6 +101,18 @@ public class ComposeTests
         Assert.Equal(expose.Order(), ports.Select(p => p.Split(':')[^1]).Order());
     }
 
+    [Theory]
+    [InlineData("inference")]
+    [InlineData("sessions")]
+    public void AppContainers_HaveAReadOnlyRootFileSystem_WithATmpfs(string name)
+    {
+        // deploy/check-containers.sh runs both images this way; the manifests declare the same.
+        var service = Compose["services"]![name]!;
+        Assert.True((bool)service["read_only"]!, $"{name}: no read_only.");
+        Assert.Contains("/tmp", service["tmpfs"]!.AsArray().Select(t => (string)t!));
+        Assert.Null(service["user"]);
+    }
+
     [Fact]
     public void Inference_StopGraceCoversTheDrain()
     {

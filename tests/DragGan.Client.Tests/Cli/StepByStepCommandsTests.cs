@@ -86,6 +86,26 @@ public sealed class StepByStepCommandsTests(ServiceHosts hosts) : IDisposable
     }
 
     [Fact]
+    public async Task DragWithTakeOver_ContinuesTheDragAnotherClientStarted_AndCommitsIt()
+    {
+        using var client = hosts.Client();
+        var session = await client.CreateFromSeedAsync(14);
+        await using var running = await client.StartDragAsync(session.Id, [DragPoints.Pair(100, 128, 130, 128)], new DragParameters { MaxSteps = 12 });
+
+        // No --point: the running drag keeps its own points and step limit.
+        var run = await RunAsync("drag", session.Id, "--take-over");
+
+        Assert.True(run.Code == ExitCodes.Success, run.ToString());
+        Assert.Contains(run.Lines, line => line.StartsWith("step "));
+        Assert.Contains(run.Lines, line => line.StartsWith("entry 2 committed after ", StringComparison.Ordinal));
+        var after = await client.GetSessionAsync(session.Id, SessionView.Full);
+        Assert.Null(after.ActiveDrag);
+        var entry = after.History[^1];
+        Assert.Equal((HistoryEntryKind.Drag, running.DragId), (entry.Kind, entry.DragId));
+        Assert.Equal(130.0, entry.Points.Single().Target.X);
+    }
+
+    [Fact]
     public async Task OnATerminal_ADragShowsALiveProgressLine_InsteadOfPlainLines()
     {
         var id = Assert.Single((await RunAsync("new", "--seed", "12")).Lines);
