@@ -76,6 +76,7 @@ public static class SessionsHost
         builder.Services.AddSessionStore(builder.Configuration, options);
         builder.Services.AddInferenceGateway();
         builder.Services.AddSingleton<SessionEditor>();
+        builder.Services.AddSingleton<FfmpegVideoEncoder>();
         builder.Services.AddSingleton<SessionExports>();
         builder.Services.AddSingleton<ActiveDragRegistry>();
         builder.Services.AddSingleton<SessionDrags>();

@@ -9,7 +9,7 @@ using Grpc.Core;
 namespace DragGan.Sessions.Exports;
 
 /// <summary>Images, latent files and animations of a session's history entries.</summary>
-public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames, InferenceGateway inference)
+public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames, InferenceGateway inference, FfmpegVideoEncoder video)
 {
     public const int MinAnimationSize = 16;
     public const int MaxAnimationSize = 1024;
@@ -56,20 +56,19 @@ public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames,
         return response;
     }
 
-    /// <summary>The stored frames of a drag entry as a looping GIF.</summary>
+    /// <summary>The stored frames of a drag entry as a looping GIF or an H.264 MP4.</summary>
     public async Task<ExportAnimationResponse> AnimationAsync(SessionKey key, ExportAnimationRequest request, CancellationToken cancellationToken)
     {
-        switch (request.Format)
+        var mp4 = request.Format switch
         {
-            case AnimationFormat.Unspecified or AnimationFormat.Gif:
-                break;
-            case AnimationFormat.Mp4:
-                throw new RpcException(new Status(StatusCode.Unimplemented, "format MP4 is not available in this version; use GIF."));
-            default:
-                throw Invalid.Argument("format", $"must be GIF or MP4, got {(int)request.Format}.");
-        }
+            AnimationFormat.Unspecified or AnimationFormat.Gif => false,
+            AnimationFormat.Mp4 => true,
+            _ => throw Invalid.Argument("format", $"must be GIF or MP4, got {(int)request.Format}."),
+        };
         if (request.Size != 0 && request.Size is < MinAnimationSize or > MaxAnimationSize)
             throw Invalid.Argument("size", $"must be 0 (the frames' size) or {MinAnimationSize}..{MaxAnimationSize}, got {request.Size}.");
+        if (mp4 && request.Size % 2 != 0)
+            throw Invalid.Argument("size", $"must be even for MP4 (H.264 with 4:2:0 chroma), got {request.Size}.");
         if (request.FrameDelayMs != 0 && request.FrameDelayMs is < 20 or > 10_000)
             throw Invalid.Argument("frame_delay_ms", $"must be 0 (default {DefaultFrameDelayMs}) or 20..10000, got {request.FrameDelayMs}.");
         if (request.FinalFrameDelayMs > 60_000)
@@ -87,21 +86,49 @@ public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames,
             throw Invalid.Missing("entry_id", $"{entry.Id}: no frames are stored for its drag (only the latest drag's frames are kept).");
 
         var size = request.Size != 0 ? (int)request.Size : Math.Clamp(FramePixels.SideOf(stored[0].Image), MinAnimationSize, MaxAnimationSize);
+        if (mp4)
+            size &= ~1;
         var pixels = stored.Select(f => FramePixels.Decode(f.Image, size)).ToList();
-        var delay = Centiseconds(request.FrameDelayMs == 0 ? DefaultFrameDelayMs : request.FrameDelayMs);
-        var delays = Enumerable.Repeat(delay, pixels.Count).ToArray();
-        delays[^1] = Math.Max(delay, Centiseconds(request.FinalFrameDelayMs == 0 ? DefaultFinalFrameDelayMs : request.FinalFrameDelayMs));
+        var frameDelayMs = (int)(request.FrameDelayMs == 0 ? DefaultFrameDelayMs : request.FrameDelayMs);
+        var finalFrameDelayMs = (int)(request.FinalFrameDelayMs == 0 ? DefaultFinalFrameDelayMs : request.FinalFrameDelayMs);
+        var (data, mediaType, frameCount) = mp4
+            ? await Mp4Async(pixels, size, frameDelayMs, finalFrameDelayMs, cancellationToken)
+            : Gif(pixels, size, frameDelayMs, finalFrameDelayMs);
         return new ExportAnimationResponse
         {
-            Data = ByteString.CopyFrom(GifEncoder.Encode(pixels, delays, size, size)),
-            MediaType = "image/gif",
-            FrameCount = (uint)pixels.Count,
+            Data = ByteString.CopyFrom(data),
+            MediaType = mediaType,
+            FrameCount = (uint)frameCount,
             Width = (uint)size,
             Height = (uint)size,
             EntryId = entry.Id,
         };
     }
 
+    private static (byte[] Data, string MediaType, int FrameCount) Gif(List<byte[]> pixels, int size, int frameDelayMs, int finalFrameDelayMs)
+    {
+        var delay = Centiseconds(frameDelayMs);
+        var delays = Enumerable.Repeat(delay, pixels.Count).ToArray();
+        delays[^1] = Math.Max(delay, Centiseconds(finalFrameDelayMs));
+        return (GifEncoder.Encode(pixels, delays, size, size), "image/gif", pixels.Count);
+    }
+
+    // An MP4 has one frame rate: the last frame is held by repeating it, and it does not loop.
+    private async Task<(byte[] Data, string MediaType, int FrameCount)> Mp4Async(
+        List<byte[]> pixels, int size, int frameDelayMs, int finalFrameDelayMs, CancellationToken cancellationToken)
+    {
+        var holdFrames = Math.Max(1, (int)Math.Ceiling(finalFrameDelayMs / (double)frameDelayMs));
+        var frames = pixels.Concat(Enumerable.Repeat(pixels[^1], holdFrames - 1)).ToList();
+        try
+        {
+            return (await video.EncodeMp4Async(frames, size, frameDelayMs, cancellationToken), FfmpegVideoEncoder.Mp4MediaType, frames.Count);
+        }
+        catch (VideoEncoderUnavailableException e)
+        {
+            throw Invalid.Precondition($"format MP4 needs ffmpeg, which this replica cannot run ({e.Message}); GIF is available.");
+        }
+    }
+
     // Browsers show GIF delays under 20 ms as 100 ms: never write one.
-    private static int Centiseconds(uint milliseconds) => Math.Max(2, (int)Math.Round(milliseconds / 10.0));
+    private static int Centiseconds(int milliseconds) => Math.Max(2, (int)Math.Round(milliseconds / 10.0));
 }
