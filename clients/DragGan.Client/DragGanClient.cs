@@ -22,6 +22,14 @@ public sealed class DragGanClient : IDisposable
     /// <summary>The largest response the client accepts: the service's default send limit (a FULL view or a long GIF is large).</summary>
     public const int MaxReceiveMessageBytes = 64 * 1024 * 1024;
 
+    /// <summary>
+    /// The activity sources of this client's calls: Grpc.Net.Client's span of each call (a drag's
+    /// lasts as long as its stream) and HttpClient's span of its HTTP/2 request, whose W3C trace
+    /// context (<c>traceparent</c>) the service continues. Add them to an OpenTelemetry tracer
+    /// provider (<c>tracing.AddSource(DragGanClient.TraceSources)</c>) to trace the calls.
+    /// </summary>
+    public static readonly string[] TraceSources = ["Grpc.Net.Client", "System.Net.Http"];
+
     private readonly DragGanClientOptions _options;
     private readonly GrpcChannel? _ownedChannel;
 
