@@ -54,5 +54,7 @@ internal static class CommandOptions
 
     public static Option<string> Gif() => new("--gif") { Description = "Write the last drag's frames as a looping GIF here." };
 
+    public static Option<string> Mp4() => new("--mp4") { Description = "Write the last drag's frames as an H.264 MP4 here." };
+
     public static Option<string> Latent() => new("--latent") { Description = "Write the current w+ latent here (.npy; .npz when the name ends so)." };
 }

@@ -34,6 +34,9 @@ public static class SessionsHost
     /// <summary>The health-check name the store check reports under.</summary>
     public const string StoreHealthCheck = "store";
 
+    /// <summary>The service's name in traces (OpenTelemetry's service.name).</summary>
+    public const string ServiceName = "draggan-sessions";
+
     /// <summary>The check that answers whenever the process does: all that liveness asks.</summary>
     public const string ProcessHealthCheck = "process";
 
@@ -66,6 +69,7 @@ public static class SessionsHost
         builder.Services.AddSingleton<SessionsMetrics>();
         if (options.MetricsPort > 0)
             builder.Services.AddPrometheusListener(options.MetricsPort, [SessionsMetrics.MeterName, .. SessionsMetrics.FrameworkMeters]);
+        builder.AddTracing(ServiceName, SessionsTracing.SourceName);
 
         builder.Services.AddSingleton<ApiKeyRegistry>();
         builder.Services.AddSingleton<FailedKeyAttempts>();
@@ -77,6 +81,7 @@ public static class SessionsHost
         builder.Services.AddSessionStore(builder.Configuration, options);
         builder.Services.AddInferenceGateway();
         builder.Services.AddSingleton<SessionEditor>();
+        builder.Services.AddSingleton<FfmpegVideoEncoder>();
         builder.Services.AddSingleton<SessionExports>();
         builder.Services.AddSingleton<ActiveDragRegistry>();
         builder.Services.AddSingleton<SessionDrags>();

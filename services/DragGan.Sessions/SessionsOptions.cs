@@ -117,6 +117,12 @@ public sealed class SessionsOptions
     /// </summary>
     public int MetricsPort { get; set; }
 
+    /// <summary>
+    /// The ffmpeg program that encodes MP4 exports: a name looked up on PATH (default) or a path.
+    /// Without it MP4 exports answer FAILED_PRECONDITION; GIF needs nothing.
+    /// </summary>
+    public string FfmpegPath { get; set; } = "ffmpeg";
+
     /// <summary>Per-tenant token bucket, per replica.</summary>
     public RateLimitOptions RateLimit { get; set; } = new();
 
@@ -148,6 +154,7 @@ public sealed class SessionsOptions
         Require(MaxReceiveMessageBytes >= 1024, $"MaxReceiveMessageBytes must be at least 1024, got {MaxReceiveMessageBytes}.");
         Require(MaxSendMessageBytes >= 1024, $"MaxSendMessageBytes must be at least 1024, got {MaxSendMessageBytes}.");
         Require(MetricsPort is >= 0 and <= 65535, $"MetricsPort must be in 0..65535 (0 = off), got {MetricsPort}.");
+        Require(!string.IsNullOrWhiteSpace(FfmpegPath), "FfmpegPath must name the ffmpeg program or its path.");
         Require(!AllowAnonymous || isDevelopment, "AllowAnonymous is for the Development environment only; configure ApiKeys instead.");
         Require(!AllowAnonymous || TenantNames.IsValid(AnonymousTenant), $"AnonymousTenant must be 1..64 of [A-Za-z0-9._-], got '{AnonymousTenant}'.");
         for (var i = 0; i < ApiKeys.Count; i++)

@@ -95,3 +95,18 @@ app.kubernetes.io/component: {{ .component }}
 {{- $path := regexReplaceAll "[?#].*$" .url "" -}}
 {{- printf "%s.%s" .name (ternary "safetensors" "pkl" (hasSuffix ".safetensors" $path)) }}
 {{- end }}
+
+{{/* The extended resource an inference replica requests: whole GPUs, a MIG instance or a time-sliced share. */}}
+{{- define "draggan.inference.gpuResource" -}}
+{{- $gpu := .Values.inference.gpu }}
+{{- if and (ne $gpu.sharing "none") (ne (int $gpu.count) 1) }}
+{{- fail (printf "inference.gpu.count must be 1 with inference.gpu.sharing %s: a shared GPU is requested one slice at a time" $gpu.sharing) }}
+{{- end }}
+{{- if eq $gpu.sharing "mig" }}
+{{- printf "nvidia.com/mig-%s" $gpu.migProfile }}
+{{- else if eq $gpu.sharing "timeSlicing" }}
+{{- $gpu.timeSlicingResourceName }}
+{{- else }}
+{{- $gpu.resourceName }}
+{{- end }}
+{{- end }}

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DragGan.Engine.Models;
 using DragGan.Inference.Services;
 using DragGan.Inference.Streaming;
@@ -35,7 +36,7 @@ internal sealed class DragCallHandler(
         using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         var streamId = Guid.NewGuid().ToString("N")[..12];
         var stream = new DragStream(streamId, model, edit, opening.Frames, opening.SessionId,
-            settings.FrameQueueCapacity, _ => metrics.FrameDropped(), call.Token);
+            settings.FrameQueueCapacity, _ => metrics.FrameDropped(), call.Token, Activity.Current?.Context ?? default);
         using var queue = metrics.TrackQueue(() => stream.QueuedFrames);
         using var commands = metrics.TrackCommandQueue(() => stream.PendingCommands);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["StreamId"] = streamId, ["SessionId"] = opening.SessionId });

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using DragGan.Engine.Drag;
 using DragGan.Engine.Imaging;
@@ -32,9 +33,10 @@ internal sealed class DragStream : IDisposable
     private readonly Channel<PendingFrame> _frames;
 
     public DragStream(string id, ModelInfo model, DragEdit edit, FrameSettings frames, string? sessionId,
-        int queueCapacity, Action<PendingFrame>? frameDropped, CancellationToken callAborted)
+        int queueCapacity, Action<PendingFrame>? frameDropped, CancellationToken callAborted, ActivityContext trace = default)
     {
         Id = id;
+        Trace = trace;
         Model = model;
         Edit = edit;
         Frames = frames;
@@ -57,6 +59,9 @@ internal sealed class DragStream : IDisposable
     public FrameSettings Frames { get; set; }
 
     public string? SessionId { get; }
+
+    /// <summary>The call's span, which the batch steps serving this stream belong to or link to; default when untraced.</summary>
+    public ActivityContext Trace { get; }
 
     /// <summary>Fires when the call ends on the client's side (cancel, deadline, disconnect).</summary>
     public CancellationToken CallAborted { get; }

@@ -50,7 +50,10 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         _tuner = options.AdaptiveBatchSize ? new BatchSizeTuner(options.MaxBatchSize, options.MaxStepTime) : null;
         _chosenBatchSizeGauge = metrics.TrackChosenBatchSize(model, () => _tuner?.Preferred ?? _maxBatchSize);
         _logger = logger;
-        _loop = Task.Run(RunAsync);
+        // The loop serves every call of the model: it must not run inside the span and log scope
+        // of the call that happened to create it.
+        using (ExecutionContext.SuppressFlow())
+            _loop = Task.Run(RunAsync);
     }
 
     public int StreamCount
@@ -270,10 +273,12 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         // The frame that ends a drag at its step limit is known in advance and carries an image;
         // one that ends by converging gets its image rendered afterwards (once per drag).
         var render = batch.Select(s => s.Frames.ImageDue(s.Edit.Step + 1) || s.Edit.Step + 1 >= s.Edit.Parameters.MaxSteps).ToArray();
+        using var trace = InferenceTracing.StartBatchStep(_model, batch);
         var clock = Stopwatch.StartNew();
         var results = _stepper.Step(edits, render);
         _tuner?.Record(batch.Count, clock.Elapsed);
         _metrics.StepTaken(StreamKinds.Drag, _model, batch.Count, clock.Elapsed);
+        trace?.SetTag("draggan.step_seconds", clock.Elapsed.TotalSeconds);
         return results;
     }
 

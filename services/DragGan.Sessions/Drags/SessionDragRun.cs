@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Domain;
@@ -136,12 +137,15 @@ internal sealed class SessionDragRun
         var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var resumed = false;
         RpcException? lastError = null;
+        using var trace = SessionsTracing.StartDragRun(DragId, _plan.Start.Model);
         _metrics.DragStarted();
         try
         {
             for (var attempt = 0; ; attempt++)
             {
+                trace?.SetTag("draggan.failovers", attempt);
                 var replica = await PickReplicaAsync(failed, attempt, lastError);
+                trace?.SetTag("draggan.replica", replica.Address);
                 var reason = "failed";
                 try
                 {
@@ -150,6 +154,8 @@ internal sealed class SessionDragRun
                     {
                         await FinishAsync(final);
                         _metrics.DragEnded(_discard ? "discarded" : "committed");
+                        trace?.SetTag("draggan.outcome", _discard ? "discarded" : "committed");
+                        trace?.SetTag("draggan.steps", final.Step);
                         return;
                     }
                     // Handed back (the replica drains): continue elsewhere from the state it handed back.
@@ -177,6 +183,7 @@ internal sealed class SessionDragRun
         }
         catch (Exception e)
         {
+            trace?.SetStatus(ActivityStatusCode.Error, e.Message);
             _metrics.DragEnded("failed");
             _logger.LogWarning(e, "Drag {DragId} of session {SessionId} ended with an error", DragId, _plan.Key.Id);
             _watchers.Fail(e);
@@ -192,6 +199,22 @@ internal sealed class SessionDragRun
 
     /// <summary>One inference stream: from the start or a state to its final frame, a hand-back, or a failure.</summary>
     private async Task<(DragFrame? Final, DragState? State)> StreamAsync(InferenceReplica replica, DragState? state, CommandReplay replay, bool resumed)
+    {
+        using var trace = SessionsTracing.StartInferenceStream(replica.Address, _plan.Start.Model, resumed);
+        try
+        {
+            var end = await ReadStreamAsync(replica, state, replay, resumed);
+            trace?.SetTag("draggan.handed_back", end.Final is null);
+            return end;
+        }
+        catch (Exception e)
+        {
+            trace?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+    }
+
+    private async Task<(DragFrame? Final, DragState? State)> ReadStreamAsync(InferenceReplica replica, DragState? state, CommandReplay replay, bool resumed)
     {
         using var load = replica.TrackDrag();
         using var call = replica.Client.Drag(cancellationToken: _abort.Token);

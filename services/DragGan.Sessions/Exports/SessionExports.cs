@@ -10,7 +10,8 @@ using Microsoft.Extensions.Options;
 namespace DragGan.Sessions.Exports;
 
 /// <summary>Images, latent files and animations of a session's history entries.</summary>
-public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames, InferenceGateway inference, IOptions<SessionsOptions> options)
+public sealed class SessionExports(
+    SessionEditor editor, IDragFrameStore frames, InferenceGateway inference, FfmpegVideoEncoder video, IOptions<SessionsOptions> options)
 {
     /// <summary>Room left in a response for its fields besides the animation's bytes.</summary>
     private const int ResponseOverheadBytes = 1024;
@@ -60,20 +61,19 @@ public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames,
         return response;
     }
 
-    /// <summary>The stored frames of a drag entry as a looping GIF.</summary>
+    /// <summary>The stored frames of a drag entry as a looping GIF or an H.264 MP4.</summary>
     public async Task<ExportAnimationResponse> AnimationAsync(SessionKey key, ExportAnimationRequest request, CancellationToken cancellationToken)
     {
-        switch (request.Format)
+        var mp4 = request.Format switch
         {
-            case AnimationFormat.Unspecified or AnimationFormat.Gif:
-                break;
-            case AnimationFormat.Mp4:
-                throw new RpcException(new Status(StatusCode.Unimplemented, "format MP4 is not available in this version; use GIF."));
-            default:
-                throw Invalid.Argument("format", $"must be GIF or MP4, got {(int)request.Format}.");
-        }
+            AnimationFormat.Unspecified or AnimationFormat.Gif => false,
+            AnimationFormat.Mp4 => true,
+            _ => throw Invalid.Argument("format", $"must be GIF or MP4, got {(int)request.Format}."),
+        };
         if (request.Size != 0 && request.Size is < MinAnimationSize or > MaxAnimationSize)
             throw Invalid.Argument("size", $"must be 0 (the frames' size) or {MinAnimationSize}..{MaxAnimationSize}, got {request.Size}.");
+        if (mp4 && request.Size % 2 != 0)
+            throw Invalid.Argument("size", $"must be even for MP4 (H.264 with 4:2:0 chroma), got {request.Size}.");
         if (request.FrameDelayMs != 0 && request.FrameDelayMs is < 20 or > 10_000)
             throw Invalid.Argument("frame_delay_ms", $"must be 0 (default {DefaultFrameDelayMs}) or 20..10000, got {request.FrameDelayMs}.");
         if (request.FinalFrameDelayMs > 60_000)
@@ -91,14 +91,20 @@ public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames,
             throw Invalid.Missing("entry_id", $"{entry.Id}: no frames are stored for its drag (only the latest drag's frames are kept).");
 
         var size = request.Size != 0 ? (int)request.Size : Math.Clamp(FramePixels.SideOf(stored[0].Image), MinAnimationSize, MaxAnimationSize);
-        var delay = Centiseconds(request.FrameDelayMs == 0 ? DefaultFrameDelayMs : request.FrameDelayMs);
-        var finalDelay = Math.Max(delay, Centiseconds(request.FinalFrameDelayMs == 0 ? DefaultFinalFrameDelayMs : request.FinalFrameDelayMs));
-        var gif = EncodeGif(stored, size, delay, finalDelay, options.Value.MaxSendMessageBytes - ResponseOverheadBytes, FramePixels.Decode);
+        if (mp4)
+            size &= ~1;
+        var frameDelayMs = (int)(request.FrameDelayMs == 0 ? DefaultFrameDelayMs : request.FrameDelayMs);
+        var finalFrameDelayMs = (int)(request.FinalFrameDelayMs == 0 ? DefaultFinalFrameDelayMs : request.FinalFrameDelayMs);
+        var maxBytes = options.Value.MaxSendMessageBytes - ResponseOverheadBytes;
+        var (data, mediaType, frameCount) = mp4
+            ? await Mp4Async(stored, size, frameDelayMs, finalFrameDelayMs, maxBytes, cancellationToken)
+            : (EncodeGif(stored, size, Centiseconds(frameDelayMs), Math.Max(Centiseconds(frameDelayMs), Centiseconds(finalFrameDelayMs)), maxBytes, FramePixels.Decode),
+                "image/gif", stored.Count);
         return new ExportAnimationResponse
         {
-            Data = ByteString.CopyFrom(gif),
-            MediaType = "image/gif",
-            FrameCount = (uint)stored.Count,
+            Data = ByteString.CopyFrom(data),
+            MediaType = mediaType,
+            FrameCount = (uint)frameCount,
             Width = (uint)size,
             Height = (uint)size,
             EntryId = entry.Id,
@@ -128,6 +134,28 @@ public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames,
         return output.ToArray();
     }
 
+    // An MP4 has one frame rate: the last frame is held by repeating it, and it does not loop. Frames
+    // are decoded one at a time as ffmpeg takes them, as for the GIF.
+    private async Task<(byte[] Data, string MediaType, int FrameCount)> Mp4Async(
+        IReadOnlyList<StoredDragFrame> stored, int size, int frameDelayMs, int finalFrameDelayMs, long maxBytes, CancellationToken cancellationToken)
+    {
+        var holdFrames = Math.Max(1, (int)Math.Ceiling(finalFrameDelayMs / (double)frameDelayMs));
+        var sequence = stored.Concat(Enumerable.Repeat(stored[^1], holdFrames - 1)).ToArray();
+        byte[] data;
+        try
+        {
+            data = await video.EncodeMp4Async(sequence.Select(frame => FramePixels.Decode(frame.Image, size)), sequence.Length, size, frameDelayMs, cancellationToken);
+        }
+        catch (VideoEncoderUnavailableException e)
+        {
+            throw Invalid.Precondition($"format MP4 needs ffmpeg, which this replica cannot run ({e.Message}); GIF is available.");
+        }
+        if (data.Length > maxBytes)
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"size {size}: the MP4 of {sequence.Length} frames takes {data.Length} bytes, more than a response carries ({maxBytes}); ask for a smaller size."));
+        return (data, FfmpegVideoEncoder.Mp4MediaType, sequence.Length);
+    }
+
     // Browsers show GIF delays under 20 ms as 100 ms: never write one.
-    private static int Centiseconds(uint milliseconds) => Math.Max(2, (int)Math.Round(milliseconds / 10.0));
+    private static int Centiseconds(int milliseconds) => Math.Max(2, (int)Math.Round(milliseconds / 10.0));
 }

@@ -59,11 +59,16 @@ public sealed class StepByStepCommandsTests(ServiceHosts hosts) : IDisposable
         var redone = await RunAsync("redo", id);
         Assert.StartsWith("at entry 2 (2 of 2", Assert.Single(redone.Lines));
 
-        var (png, gif, latent) = (_folder.File("out/a.png"), _folder.File("out/d.gif"), _folder.File("out/w.npy"));
-        var exported = await RunAsync("export", id, "--png", png, "--gif", gif, "--latent", latent);
+        var (png, gif, mp4, latent) = (_folder.File("out/a.png"), _folder.File("out/d.gif"), _folder.File("out/d.mp4"), _folder.File("out/w.npy"));
+        var exported = await RunAsync("export", id, "--png", png, "--gif", gif, "--mp4", mp4, "--latent", latent);
         Assert.True(exported.Code == ExitCodes.Success, exported.ToString());
         Assert.Equal(await client.ExportPngAsync(id), await File.ReadAllBytesAsync(png));
         Assert.Equal((SKEncodedImageFormat.Gif, 4, 256, 256), Images.Describe(await File.ReadAllBytesAsync(gif))); // three steps and the final image
+        // The same four frames at 80 ms, the last repeated to hold it for a second: 16 frames, 1.28 s.
+        var video = await ProbedVideo.ReadAsync(await File.ReadAllBytesAsync(mp4));
+        Assert.Equal(("h264", 256, 256, 16), (video.Codec, video.Width, video.Height, video.DecodedFrames));
+        Assert.Equal(1.28, video.DurationSeconds, 0.001);
+        Assert.Contains($"wrote {mp4} (16 frames, 256x256)", exported.Lines);
         var (shape, values) = Npy.Read(await File.ReadAllBytesAsync(latent));
         Assert.Equal([1, 14, 512], shape);
         Assert.Equal(session.Latent.Values.ToArray(), values);

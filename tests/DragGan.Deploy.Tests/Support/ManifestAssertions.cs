@@ -23,12 +23,14 @@ public static class ManifestAssertions
         bool BundledRedis,
         bool InferenceAutoscaling,
         bool ActiveStreamsMetric,
-        IReadOnlySet<string> ExternalSecrets);
+        IReadOnlySet<string> ExternalSecrets,
+        string GpuResourceName = GpuResource,
+        bool Keda = false);
 
     public static void All(ManifestSet set, Expectations expect)
     {
         ObjectsAreLabelled(set);
-        GpuScheduling(set, expect.Gpu);
+        GpuScheduling(set, expect.Gpu, expect.GpuResourceName);
         InferenceProbes(set);
         InferenceShutdown(set);
         SessionsPortsAndMetrics(set);
@@ -79,8 +81,11 @@ public static class ManifestAssertions
         }
     }
 
-    /// <summary>One GPU per inference replica (requests = limits), tolerating the GPU taint, on cuda; or none at all.</summary>
-    public static void GpuScheduling(ManifestSet set, bool gpu)
+    /// <summary>
+    /// One GPU (or one MIG instance or time-sliced share: <paramref name="resource"/>) per
+    /// inference replica (requests = limits), tolerating the GPU taint, on cuda; or none at all.
+    /// </summary>
+    public static void GpuScheduling(ManifestSet set, bool gpu, string resource = GpuResource)
     {
         var (deployment, container) = Inference(set);
         var pod = deployment.Spec.Template.Spec;
@@ -88,10 +93,12 @@ public static class ManifestAssertions
         var requests = container.Resources?.Requests ?? new Dictionary<string, ResourceQuantity>();
         if (gpu)
         {
-            Assert.True(limits.ContainsKey(GpuResource), $"{set.Source}: the inference container has no {GpuResource} limit.");
-            Assert.Equal(1, limits[GpuResource].ToInt32());
-            Assert.True(requests.ContainsKey(GpuResource), $"{set.Source}: the inference container has no {GpuResource} request.");
-            Assert.Equal(limits[GpuResource].ToInt32(), requests[GpuResource].ToInt32());
+            Assert.True(limits.ContainsKey(resource), $"{set.Source}: the inference container has no {resource} limit.");
+            Assert.Equal(1, limits[resource].ToInt32());
+            Assert.True(requests.ContainsKey(resource), $"{set.Source}: the inference container has no {resource} request.");
+            Assert.Equal(limits[resource].ToInt32(), requests[resource].ToInt32());
+            // A MIG instance or a shared GPU is the only GPU resource asked for.
+            Assert.Single(limits.Keys, IsGpuResource);
             Assert.Contains(pod.Tolerations ?? [], t => t.Key == GpuResource && t.Effect == "NoSchedule"
                 && (t.OperatorProperty == "Exists" || t.OperatorProperty is "Equal" && t.Value is not null));
             Assert.StartsWith("cuda", RequiredEnv(container, "ModelRegistry__Device"));
@@ -99,8 +106,8 @@ public static class ManifestAssertions
         }
         else
         {
-            Assert.False(limits.ContainsKey(GpuResource), $"{set.Source}: a CPU deployment limits {GpuResource}.");
-            Assert.False(requests.ContainsKey(GpuResource), $"{set.Source}: a CPU deployment requests {GpuResource}.");
+            Assert.DoesNotContain(limits.Keys, IsGpuResource);
+            Assert.DoesNotContain(requests.Keys, IsGpuResource);
             Assert.DoesNotContain(pod.Tolerations ?? [], t => t.Key == GpuResource);
             Assert.Equal("cpu", RequiredEnv(container, "ModelRegistry__Device"));
             Assert.EndsWith("-cpu", container.Image);
@@ -109,9 +116,13 @@ public static class ManifestAssertions
         foreach (var (owner, template) in set.PodTemplates().Where(t => t.Owner != $"Deployment/{deployment.Metadata.Name}"))
         {
             foreach (var other in template.Spec.Containers)
-                Assert.False(other.Resources?.Limits?.ContainsKey(GpuResource) == true, $"{owner} requests a GPU.");
+                Assert.False(other.Resources?.Limits?.Keys.Any(IsGpuResource) == true, $"{owner} requests a GPU.");
         }
     }
+
+    /// <summary>Whole GPUs, MIG instances (nvidia.com/mig-...) and shared GPUs (nvidia.com/gpu.shared and the like).</summary>
+    private static bool IsGpuResource(string resource) =>
+        resource.StartsWith(GpuResource, StringComparison.Ordinal) || resource.StartsWith("nvidia.com/mig-", StringComparison.Ordinal);
 
     /// <summary>gRPC health probes on the service's gRPC port, with a startup budget for CUDA and model loading.</summary>
     public static void InferenceProbes(ManifestSet set)
@@ -279,13 +290,21 @@ public static class ManifestAssertions
     {
         var (deployment, container) = Inference(set);
         var hpas = set.OfComponent<V2HorizontalPodAutoscaler>("inference").ToList();
-        if (!expect.InferenceAutoscaling)
+        var scaledObjects = set.OfComponent<ScaledObject>("inference").ToList();
+        if (expect.Keda)
+        {
+            // KEDA creates and owns the HPA: the chart renders none of its own.
+            Assert.Empty(hpas);
+            KedaScaling(set, Assert.Single(scaledObjects), expect);
+        }
+        else if (!expect.InferenceAutoscaling)
         {
             Assert.Empty(hpas);
             Assert.True(deployment.Spec.Replicas >= 1);
         }
         else
         {
+            Assert.Empty(scaledObjects);
             var hpa = Assert.Single(hpas);
             Assert.Equal("Deployment", hpa.Spec.ScaleTargetRef.Kind);
             Assert.Equal(deployment.Metadata.Name, hpa.Spec.ScaleTargetRef.Name);
@@ -361,6 +380,40 @@ public static class ManifestAssertions
         var reference = Assert.Single(container.Env, e => e.Name == variable).ValueFrom?.SecretKeyRef;
         Assert.NotNull(reference);
         return (reference.Name, reference.Key);
+    }
+
+    /// <summary>
+    /// The ScaledObject in place of the HPA: the inference Deployment, CPU always among its
+    /// triggers, active streams (Prometheus, per replica, this release's pods) within what a
+    /// replica admits, and scale-down as slow as the HPA's (each removed replica drains and hands
+    /// its streams back).
+    /// </summary>
+    private static void KedaScaling(ManifestSet set, ScaledObject scaled, Expectations expect)
+    {
+        var (deployment, container) = Inference(set);
+        Assert.Equal(("apps/v1", "Deployment", deployment.Metadata.Name),
+            (scaled.Spec.ScaleTargetRef.ApiVersion, scaled.Spec.ScaleTargetRef.Kind, scaled.Spec.ScaleTargetRef.Name));
+        Assert.True(scaled.Spec.MinReplicaCount >= 1 && scaled.Spec.MinReplicaCount <= scaled.Spec.MaxReplicaCount);
+        Assert.Contains(scaled.Spec.Triggers, t => t.Type == "cpu" && t.MetricType == "Utilization" && int.Parse(t.Metadata["value"]) is > 0 and <= 100);
+        var streams = scaled.Spec.Triggers.Where(t => t.Type == "prometheus" && t.Metadata["query"].Contains(ActiveStreamsMetric)).ToList();
+        if (expect.ActiveStreamsMetric)
+        {
+            var trigger = Assert.Single(streams);
+            Assert.Equal("AverageValue", trigger.MetricType);
+            Assert.StartsWith("http", trigger.Metadata["serverAddress"]);
+            Assert.Matches($"^sum\\({ActiveStreamsMetric}\\{{namespace=\"[a-z0-9-]+\",pod=~\"{deployment.Metadata.Name}-\\.\\*\"\\}}\\)$", trigger.Metadata["query"]);
+            var threshold = decimal.Parse(trigger.Metadata["threshold"], System.Globalization.CultureInfo.InvariantCulture);
+            var capacity = int.Parse(RequiredEnv(container, "Inference__MaxActiveStreams"));
+            Assert.True(threshold > 0 && threshold <= capacity, $"{set.Source}: KEDA targets {threshold} streams per replica, the replicas admit {capacity}.");
+        }
+        else
+        {
+            Assert.Empty(streams);
+        }
+        Assert.True(scaled.Spec.Advanced?.HorizontalPodAutoscalerConfig?.Behavior?.ScaleDown?.StabilizationWindowSeconds >= 300,
+            $"{set.Source}: scale-down must be slow: each removed replica hands back its streams.");
+        // KEDA's HPA owns the replica count.
+        Assert.Null(deployment.Spec.Replicas);
     }
 
     /// <summary>
