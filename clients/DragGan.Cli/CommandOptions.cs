@@ -25,10 +25,10 @@ internal static class CommandOptions
 
     public static Option<double?> Psi() => new("--psi") { Description = "Truncation psi (1 = none); default: the model's (0.7)." };
 
-    public static Option<string[]> Points() => new("--point", "-p")
+    public static Option<string[]> Points(bool required = true) => new("--point", "-p")
     {
         Description = "A handle and its target in image pixels, 'x,y:x2,y2'. Repeat for several pairs.",
-        Required = true,
+        Required = required,
         AllowMultipleArgumentsPerToken = false,
     };
 
@@ -53,6 +53,8 @@ internal static class CommandOptions
     public static Option<string> Png() => new("--png") { Description = "Write the current image as PNG here." };
 
     public static Option<string> Gif() => new("--gif") { Description = "Write the last drag's frames as a looping GIF here." };
+
+    public static Option<string> Mp4() => new("--mp4") { Description = "Write the last drag's frames as an H.264 MP4 here." };
 
     public static Option<string> Latent() => new("--latent") { Description = "Write the current w+ latent here (.npy; .npz when the name ends so)." };
 }

@@ -33,7 +33,7 @@ internal static class DragRunner
                 if (frame is null || frame.Final)
                     continue;
                 if (!frame.Paused)
-                    report(new DragStep(frame.Step, maxSteps, frame.Distances.DefaultIfEmpty(0).Max(), frame.Step / Math.Max(clock.Elapsed.TotalSeconds, 1e-3)));
+                    report(new DragStep(frame.Step, maxSteps, frame.Distances.DefaultIfEmpty(0).Max(), frame.Step / Math.Max(clock.Elapsed.TotalSeconds, 1e-3), message.Resumed));
                 if ((frame.Converged || frame.StepLimitReached) && !stopping)
                 {
                     stopping = true;

@@ -3,16 +3,17 @@ using DragGan.Protos.V1;
 
 namespace DragGan.Cli;
 
-/// <summary>The files an export writes: the current image (PNG), the last drag as a GIF, the latent (.npy, or .npz by extension).</summary>
-internal sealed record ExportTargets(string? Png, string? Gif, string? Latent)
+/// <summary>The files an export writes: the current image (PNG), the last drag as a GIF and/or an MP4, the latent (.npy, or .npz by extension).</summary>
+internal sealed record ExportTargets(string? Png, string? Gif, string? Mp4, string? Latent)
 {
-    public bool Any => Png is not null || Gif is not null || Latent is not null;
+    public bool Any => Png is not null || Gif is not null || Mp4 is not null || Latent is not null;
 
     /// <summary>Fails (exit 4) before any work when a path cannot be written.</summary>
     public void Check()
     {
         OutputFile.Check(Png, "--png");
         OutputFile.Check(Gif, "--gif");
+        OutputFile.Check(Mp4, "--mp4");
         OutputFile.Check(Latent, "--latent");
     }
 
@@ -29,6 +30,12 @@ internal sealed record ExportTargets(string? Png, string? Gif, string? Latent)
             var gif = await client.ExportGifAsync(sessionId, cancellationToken: cancellationToken);
             OutputFile.Write(Gif, gif.Data.Span);
             output.WriteLine($"wrote {Gif} ({gif.FrameCount} frames, {gif.Width}x{gif.Height})");
+        }
+        if (Mp4 is not null)
+        {
+            var mp4 = await client.ExportMp4Async(sessionId, cancellationToken: cancellationToken);
+            OutputFile.Write(Mp4, mp4.Data.Span);
+            output.WriteLine($"wrote {Mp4} ({mp4.FrameCount} frames, {mp4.Width}x{mp4.Height})");
         }
         if (Latent is not null)
         {

@@ -23,6 +23,9 @@ public static class InferenceHost
     /// <summary>The health-check name that the registry check reports under.</summary>
     public const string ModelsHealthCheck = "models";
 
+    /// <summary>The service's name in traces (OpenTelemetry's service.name).</summary>
+    public const string ServiceName = "draggan-inference";
+
 
     /// <summary>
     /// The configured application, not yet started. <paramref name="configure"/> runs after the
@@ -53,12 +56,14 @@ public static class InferenceHost
         builder.Services.AddSingleton<DragScheduler>();
         builder.Services.AddSingleton<DragCallHandler>();
         builder.Services.AddSingleton<InversionProjectors>();
+        builder.Services.AddSingleton<ImageDecodeAdmission>();
         builder.Services.AddSingleton<InvertCallHandler>();
         builder.Services.AddHostedService<DrainOnShutdown>();
         // The drain runs inside the host's shutdown; leave it room beyond the drain itself.
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownDrain + TimeSpan.FromSeconds(15));
         if (options.MetricsPort > 0)
             builder.Services.AddPrometheusListener(options.MetricsPort, InferenceMetrics.MeterName);
+        builder.AddTracing(ServiceName, InferenceTracing.SourceName);
 
         var app = builder.Build();
         app.UseRequestLogging();

@@ -53,6 +53,13 @@ public sealed class InferenceOptions
 
     public TimeSpan MaxStepTime => TimeSpan.FromSeconds(MaxStepSeconds);
 
+    /// <summary>
+    /// Uploaded images (Invert targets) decoded at the same time (default 2); further ones wait for
+    /// a turn. A decode briefly holds the image's full-size pixels, up to (4 x the model's side)^2,
+    /// so this bounds the memory that concurrent uploads can take together.
+    /// </summary>
+    public int MaxConcurrentImageDecodes { get; set; } = 2;
+
     /// <summary>Frames waiting for a slow client per stream before the oldest is dropped (default 4).</summary>
     public int FrameQueueCapacity { get; set; } = 4;
 
@@ -97,6 +104,8 @@ public sealed class InferenceOptions
             throw new InvalidOperationException($"{SectionName}:MaxBatchSize must be at least 1, got {MaxBatchSize}.");
         if (!(MaxStepSeconds > 0))
             throw new InvalidOperationException($"{SectionName}:MaxStepSeconds must be positive, got {MaxStepSeconds}.");
+        if (MaxConcurrentImageDecodes < 1)
+            throw new InvalidOperationException($"{SectionName}:MaxConcurrentImageDecodes must be at least 1, got {MaxConcurrentImageDecodes}.");
         if (FrameQueueCapacity < 1)
             throw new InvalidOperationException($"{SectionName}:FrameQueueCapacity must be at least 1, got {FrameQueueCapacity}.");
         if (!(StartMessageTimeoutSeconds > 0))

@@ -35,6 +35,9 @@ public static class SessionsHost
     /// <summary>The health-check name the store check reports under.</summary>
     public const string StoreHealthCheck = "store";
 
+    /// <summary>The service's name in traces (OpenTelemetry's service.name).</summary>
+    public const string ServiceName = "draggan-sessions";
+
     /// <summary>The check that answers whenever the process does: all that liveness asks.</summary>
     public const string ProcessHealthCheck = "process";
 
@@ -67,8 +70,10 @@ public static class SessionsHost
         builder.Services.AddSingleton<SessionsMetrics>();
         if (options.MetricsPort > 0)
             builder.Services.AddPrometheusListener(options.MetricsPort, [SessionsMetrics.MeterName, .. SessionsMetrics.FrameworkMeters]);
+        builder.AddTracing(ServiceName, SessionsTracing.SourceName);
 
         builder.Services.AddSingleton<ApiKeyRegistry>();
+        builder.Services.AddSingleton<FailedKeyAttempts>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
@@ -77,6 +82,7 @@ public static class SessionsHost
         builder.Services.AddSessionStore(builder.Configuration, options);
         builder.Services.AddInferenceGateway();
         builder.Services.AddSingleton<SessionEditor>();
+        builder.Services.AddSingleton<FfmpegVideoEncoder>();
         builder.Services.AddSingleton<SessionExports>();
         builder.Services.AddSingleton<ReplicaIdentity>();
         builder.Services.AddSingleton<TenantAdmission>();
@@ -102,8 +108,9 @@ public static class SessionsHost
         app.UseRateLimiter();
 
         app.MapGrpcService<SessionsService>().RequireRateLimiting(TenantRateLimiting.PolicyName);
+        // Health answers probes without a key; reflection describes the API to callers that have one.
         app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
+        app.MapGrpcReflectionService().RequireAuthorization().RequireRateLimiting(TenantRateLimiting.PolicyName);
         return app;
     }
 

@@ -37,6 +37,28 @@ public sealed class SessionsOptions
     public int MaxDragFrames { get; set; } = 120;
 
     /// <summary>
+    /// Longest side of a frame kept for ExportAnimation (default 512; never more than the model's
+    /// resolution). Kept frames are JPEG at this size or less, whatever the client asked to see.
+    /// </summary>
+    public int DragFrameMaxSide { get; set; } = 512;
+
+    /// <summary>Bytes of kept frames per session (default 8 MiB); its oldest frames go first.</summary>
+    public long MaxDragFrameBytesPerSession { get; set; } = 8L * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes of kept frames per tenant, all its sessions together (default 256 MiB). A frame that
+    /// does not fit replaces the oldest frames of its own session, or is not kept when even that
+    /// would not make room.
+    /// </summary>
+    public long MaxDragFrameBytesPerTenant { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Stored bytes one ListSessions page reads at most (default 16 MiB); a page ends early, with a
+    /// next_page_token, rather than read more. One session is always returned, whatever its size.
+    /// </summary>
+    public long ListPageBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>
     /// A running drag's resumable state is saved with the session every this many steps (and at
     /// every end, pause and hand-back). After a replica fails, at most this many steps are redone.
     /// </summary>
@@ -67,6 +89,17 @@ public sealed class SessionsOptions
 
     /// <summary>How long the models the inference service lists are cached (default 30 seconds).</summary>
     public TimeSpan ModelCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often an HTTP/2 ping goes over each inference replica's connection (default 20 s). A
+    /// replica that vanished without closing its connections (a lost node, a partition) sends no
+    /// answer: after <see cref="InferenceKeepAliveTimeout"/> the connection is dropped and its drags
+    /// resume on another replica, instead of waiting for frames that never come.
+    /// </summary>
+    public TimeSpan InferenceKeepAliveInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a ping to an inference replica may go unanswered before its connection is dropped (default 10 s).</summary>
+    public TimeSpan InferenceKeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Largest request message accepted, bytes (default 16 MiB: an image to invert). Larger
@@ -102,8 +135,17 @@ public sealed class SessionsOptions
     /// </summary>
     public int MetricsPort { get; set; }
 
+    /// <summary>
+    /// The ffmpeg program that encodes MP4 exports: a name looked up on PATH (default) or a path.
+    /// Without it MP4 exports answer FAILED_PRECONDITION; GIF needs nothing.
+    /// </summary>
+    public string FfmpegPath { get; set; } = "ffmpeg";
+
     /// <summary>Per-tenant token bucket, per replica.</summary>
     public RateLimitOptions RateLimit { get; set; } = new();
+
+    /// <summary>Wrong API keys one client address may present per window, per replica.</summary>
+    public FailedKeyLimitOptions FailedKeyLimit { get; set; } = new();
 
     /// <summary>Throws <see cref="InvalidOperationException"/> naming the first setting out of range.</summary>
     public void Validate(bool isDevelopment)
@@ -119,18 +161,27 @@ public sealed class SessionsOptions
         Require(MaxDragFrames is >= 1 and <= 10_000, $"MaxDragFrames must be in 1..10000, got {MaxDragFrames}.");
         Require(DragIdleTimeout > TimeSpan.Zero, $"DragIdleTimeout must be positive, got {DragIdleTimeout}.");
         Require(LeaseDuration >= TimeSpan.FromSeconds(1), $"LeaseDuration must be at least 1 second, got {LeaseDuration}.");
+        Require(DragFrameMaxSide is >= 16 and <= 2048, $"DragFrameMaxSide must be in 16..2048, got {DragFrameMaxSide}.");
+        Require(MaxDragFrameBytesPerSession >= 64 * 1024, $"MaxDragFrameBytesPerSession must be at least 65536, got {MaxDragFrameBytesPerSession}.");
+        Require(MaxDragFrameBytesPerTenant >= MaxDragFrameBytesPerSession,
+            $"MaxDragFrameBytesPerTenant ({MaxDragFrameBytesPerTenant}) must be at least MaxDragFrameBytesPerSession ({MaxDragFrameBytesPerSession}).");
+        Require(ListPageBytes >= 64 * 1024, $"ListPageBytes must be at least 65536, got {ListPageBytes}.");
         Require(UpdateAttempts is >= 1 and <= 100, $"UpdateAttempts must be in 1..100, got {UpdateAttempts}.");
         Require(SweepInterval > TimeSpan.Zero, $"SweepInterval must be positive, got {SweepInterval}.");
         Require(ModelCacheDuration >= TimeSpan.Zero, $"ModelCacheDuration must not be negative, got {ModelCacheDuration}.");
+        Require(InferenceKeepAliveInterval >= TimeSpan.FromSeconds(1), $"InferenceKeepAliveInterval must be at least 1 second, got {InferenceKeepAliveInterval}.");
+        Require(InferenceKeepAliveTimeout >= TimeSpan.FromSeconds(1), $"InferenceKeepAliveTimeout must be at least 1 second, got {InferenceKeepAliveTimeout}.");
         Require(MaxReceiveMessageBytes >= 1024, $"MaxReceiveMessageBytes must be at least 1024, got {MaxReceiveMessageBytes}.");
         Require(MaxSendMessageBytes >= 1024, $"MaxSendMessageBytes must be at least 1024, got {MaxSendMessageBytes}.");
         Require(MetricsPort is >= 0 and <= 65535, $"MetricsPort must be in 0..65535 (0 = off), got {MetricsPort}.");
+        Require(!string.IsNullOrWhiteSpace(FfmpegPath), "FfmpegPath must name the ffmpeg program or its path.");
         Require(!AllowAnonymous || isDevelopment, "AllowAnonymous is for the Development environment only; configure ApiKeys instead.");
         Require(!AllowAnonymous || TenantNames.IsValid(AnonymousTenant), $"AnonymousTenant must be 1..64 of [A-Za-z0-9._-], got '{AnonymousTenant}'.");
         for (var i = 0; i < ApiKeys.Count; i++)
             ApiKeys[i].Validate($"{SectionName}:ApiKeys:{i}");
         RateLimit.Validate($"{SectionName}:RateLimit");
         TenantLimits.Validate($"{SectionName}:TenantLimits");
+        FailedKeyLimit.Validate($"{SectionName}:FailedKeyLimit");
     }
 
     private static void Require(bool condition, string problem)

@@ -6,9 +6,13 @@ internal sealed record BenchmarkOptions
     public bool RunGenerator { get; init; } = true;
     public bool RunDrag { get; init; } = true;
     public bool RunOps { get; init; }
+    public bool RunParity { get; init; }
     public bool Quick { get; init; }
     public string Device { get; init; } = "cpu";
     public string? Fixture { get; init; }
+
+    /// <summary>Leave the fixture checkpoint out (random official-architecture models only).</summary>
+    public bool NoFixture { get; init; }
     public string? ReferenceResults { get; init; }
     public string Output { get; init; } = "bench/results/engine-cpu.json";
     public int[] Resolutions { get; init; } = [256, 512, 1024];
@@ -25,7 +29,11 @@ internal sealed record BenchmarkOptions
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            int[] Ints() => Next().Split(',').Select(int.Parse).ToArray();
+            int[] Ints()
+            {
+                var value = Next();
+                return value == "none" ? [] : value.Split(',').Select(int.Parse).ToArray();
+            }
             options = args[i] switch
             {
                 "--suite" => Next() switch
@@ -34,11 +42,13 @@ internal sealed record BenchmarkOptions
                     "drag" => options with { RunGenerator = false },
                     "all" => options,
                     "ops" => options with { RunGenerator = false, RunDrag = false, RunOps = true },
-                    var other => throw new ArgumentException($"Unknown suite '{other}' (generator, drag, ops, all)."),
+                    "parity" => options with { RunGenerator = false, RunDrag = false, RunParity = true },
+                    var other => throw new ArgumentException($"Unknown suite '{other}' (generator, drag, ops, parity, all)."),
                 },
                 "--quick" => options with { Quick = true },
                 "--device" => options with { Device = Next() },
                 "--fixture" => options with { Fixture = Next() },
+                "--no-fixture" => options with { NoFixture = true },
                 "--reference" => options with { ReferenceResults = Next() },
                 "--out" => options with { Output = Next() },
                 "--resolutions" => options with { Resolutions = Ints() },

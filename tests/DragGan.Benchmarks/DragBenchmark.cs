@@ -41,6 +41,10 @@ internal static class DragBenchmark
                     : Measurement.MedianMilliseconds(() => Step(stepper, batch, render: true), warmup: 1, repeats, synchronize);
                 if (edits == 1)
                     singleEditMs = featuresOnly;
+                // A new edit's first frame on the warm model: its start (w0's features) and one step with the image.
+                var firstFrame = edits == 1
+                    ? Measurement.MedianMilliseconds(() => FirstFrame(generator, stepper), warmup: 0, repeats, synchronize)
+                    : double.NaN;
                 yield return new Dictionary<string, object>
                 {
                     ["suite"] = "drag",
@@ -56,6 +60,7 @@ internal static class DragBenchmark
                     ["steps_per_s_total"] = Math.Round(edits * 1000 / featuresOnly, 3),
                     ["batch_step_with_image_ms"] = double.IsNaN(withImage) ? "not measured" : Math.Round(withImage, 2),
                     ["steps_per_s_per_edit_with_image"] = double.IsNaN(withImage) ? "not measured" : Math.Round(1000 / withImage, 3),
+                    ["first_frame_ms"] = double.IsNaN(firstFrame) ? "not measured" : Math.Round(firstFrame, 2),
                     ["rss_growth_mib"] = Math.Round(Measurement.ResidentMiB() - rssBefore, 1),
                     ["peak_rss_mib"] = Math.Round(Measurement.PeakResidentMiB(), 1),
                 };
@@ -73,6 +78,19 @@ internal static class DragBenchmark
         var results = stepper.Step(batch, render ? batch.Select(_ => true).ToArray() : null);
         foreach (var result in results)
             result.Dispose();
+    }
+
+    private static void FirstFrame(StyleGan2Generator generator, DragStepper stepper)
+    {
+        var edits = StartEdits(generator, 1);
+        try
+        {
+            Step(stepper, edits, render: true);
+        }
+        finally
+        {
+            edits[0].Dispose();
+        }
     }
 
     /// <summary>Edits from different seeds, each dragging one point across 40% of the image, that do not converge while measured.</summary>

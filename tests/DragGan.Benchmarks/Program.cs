@@ -9,7 +9,7 @@ var options = BenchmarkOptions.Parse(args);
 var device = options.Device == "cuda" ? CUDA : CPU;
 Action synchronize = device.type == DeviceType.CUDA ? () => cuda.synchronize() : () => { };
 
-var fixture = options.Fixture ?? FindFixture();
+var fixture = options.NoFixture ? null : options.Fixture ?? FindFixture();
 var rows = new List<Dictionary<string, object>>();
 
 if (options.RunGenerator)
@@ -29,6 +29,9 @@ if (options.RunDrag)
     foreach (var model in models)
         rows.AddRange(Report(DragBenchmark.Run(model, device, options.Concurrency, options.Skip, options.Quick, synchronize)));
 }
+
+if (options.RunParity)
+    rows.AddRange(Report(ParityCheck.Run(fixture ?? throw new InvalidOperationException("The parity suite needs the fixture (--fixture FILE)."), device)));
 
 if (options.RunOps)
     rows.AddRange(Report(OpProfile.Run(options.Concurrency, options.Quick, synchronize)));

@@ -25,7 +25,7 @@ internal static class ReferenceComparison
         foreach (var measured in reference.RootElement.GetProperty("cases").EnumerateObject())
         {
             var definition = cases.RootElement.GetProperty("cases").GetProperty(measured.Name);
-            var points = ReadPoints(definition.GetProperty("points")).Zip(ReadPoints(definition.GetProperty("targets"))).ToArray();
+            var points = ReferenceDrags.ReadPoints(definition.GetProperty("points")).Zip(ReferenceDrags.ReadPoints(definition.GetProperty("targets"))).ToArray();
             var steps = measured.Value.GetProperty("timed_steps_per_drag").GetInt32();
             var referenceStepsPerSecond = measured.Value.GetProperty("steps_per_s").GetDouble();
 
@@ -71,8 +71,4 @@ internal static class ReferenceComparison
         rates.Sort();
         return rates[rates.Count / 2];
     }
-
-    /// <summary>The file stores [row, col]; the engine takes (x, y).</summary>
-    private static IEnumerable<PixelPoint> ReadPoints(JsonElement points) =>
-        points.EnumerateArray().Select(p => new PixelPoint(p[1].GetDouble(), p[0].GetDouble()));
 }

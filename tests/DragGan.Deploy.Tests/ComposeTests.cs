@@ -64,9 +64,23 @@ public class ComposeTests
         Assert.NotNull(services["redis"]!["healthcheck"]);
         var env = sessions["environment"]!;
         Assert.Equal("redis", (string)env["Sessions__Store"]!);
-        Assert.Equal("redis:6379", (string)env["ConnectionStrings__Redis"]!);
+        Assert.StartsWith("redis:6379,password=${DRAGGAN_REDIS_PASSWORD:?", (string)env["ConnectionStrings__Redis"]!);
         Assert.Equal("dns:///inference:50051", (string)env["Sessions__InferenceAddress"]!);
         Assert.StartsWith("${DRAGGAN_API_KEY_SHA256:?", (string)env["Sessions__ApiKeys__0__KeyHash"]!);
+    }
+
+    [Fact]
+    public void Redis_AsksForThePassword_RunsProtected_AndRefusesWritesAtItsMemoryLimit()
+    {
+        var redis = Compose["services"]!["redis"]!;
+        var command = redis["command"]!.AsArray().Select(a => (string)a!).ToList();
+        string After(string flag) => command[command.IndexOf(flag) + 1];
+        Assert.Equal("yes", After("--protected-mode"));
+        Assert.Equal("noeviction", After("--maxmemory-policy"));
+        Assert.Matches("^[0-9]+mb$", After("--maxmemory"));
+        // The same required variable everywhere: compose refuses to start without it.
+        Assert.StartsWith("${DRAGGAN_REDIS_PASSWORD:?", After("--requirepass"));
+        Assert.Equal(After("--requirepass"), (string)redis["environment"]!["REDISCLI_AUTH"]!);
     }
 
     [Fact]
@@ -85,6 +99,18 @@ public class ComposeTests
         // The image exposes the same ports.
         var expose = Assert.Single(Dockerfile.Load("deploy", "docker", "sessions.Dockerfile").Final.Get("EXPOSE")).Arguments.Split(' ');
         Assert.Equal(expose.Order(), ports.Select(p => p.Split(':')[^1]).Order());
+    }
+
+    [Theory]
+    [InlineData("inference")]
+    [InlineData("sessions")]
+    public void AppContainers_HaveAReadOnlyRootFileSystem_WithATmpfs(string name)
+    {
+        // deploy/check-containers.sh runs both images this way; the manifests declare the same.
+        var service = Compose["services"]![name]!;
+        Assert.True((bool)service["read_only"]!, $"{name}: no read_only.");
+        Assert.Contains("/tmp", service["tmpfs"]!.AsArray().Select(t => (string)t!));
+        Assert.Null(service["user"]);
     }
 
     [Fact]

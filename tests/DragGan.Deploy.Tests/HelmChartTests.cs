@@ -117,6 +117,10 @@ public class HelmChartTests
         { "an HTTP probe path (the session service has no HTTP health endpoint)", "sessions: {probes: {path: /healthz}}" },
         { "the old single sessions port", "sessions: {ports: {http: 8080}}" },
         { "a sessions web port out of range", "sessions: {ports: {web: 0}}" },
+        { "an unknown GPU sharing mode", "inference: {gpu: {sharing: mps}}" },
+        { "a MIG profile that is not one", "inference: {gpu: {sharing: mig, migProfile: half}}" },
+        { "a step saturation above 1 (busy more than all the time)", "inference: {autoscaling: {stepSaturation: {enabled: true, metricName: m, targetAverageValue: 1.5}}}" },
+        { "a KEDA Prometheus address that is not a URL", "inference: {autoscaling: {keda: {enabled: true, serverAddress: prometheus:9090}}}" },
     };
 
     [Theory]
@@ -246,8 +250,11 @@ public class HelmChartTests
         var sessionsContainer = Sessions(set).Container;
         Assert.Equal(RequiredEnv(sessionsContainer, "Sessions__MetricsPort"), ContainerPort(sessionsContainer, "metrics").ToString());
 
-        var secret = Assert.Single(set.All<V1Secret>());
+        var secret = Assert.Single(set.OfComponent<V1Secret>("sessions"));
         Assert.Equal("acme", secret.StringData["Sessions__ApiKeys__0__Tenant"]);
+        // The bundled Redis's password: the chart's own Secret, random.
+        var redisAuth = Assert.Single(set.OfComponent<V1Secret>("redis"));
+        Assert.True(redisAuth.Data["password"].Length >= 32);
     }
 
     [SkippableFact]
@@ -282,6 +289,52 @@ public class HelmChartTests
     }
 
     [SkippableFact]
+    public void HelmTemplate_MigKedaExample_RequestsAMigInstanceAndScalesWithKedaOnStreamsAndSaturation()
+    {
+        var set = ManifestSet.RenderHelm(RequireHelm(), "ci/gpu-mig-keda-values.yaml");
+        ManifestAssertions.All(set, new Expectations(Gpu: true, BundledRedis: true, InferenceAutoscaling: true,
+            ActiveStreamsMetric: true, new HashSet<string>(), GpuResourceName: "nvidia.com/mig-3g.40gb", Keda: true));
+        var (_, container) = Inference(set);
+        Assert.Equal(("8", "4"), (RequiredEnv(container, "Inference__MaxActiveStreams"), RequiredEnv(container, "Inference__MaxBatchSize")));
+
+        var scaled = Assert.Single(set.All<ScaledObject>());
+        Assert.Equal((2, 14, 15), (scaled.Spec.MinReplicaCount, scaled.Spec.MaxReplicaCount, scaled.Spec.PollingInterval));
+        var saturation = Assert.Single(scaled.Spec.Triggers, t => t.Name == "step-saturation");
+        Assert.Equal(("prometheus", "AverageValue", "0.75"), (saturation.Type, saturation.MetricType, saturation.Metadata["threshold"]));
+        Assert.Equal("http://prometheus-operated.monitoring.svc:9090", saturation.Metadata["serverAddress"]);
+        // Seconds spent stepping per second, summed over this release's replicas (KEDA divides by their count).
+        Assert.Equal("sum(rate(draggan_inference_step_seconds_sum{namespace=\"draggan\",pod=~\"draggan-inference-.*\"}[2m]))", saturation.Metadata["query"]);
+        Assert.Equal("6", Assert.Single(scaled.Spec.Triggers, t => t.Name == "active-streams").Metadata["threshold"]);
+        // The HPA KEDA makes scales down like the chart's own: one replica per 5 minutes after 10 quiet ones.
+        var scaleDown = scaled.Spec.Advanced!.HorizontalPodAutoscalerConfig!.Behavior!.ScaleDown;
+        Assert.Equal(600, scaleDown.StabilizationWindowSeconds);
+        var policy = Assert.Single(scaleDown.Policies);
+        Assert.Equal(("Pods", 1, 300), (policy.Type, policy.Value, policy.PeriodSeconds));
+    }
+
+    [SkippableFact]
+    public void HelmTemplate_TimeSlicingExample_RequestsASharedGpuAndScalesOnStepSaturation()
+    {
+        var set = ManifestSet.RenderHelm(RequireHelm(), "ci/gpu-timeslicing-values.yaml");
+        ManifestAssertions.All(set, new Expectations(Gpu: true, BundledRedis: true, InferenceAutoscaling: true,
+            ActiveStreamsMetric: true, new HashSet<string>(), GpuResourceName: "nvidia.com/gpu.shared"));
+        var hpa = set.One<V2HorizontalPodAutoscaler>("inference");
+        var saturation = Assert.Single(hpa.Spec.Metrics, m => m.Type == "Pods" && m.Pods.Metric.Name == "draggan_inference_step_busy_ratio");
+        Assert.Equal(("AverageValue", 0.7m), (saturation.Pods.Target.Type, saturation.Pods.Target.AverageValue.ToDecimal()));
+        Assert.Empty(set.All<ScaledObject>());
+    }
+
+    [SkippableFact]
+    public void HelmTemplate_Defaults_RequestWholeGpusWithoutSaturationOrKeda()
+    {
+        var set = ManifestSet.RenderHelm(RequireHelm(), null);
+        var hpa = set.One<V2HorizontalPodAutoscaler>("inference");
+        Assert.DoesNotContain(hpa.Spec.Metrics, m => m.Type == "Pods" && m.Pods.Metric.Name == "draggan_inference_step_busy_ratio");
+        Assert.Empty(set.All<ScaledObject>());
+        Assert.Equal("1", Inference(set).Container.Resources.Limits["nvidia.com/gpu"].ToString());
+    }
+
+    [SkippableFact]
     public void HelmTemplate_OtherSessionsPorts_AreUsedByKestrelTheProbesTheServiceAndThePolicy()
     {
         var set = ManifestSet.RenderHelm(RequireHelm(), null, settings:
@@ -304,6 +357,7 @@ public class HelmChartTests
         { "must be at least preStopSleepSeconds + drainSeconds + 15", ["--set", "inference.shutdown.drainSeconds=100"] },
         { "use redis.external.existingSecret", ["--set", "redis.mode=external", "--set", "redis.external.connectionString=r:6379", "--set", "sessions.existingSecret=k"] },
         { "inference/image/tag", ["--set", "inference.image.tag=latest"] },
+        { "inference.gpu.count must be 1 with inference.gpu.sharing mig", ["--set", "inference.gpu.sharing=mig", "--set", "inference.gpu.count=2"] },
     };
 
     [SkippableTheory]

@@ -11,7 +11,8 @@ namespace DragGan.Deploy.Tests;
 /// </summary>
 public class KustomizeTests
 {
-    private static readonly IReadOnlySet<string> NoExternalSecrets = new HashSet<string>();
+    /// <summary>The bundled Redis's password: created by the operator, never committed (deploy/README.md).</summary>
+    private const string RedisAuthSecret = "draggan-redis-auth";
 
     public static TheoryData<string, bool, bool> Renderings => new()
     {
@@ -27,7 +28,7 @@ public class KustomizeTests
     public void Rendering_HoldsEveryDeploymentRule(string folder, bool gpu, bool bundledRedis)
     {
         var set = ManifestSet.RenderKustomize(folder);
-        var external = bundledRedis ? NoExternalSecrets : new HashSet<string> { "draggan-redis-external" };
+        var external = new HashSet<string> { bundledRedis ? RedisAuthSecret : "draggan-redis-external" };
         ManifestAssertions.All(set, new Expectations(gpu, bundledRedis, InferenceAutoscaling: true, ActiveStreamsMetric: true, external));
     }
 
@@ -98,6 +99,7 @@ public class KustomizeTests
         Assert.Empty(set.OfComponent<V1Service>("redis"));
         Assert.Empty(set.OfComponent<V1ServiceAccount>("redis"));
         var redis = Assert.Single(Sessions(set).Container.Env, e => e.Name == "ConnectionStrings__Redis");
+        Assert.DoesNotContain(Sessions(set).Container.Env, e => e.Name == "REDIS_PASSWORD");
         Assert.Null(redis.Value);
         Assert.Equal("draggan-redis-external", redis.ValueFrom.SecretKeyRef.Name);
         Assert.Equal("connection-string", redis.ValueFrom.SecretKeyRef.Key);
@@ -111,7 +113,7 @@ public class KustomizeTests
         Assert.Equal(1, redis.Spec.Replicas);
         Assert.Equal("data", Assert.Single(redis.Spec.VolumeClaimTemplates).Metadata.Name);
         Assert.Contains("--appendonly", redis.Spec.Template.Spec.Containers[0].Args);
-        Assert.Equal("draggan-redis:6379", RequiredEnv(Sessions(set).Container, "ConnectionStrings__Redis"));
+        Assert.Equal("draggan-redis:6379,password=$(REDIS_PASSWORD)", RequiredEnv(Sessions(set).Container, "ConnectionStrings__Redis"));
 
         var secret = Assert.Single(set.All<V1Secret>());
         Assert.StartsWith("draggan-sessions-api-keys-", secret.Metadata.Name);

@@ -21,6 +21,19 @@ public sealed class BrokenModelTests(BrokenModelServer server) : IClassFixture<B
     }
 
     [Fact]
+    public async Task AFailedLoad_DoesNotTellClientsWhereTheCheckpointLives()
+    {
+        var request = GenerateTests.SeedRequest(1);
+        request.Model = BrokenModelServer.ModelName;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => server.Client.GenerateAsync(request).ResponseAsync);
+
+        Assert.DoesNotContain(Path.GetFileName(server.FilePath), error.Status.Detail);
+        Assert.DoesNotContain(Path.GetDirectoryName(server.FilePath)!.TrimEnd('/'), error.Status.Detail);
+        Assert.DoesNotContain("/", error.Status.Detail);
+    }
+
+    [Fact]
     public async Task TheOtherModels_KeepWorking()
     {
         var models = await server.Client.ListModelsAsync(new ListModelsRequest());

@@ -56,6 +56,9 @@ internal static class LoadScenario
             ["steps_per_s_total"] = Math.Round(steps.Sum() / seconds, 2),
             ["steps_per_s_per_stream_min"] = Math.Round(steps.Min() / seconds, 2),
             ["steps_per_s_per_stream_mean"] = Math.Round(steps.Average() / seconds, 2),
+            // Round-robin serves every ready stream within ceil(ready / batch) steps, so in a window
+            // the streams' step counts differ by at most one: fair is a spread of 0 or 1.
+            ["steps_spread_between_streams"] = steps.Max() - steps.Min(),
             ["frames_received"] = frames,
             ["frame_gap_ms_p50"] = Math.Round(Percentile(gaps, 0.50), 1),
             ["frame_gap_ms_p99"] = Math.Round(Percentile(gaps, 0.99), 1),

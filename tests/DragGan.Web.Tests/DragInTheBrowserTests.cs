@@ -94,6 +94,12 @@ public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper outp
         Assert.Equal("GIF89a"u8.ToArray(), gif.Data[..6]);
         Assert.True(GifFrameCount(gif.Data) >= 3, $"the GIF has the drag's frames ({GifFrameCount(gif.Data)})");
 
+        // The same frames as H.264, the last one repeated to hold it for a second (12 x 80 ms more).
+        var mp4 = await DownloadAsync(page, "#download-mp4");
+        Assert.EndsWith(".mp4", mp4.Name);
+        var video = await ProbedVideo.ReadAsync(mp4.Data);
+        Assert.Equal(("h264", Resolution, Resolution, GifFrameCount(gif.Data) + 12), (video.Codec, video.Width, video.Height, video.DecodedFrames));
+
         await Expect(page.Locator("#status")).Not.ToHaveClassAsync("error");
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }

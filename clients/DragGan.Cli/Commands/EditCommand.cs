@@ -4,7 +4,7 @@ using DragGan.Cli.Progress;
 namespace DragGan.Cli.Commands;
 
 /// <summary>
-/// <c>draggan edit --model M --seed S --point ... [--mask m.png] [--steps N] --png out.png --gif drag.gif [--latent w.npy]</c>:
+/// <c>draggan edit --model M --seed S --point ... [--mask m.png] [--steps N] --png out.png --gif drag.gif [--mp4 drag.mp4] [--latent w.npy]</c>:
 /// new, drag and export in one call. Prints <c>session ID</c> first, so the session can be
 /// continued with the other commands.
 /// </summary>
@@ -21,16 +21,17 @@ internal static class EditCommand
         var learningRate = CommandOptions.LearningRate();
         var png = CommandOptions.Png();
         var gif = CommandOptions.Gif();
+        var mp4 = CommandOptions.Mp4();
         var latent = CommandOptions.Latent();
         var command = new Command("edit", "Create a session from a seed, drag its points and write the results, in one call.")
         {
-            model, seed, psi, points, mask, steps, learningRate, png, gif, latent,
+            model, seed, psi, points, mask, steps, learningRate, png, gif, mp4, latent,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             // Everything that can be checked here is, before the service does any work.
             var pairs = PointPairs.Parse(parse.GetRequiredValue(points));
-            var targets = new ExportTargets(parse.GetValue(png), parse.GetValue(gif), parse.GetValue(latent));
+            var targets = new ExportTargets(parse.GetValue(png), parse.GetValue(gif), parse.GetValue(mp4), parse.GetValue(latent));
             targets.Check();
             var maskFile = parse.GetValue(mask) is { } maskPath ? MaskFile.Read(maskPath) : null;
             using var client = context.Connect(parse);

@@ -3,7 +3,7 @@
 import { describeError, isCanceled, type SessionsClient } from "./api";
 import { ImageEncoding } from "./gen/draggan/v1/common_pb";
 import type { ModelInfo } from "./gen/draggan/v1/inference_pb";
-import { HistoryEntryKind, type Session, type SessionDragFrame } from "./gen/draggan/v1/sessions_pb";
+import { AnimationFormat, HistoryEntryKind, type Session, type SessionDragFrame } from "./gen/draggan/v1/sessions_pb";
 import { decodeImage, photoToModelInput, saveFile } from "./images";
 import { MaskPainter } from "./mask";
 import { PointPairs, toMessage, type Pair } from "./points";
@@ -210,11 +210,20 @@ export class Editor {
 
   /** The latest drag's frames as a looping GIF. */
   downloadGif(): Promise<void> {
-    return this.run("Encoding the GIF", async () => {
+    return this.downloadAnimation(AnimationFormat.GIF, "GIF", "gif");
+  }
+
+  /** The latest drag's frames as an H.264 MP4 (encoded by the service's ffmpeg). */
+  downloadMp4(): Promise<void> {
+    return this.downloadAnimation(AnimationFormat.MP4, "MP4", "mp4");
+  }
+
+  private downloadAnimation(format: AnimationFormat, name: string, extension: string): Promise<void> {
+    return this.run(`Encoding the ${name}`, async () => {
       const session = this.requireSession();
-      const response = await this.client.exportAnimation({ sessionId: session.id });
-      saveFile(response.data, response.mediaType, `${session.id}-${response.entryId}.gif`);
-      return `Saved ${response.frameCount} frames of entry ${response.entryId} as GIF.`;
+      const response = await this.client.exportAnimation({ sessionId: session.id, format });
+      saveFile(response.data, response.mediaType, `${session.id}-${response.entryId}.${extension}`);
+      return `Saved ${response.frameCount} frames of entry ${response.entryId} as ${name}.`;
     });
   }
 

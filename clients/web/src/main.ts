@@ -35,6 +35,7 @@ const ui = {
   history: element<HTMLOutputElement>("history"),
   downloadPng: element<HTMLButtonElement>("download-png"),
   downloadGif: element<HTMLButtonElement>("download-gif"),
+  downloadMp4: element<HTMLButtonElement>("download-mp4"),
   apiKey: element<HTMLInputElement>("api-key"),
   status: element<HTMLElement>("status"),
 };
@@ -135,6 +136,7 @@ ui.undo.addEventListener("click", () => void editor.undo());
 ui.redo.addEventListener("click", () => void editor.redo());
 ui.downloadPng.addEventListener("click", () => void editor.downloadPng());
 ui.downloadGif.addEventListener("click", () => void editor.downloadGif());
+ui.downloadMp4.addEventListener("click", () => void editor.downloadMp4());
 for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="tool"]')) {
   radio.addEventListener("change", () => {
     stage.setCursor(undefined);
@@ -159,6 +161,7 @@ function render(): void {
   ui.redo.disabled = !idle || !editor.canRedo;
   ui.downloadPng.disabled = !idle;
   ui.downloadGif.disabled = !idle || !editor.hasDragEntry;
+  ui.downloadMp4.disabled = !idle || !editor.hasDragEntry;
 
   ui.step.textContent = drag ? String(drag.step) : "–";
   const parts: string[] = [];

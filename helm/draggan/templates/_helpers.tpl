@@ -63,6 +63,15 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-redis" (include "draggan.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/* The Secret holding the bundled Redis's password: one the user names, or the chart's own. */}}
+{{- define "draggan.redis.authSecretName" -}}
+{{- if .Values.redis.bundled.auth.existingSecret }}
+{{- .Values.redis.bundled.auth.existingSecret }}
+{{- else }}
+{{- printf "%s-auth" (include "draggan.redis.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
 {{/* The Secret holding the session service's API keys (and an external Redis connection string). */}}
 {{- define "draggan.sessions.secretName" -}}
 {{- if .Values.sessions.existingSecret }}
@@ -85,4 +94,19 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "draggan.fetchedModelFile" -}}
 {{- $path := regexReplaceAll "[?#].*$" .url "" -}}
 {{- printf "%s.%s" .name (ternary "safetensors" "pkl" (hasSuffix ".safetensors" $path)) }}
+{{- end }}
+
+{{/* The extended resource an inference replica requests: whole GPUs, a MIG instance or a time-sliced share. */}}
+{{- define "draggan.inference.gpuResource" -}}
+{{- $gpu := .Values.inference.gpu }}
+{{- if and (ne $gpu.sharing "none") (ne (int $gpu.count) 1) }}
+{{- fail (printf "inference.gpu.count must be 1 with inference.gpu.sharing %s: a shared GPU is requested one slice at a time" $gpu.sharing) }}
+{{- end }}
+{{- if eq $gpu.sharing "mig" }}
+{{- printf "nvidia.com/mig-%s" $gpu.migProfile }}
+{{- else if eq $gpu.sharing "timeSlicing" }}
+{{- $gpu.timeSlicingResourceName }}
+{{- else }}
+{{- $gpu.resourceName }}
+{{- end }}
 {{- end }}

@@ -5,7 +5,9 @@ namespace DragGan.Engine.Checkpoints;
 /// <summary>
 /// Flattens a pickled <c>torch.nn.Module</c> tree into its state dict: every parameter and persistent
 /// buffer under its dotted name (<c>synthesis.b8.conv0.affine.weight</c>), as
-/// <c>Module.state_dict()</c> would name it.
+/// <c>Module.state_dict()</c> would name it. Each module is visited once: a pickle's memo lets
+/// a few bytes refer to one child from many parents, so a walk that followed shared children
+/// would take exponential time, and no StyleGAN2 generator shares a module.
 /// </summary>
 internal static class ModuleTensors
 {
@@ -14,14 +16,16 @@ internal static class ModuleTensors
     public static Dictionary<string, PickledTensor> Collect(object module)
     {
         var tensors = new Dictionary<string, PickledTensor>(StringComparer.Ordinal);
-        Visit(module, "", tensors, depth: 0);
+        Visit(module, "", tensors, new Dictionary<object, string>(ReferenceEqualityComparer.Instance), depth: 0);
         return tensors;
     }
 
-    private static void Visit(object module, string prefix, Dictionary<string, PickledTensor> tensors, int depth)
+    private static void Visit(object module, string prefix, Dictionary<string, PickledTensor> tensors, Dictionary<object, string> visited, int depth)
     {
         if (depth > MaxDepth)
             throw new CheckpointFormatException($"module {prefix.TrimEnd('.')} is nested more than {MaxDepth} deep.");
+        if (!visited.TryAdd(module, Name(prefix)))
+            throw new CheckpointFormatException($"module {Name(prefix)} is the same object as module {visited[module]}; a StyleGAN2 generator shares no modules.");
 
         var state = ModuleState.Of(module, Name(prefix));
         AddTensors(state["_parameters"], prefix, "parameter", skip: null, tensors);
@@ -32,7 +36,7 @@ internal static class ModuleTensors
             foreach (DictionaryEntry child in children)
             {
                 if (child.Value is not null)
-                    Visit(child.Value, $"{prefix}{child.Key}.", tensors, depth + 1);
+                    Visit(child.Value, $"{prefix}{child.Key}.", tensors, visited, depth + 1);
             }
         }
     }

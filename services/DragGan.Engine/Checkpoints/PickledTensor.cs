@@ -13,8 +13,15 @@ internal sealed class PickledTensor
         if (offset < 0 || size.Any(s => s < 0) || stride.Any(s => s < 0))
             throw new CheckpointFormatException($"a tensor has a negative offset, size or stride ({Describe(offset, size, stride)}).");
 
+        // A view may not hold more elements than its storage: zero or overlapping strides would let a
+        // few bytes of storage stand for gigabytes of tensor once it is materialised.
+        var elements = ElementCountOf(size);
+        if (elements > storage.ElementCount)
+            throw new CheckpointFormatException(
+                $"a tensor view ({Describe(offset, size, stride)}) has {(elements == long.MaxValue ? "more than 2^63" : elements)} elements, more than its storage of {storage.ElementCount} (zero or overlapping strides).");
+
         // The last element a view touches must lie inside the storage; a lying header must not read past it.
-        if (size.All(s => s > 0))
+        if (elements > 0)
         {
             var last = offset;
             try
@@ -44,7 +51,7 @@ internal sealed class PickledTensor
 
     public long[] Stride { get; }
 
-    public long ElementCount => Size.Aggregate(1L, (a, b) => a * b);
+    public long ElementCount => ElementCountOf(Size);
 
     /// <summary>A float32, contiguous copy of exactly this view, owned by the caller (outside any dispose scope).</summary>
     public torch.Tensor ToFloat32()
@@ -98,6 +105,19 @@ internal sealed class PickledTensor
             expected *= Size[d];
         }
         return true;
+    }
+
+    /// <summary>The product of the sizes, or <see cref="long.MaxValue"/> when it overflows.</summary>
+    private static long ElementCountOf(long[] size)
+    {
+        try
+        {
+            return size.Aggregate(1L, (a, b) => checked(a * b));
+        }
+        catch (OverflowException)
+        {
+            return long.MaxValue;
+        }
     }
 
     private static string Describe(long offset, long[] size, long[] stride) =>

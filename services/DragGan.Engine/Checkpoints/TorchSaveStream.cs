@@ -12,34 +12,62 @@ namespace DragGan.Engine.Checkpoints;
 /// the storage keys, then per key an int64 element count and the raw data); newer torch may write the
 /// zip form (<c>*/data.pkl</c> plus <c>*/data/&lt;key&gt;</c>). Storage bytes stay slices of the input.
 /// </summary>
+/// <remarks>
+/// What a crafted stream declares is never allocated before it is checked against the bytes that
+/// are there: each legacy pickle is measured first (<see cref="PickleExtent"/>), and a zip entry
+/// may not claim more than its compressed bytes can hold. A storage stream cannot nest another
+/// one: its pickle only names storages, and <c>_load_from_bytes</c> inside it would recurse once
+/// per nested copy.
+/// </remarks>
 internal static class TorchSaveStream
 {
     private static readonly BigInteger LegacyMagic = BigInteger.Parse("1950a86a20f9469cfc6c", System.Globalization.NumberStyles.HexNumber);
     private const int LegacyProtocolVersion = 1001;
 
-    public static PickledStorage ReadStorage(byte[] bytes) =>
-        IsZip(bytes) ? ReadZip(bytes) : ReadLegacy(bytes);
+    /// <summary>Deflate's best ratio is about 1032:1; an entry that claims more is lying.</summary>
+    private const long MaxCompressionRatio = 1032;
+
+    [ThreadStatic]
+    private static bool t_reading;
+
+    public static PickledStorage ReadStorage(byte[] bytes)
+    {
+        if (t_reading)
+            throw new CheckpointFormatException("a tensor storage nests another torch.save stream (_load_from_bytes inside _load_from_bytes).");
+        t_reading = true;
+        try
+        {
+            return IsZip(bytes) ? ReadZip(bytes) : ReadLegacy(bytes);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CheckpointFormatException($"a zip torch.save stream is corrupt ({e.Message}).", e);
+        }
+        finally
+        {
+            t_reading = false;
+        }
+    }
 
     public static bool IsZip(ReadOnlySpan<byte> bytes) =>
         bytes.Length >= 4 && bytes[0] == 'P' && bytes[1] == 'K' && bytes[2] == 3 && bytes[3] == 4;
 
     private static PickledStorage ReadLegacy(byte[] bytes)
     {
-        using var stream = new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true);
-        if (LoadNext(stream) is not BigInteger magic || magic != LegacyMagic)
+        var position = 0;
+        if (LoadNext(bytes, ref position) is not BigInteger magic || magic != LegacyMagic)
             throw new CheckpointFormatException("a tensor storage is not a torch.save stream (bad magic number).");
-        if (LoadNext(stream) is not int version || version != LegacyProtocolVersion)
+        if (LoadNext(bytes, ref position) is not int version || version != LegacyProtocolVersion)
             throw new CheckpointFormatException($"a tensor storage uses an unsupported torch.save protocol (expected {LegacyProtocolVersion}).");
-        if (LoadNext(stream) is not Hashtable sysInfo || sysInfo["little_endian"] is not true)
+        if (LoadNext(bytes, ref position) is not Hashtable sysInfo || sysInfo["little_endian"] is not true)
             throw new CheckpointFormatException("a tensor storage was saved big-endian or without system info; only little-endian storages are supported.");
 
         var unpickler = new StorageUnpickler();
-        var root = unpickler.load(stream) as StorageRequest
+        var root = LoadNext(bytes, ref position, unpickler) as StorageRequest
             ?? throw new CheckpointFormatException("a torch.save stream inside the pickle does not hold a storage.");
-        if (LoadNext(stream) is not IList keys)
+        if (LoadNext(bytes, ref position) is not IList keys)
             throw new CheckpointFormatException("a torch.save stream has no storage key list.");
 
-        var position = stream.Position;
         var data = new Dictionary<string, PickledStorage>(StringComparer.Ordinal);
         foreach (var key in keys.Cast<object>().Select(k => k as string ?? k.ToString()!))
         {
@@ -47,7 +75,7 @@ internal static class TorchSaveStream
                 throw new CheckpointFormatException($"a torch.save stream lists storage {key} that its pickle never uses.");
             if (position + sizeof(long) > bytes.Length)
                 throw new CheckpointFormatException($"a torch.save stream ends before storage {key}.");
-            var count = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(checked((int)position)));
+            var count = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(position));
             position += sizeof(long);
             if (count != request.ElementCount)
                 throw new CheckpointFormatException($"storage {key} has {count} elements in its data but {request.ElementCount} in its pickle.");
@@ -55,8 +83,8 @@ internal static class TorchSaveStream
             if (count < 0 || count > remaining / request.Dtype.ElementSize())
                 throw new CheckpointFormatException($"storage {key} needs {count} elements of {request.Dtype.ElementSize()} bytes but only {remaining} bytes remain.");
             var length = count * request.Dtype.ElementSize();
-            data[key] = new PickledStorage(request.Dtype, bytes.AsMemory(checked((int)position), checked((int)length)));
-            position += length;
+            data[key] = new PickledStorage(request.Dtype, bytes.AsMemory(position, checked((int)length)));
+            position += (int)length;
         }
         return Resolve(root, data);
     }
@@ -68,18 +96,18 @@ internal static class TorchSaveStream
             ?? throw new CheckpointFormatException("a zip torch.save stream has no data.pkl.");
         var prefix = pickle.FullName[..^"data.pkl".Length];
         var byteOrder = archive.GetEntry(prefix + "byteorder");
-        if (byteOrder is not null && ReadEntry(byteOrder) is var order && System.Text.Encoding.ASCII.GetString(order) != "little")
+        if (byteOrder is not null && ReadEntry(byteOrder, bytes.Length) is var order && System.Text.Encoding.ASCII.GetString(order) != "little")
             throw new CheckpointFormatException("a zip torch.save stream was saved big-endian; only little-endian storages are supported.");
 
         var unpickler = new StorageUnpickler();
-        var root = unpickler.loads(ReadEntry(pickle)) as StorageRequest
+        var root = unpickler.loads(ReadEntry(pickle, bytes.Length)) as StorageRequest
             ?? throw new CheckpointFormatException("a zip torch.save stream inside the pickle does not hold a storage.");
         var data = new Dictionary<string, PickledStorage>(StringComparer.Ordinal);
         foreach (var request in unpickler.Requests.Values)
         {
             var entry = archive.GetEntry($"{prefix}data/{request.Key}")
                 ?? throw new CheckpointFormatException($"a zip torch.save stream has no data for storage {request.Key}.");
-            var content = ReadEntry(entry);
+            var content = ReadEntry(entry, bytes.Length);
             if (request.ElementCount < 0 || request.ElementCount > content.Length / request.Dtype.ElementSize())
                 throw new CheckpointFormatException(
                     $"storage {request.Key} needs {request.ElementCount} elements of {request.Dtype.ElementSize()} bytes but its entry holds {content.Length} bytes.");
@@ -101,17 +129,34 @@ internal static class TorchSaveStream
         return new PickledStorage(storage.Dtype, storage.Data.Slice((int)(view.Offset * size), (int)(view.Size * size)));
     }
 
-    private static object? LoadNext(MemoryStream stream)
+    /// <summary>Unpickles the pickle at <paramref name="position"/> (with <paramref name="unpickler"/>, or a plain one) and moves past it.</summary>
+    private static object? LoadNext(byte[] bytes, ref int position, Unpickler? unpickler = null)
     {
-        using var unpickler = new Unpickler();
-        return unpickler.load(stream);
+        var length = PickleExtent.Measure(bytes.AsSpan(position));
+        var pickle = bytes.AsSpan(position, length).ToArray();
+        position += length;
+        if (unpickler is not null)
+            return unpickler.loads(pickle);
+        using var plain = new Unpickler();
+        return plain.loads(pickle);
     }
 
-    private static byte[] ReadEntry(ZipArchiveEntry entry)
+    /// <summary>An entry's bytes, once its declared size is shown to fit what the archive holds.</summary>
+    private static byte[] ReadEntry(ZipArchiveEntry entry, long archiveLength)
     {
+        if (entry.CompressedLength > archiveLength || entry.Length > Math.Max(entry.CompressedLength, 1) * MaxCompressionRatio)
+            throw new CheckpointFormatException(
+                $"zip entry {entry.FullName} of a torch.save stream declares {entry.Length} bytes from {entry.CompressedLength} stored, more than a {archiveLength}-byte archive can hold.");
         var content = new byte[entry.Length];
-        using var stream = entry.Open();
-        stream.ReadExactly(content);
+        try
+        {
+            using var stream = entry.Open();
+            stream.ReadExactly(content);
+        }
+        catch (Exception e) when (e is EndOfStreamException or InvalidDataException)
+        {
+            throw new CheckpointFormatException($"zip entry {entry.FullName} of a torch.save stream is corrupt or truncated ({e.Message}).", e);
+        }
         return content;
     }
 }

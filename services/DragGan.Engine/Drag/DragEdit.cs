@@ -260,6 +260,9 @@ public sealed class DragEdit : IDisposable
         return Parameters.Space == LatentSpace.WPlus ? rows : rows.narrow(0, 0, 1);
     }
 
+    /// <summary>What a step is about to change, to put back with <see cref="StepUndo.Restore"/> when the step fails.</summary>
+    internal StepUndo BeginStep() => new(this);
+
     /// <summary>A fresh leaf holding the optimised rows, for one step's forward and backward.</summary>
     internal Tensor CreateLeaf() => _optimized.detach().clone().requires_grad_(true);
 
@@ -384,6 +387,59 @@ public sealed class DragEdit : IDisposable
         index >= 0 && index < _handles.Count
             ? _handles[index]
             : throw new ArgumentOutOfRangeException("index", $"Point index {index} is out of range; the edit has {_handles.Count} points.");
+
+    /// <summary>
+    /// The part of an edit one step changes: the step count, convergence, tracked positions, the
+    /// features taken at the first forward, the optimised rows and Adam's state.
+    /// </summary>
+    internal sealed class StepUndo : IDisposable
+    {
+        private readonly DragEdit _edit;
+        private readonly int _step;
+        private readonly bool _converged;
+        private readonly (int Row, int Col)[] _positions;
+        private readonly DragHandle[] _withoutReference;
+        private readonly bool _withoutF0;
+        private readonly Tensor _optimized;
+        private readonly (Tensor FirstMoment, Tensor SecondMoment, int Steps) _adam;
+
+        public StepUndo(DragEdit edit)
+        {
+            _edit = edit;
+            _step = edit.Step;
+            _converged = edit.Converged;
+            _positions = edit._handles.Select(h => (h.Row, h.Col)).ToArray();
+            _withoutReference = edit._handles.Where(h => h.Reference is null).ToArray();
+            _withoutF0 = edit._f0 is null;
+            _optimized = edit._optimized.detach().clone().DetachFromDisposeScope();
+            _adam = edit._adam.Save();
+        }
+
+        public void Restore()
+        {
+            _edit.Step = _step;
+            _edit.Converged = _converged;
+            for (var i = 0; i < _positions.Length; i++)
+                (_edit._handles[i].Row, _edit._handles[i].Col) = _positions[i];
+            foreach (var handle in _withoutReference)
+                handle.ForgetReference();
+            if (_withoutF0)
+            {
+                _edit._f0?.Dispose();
+                _edit._f0 = null;
+            }
+            using (torch.no_grad())
+                _edit._optimized.copy_(_optimized);
+            _edit._adam.Load(_adam);
+        }
+
+        public void Dispose()
+        {
+            _optimized.Dispose();
+            _adam.FirstMoment.Dispose();
+            _adam.SecondMoment.Dispose();
+        }
+    }
 
     public void Dispose()
     {

@@ -53,6 +53,13 @@ internal sealed class DragHandle : IDisposable
         Reference = feature.detach().clone().DetachFromDisposeScope();
     }
 
+    /// <summary>Drops the reference feature; the next forward takes it again at the origin.</summary>
+    public void ForgetReference()
+    {
+        Reference?.Dispose();
+        Reference = null;
+    }
+
     /// <summary>Places the handle elsewhere: it will track the feature found there at the next forward.</summary>
     public void MoveTo(PixelPoint handle)
     {

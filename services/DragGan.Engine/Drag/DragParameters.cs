@@ -13,7 +13,7 @@ public sealed record DragParameters
     /// <summary>Point-tracking search radius in pixels; null scales the reference's 12 px at 512 px.</summary>
     public double? TrackingRadius { get; init; }
 
-    /// <summary>Weight of the L1 term that keeps the fixed (mask = 1) region's features at F0.</summary>
+    /// <summary>Weight of the L1 term that keeps the fixed (mask = 1) region's features at F0, 0..<see cref="MaxWeight"/>.</summary>
     public double MaskWeight { get; init; } = 20;
 
     public double LearningRate { get; init; } = 0.001;
@@ -28,7 +28,7 @@ public sealed record DragParameters
 
     public int MaxSteps { get; init; } = 500;
 
-    /// <summary>Weight of an L1 pull of the whole latent toward w0 (the reference's <c>reg</c>, 0 by default).</summary>
+    /// <summary>Weight of an L1 pull of the whole latent toward w0 (the reference's <c>reg</c>, 0 by default), 0..<see cref="MaxWeight"/>.</summary>
     public double LatentRegularization { get; init; }
 
     /// <summary>
@@ -39,4 +39,10 @@ public sealed record DragParameters
     internal bool ReferencePixelGrid { get; init; }
 
     public const int MaxStepsLimit = 100_000;
+
+    /// <summary>
+    /// The largest mask weight and latent regularisation: 500 times the reference's lambda. Larger
+    /// weights only push the loss toward float32's range, where it and the latent become NaN.
+    /// </summary>
+    public const double MaxWeight = 10_000;
 }

@@ -22,13 +22,20 @@ public sealed class DragStepper(StyleGan2Generator generator)
     public bool? FusedModulation { get; init; }
 
     /// <summary>
+    /// Keep every block in fp32 on CUDA too, instead of fp16 for the top resolutions as the reference
+    /// runs them: for comparing CUDA steps with float32 reference outputs.
+    /// </summary>
+    public bool ForceFp32 { get; init; }
+
+    /// <summary>
     /// The most bytes one activation of a batched forward may take (fp32 features of the largest
     /// block the step runs, times the edits in it); larger batches are stepped in chunks that fit.
-    /// Null: no bound. The default bounds CPU steps to 64 MiB: beyond what caches and the heap
-    /// serve well, a bigger batch only costs more per edit (bench/README.md), while on a GPU large
+    /// Null: no bound. The default bounds CPU steps to 32 MiB: larger element-wise ops are memory
+    /// bound and cost more per edit (bench/README.md), and glibc maps larger blocks one by one from
+    /// the threads' arenas however it is tuned (<see cref="Native.GlibcHeapTuning"/>). On a GPU large
     /// batches are what fills the device, and the service's scheduler picks their size by measurement.
     /// </summary>
-    public long? ActivationBudgetBytes { get; init; } = generator.Device.type == DeviceType.CPU ? 64L << 20 : null;
+    public long? ActivationBudgetBytes { get; init; } = generator.Device.type == DeviceType.CPU ? 32L << 20 : null;
 
     /// <summary>How many edits one forward takes under <see cref="ActivationBudgetBytes"/>.</summary>
     public int EditsPerForward(bool renderImage)
@@ -40,7 +47,11 @@ public sealed class DragStepper(StyleGan2Generator generator)
         return ActivationBudgetBytes is { } budget ? (int)Math.Clamp(budget / bytesPerEdit, 1, int.MaxValue) : int.MaxValue;
     }
 
-    /// <summary>One step of each edit. <paramref name="renderFrames"/>[i] asks for edit i's image.</summary>
+    /// <summary>
+    /// One step of each edit. <paramref name="renderFrames"/>[i] asks for edit i's image. When the
+    /// step fails (<see cref="DragDivergedException"/> names the edits whose loss or gradient is
+    /// not finite), no edit has changed.
+    /// </summary>
     public IReadOnlyList<DragStepResult> Step(IReadOnlyList<DragEdit> edits, IReadOnlyList<bool>? renderFrames = null)
     {
         ArgumentNullException.ThrowIfNull(edits);
@@ -55,17 +66,40 @@ public sealed class DragStepper(StyleGan2Generator generator)
         if (edits.Distinct().Count() != edits.Count)
             throw new ArgumentException("An edit appears twice in one batch.", nameof(edits));
 
-        // Edits share no parameters, so chunks give each edit exactly the step the whole batch would.
-        var chunk = EditsPerForward(renderFrames?.Any(wanted => wanted) ?? false);
-        if (edits.Count <= chunk)
-            return StepTogether(edits, renderFrames);
+        // A failed step leaves every edit as it was, so that a caller can step the others again.
+        var undo = edits.Select(e => e.BeginStep()).ToArray();
         var results = new List<DragStepResult>(edits.Count);
-        for (var start = 0; start < edits.Count; start += chunk)
+        try
         {
-            var count = Math.Min(chunk, edits.Count - start);
-            results.AddRange(StepTogether(edits.Skip(start).Take(count).ToArray(), renderFrames?.Skip(start).Take(count).ToArray()));
+            // Edits share no parameters, so chunks give each edit exactly the step the whole batch would.
+            var chunk = EditsPerForward(renderFrames?.Any(wanted => wanted) ?? false);
+            for (var start = 0; start < edits.Count; start += chunk)
+            {
+                var count = Math.Min(chunk, edits.Count - start);
+                try
+                {
+                    results.AddRange(StepTogether(edits.Skip(start).Take(count).ToArray(), renderFrames?.Skip(start).Take(count).ToArray()));
+                }
+                catch (DragDivergedException e) when (start > 0)
+                {
+                    throw new DragDivergedException(e.EditIndices.Select(i => i + start).ToArray());
+                }
+            }
+            return results;
         }
-        return results;
+        catch
+        {
+            foreach (var result in results)
+                result.Dispose();
+            foreach (var edit in undo)
+                edit.Restore();
+            throw;
+        }
+        finally
+        {
+            foreach (var edit in undo)
+                edit.Dispose();
+        }
     }
 
     private DragStepResult[] StepTogether(IReadOnlyList<DragEdit> edits, IReadOnlyList<bool>? renderFrames)
@@ -82,6 +116,7 @@ public sealed class DragStepper(StyleGan2Generator generator)
             RenderImage = render,
             FeatureResolutions = [featureResolution],
             FusedModulation = FusedModulation ?? false,
+            ForceFp32 = ForceFp32,
         });
         var features = synthesis.Features[featureResolution];
 
@@ -94,18 +129,24 @@ public sealed class DragStepper(StyleGan2Generator generator)
 
         var active = losses.Where(loss => loss is not null).Select(loss => loss!).ToArray();
         if (active.Length > 0)
-        {
             torch.stack(active).sum().backward();
-            for (var i = 0; i < edits.Count; i++)
-            {
-                if (losses[i] is not null)
-                    edits[i].ApplyGradient(leaves[i].grad!);
-            }
-        }
 
-        // One host sync for every edit's loss.
-        var lossValues = torch.stack(losses.Select(loss => loss?.detach() ?? torch.zeros([], device: features.device)).ToArray())
-            .cpu().data<float>().ToArray();
+        // One host sync for every edit's loss and whether its gradient is finite, before any update.
+        var device = features.device;
+        var lossTensor = torch.stack(losses.Select(loss => loss?.detach() ?? torch.zeros([], device: device)).ToArray());
+        var gradientsFinite = torch.stack(losses.Select((loss, i) => loss is null
+            ? torch.ones([], device: device)
+            : leaves[i].grad!.isfinite().all().to(ScalarType.Float32)).ToArray());
+        var checks = torch.cat(new[] { lossTensor, gradientsFinite }, 0).cpu().data<float>().ToArray();
+        var lossValues = checks[..edits.Count];
+        var diverged = Enumerable.Range(0, edits.Count).Where(i => !float.IsFinite(lossValues[i]) || checks[edits.Count + i] == 0).ToArray();
+        if (diverged.Length > 0)
+            throw new DragDivergedException(diverged);
+        for (var i = 0; i < edits.Count; i++)
+        {
+            if (losses[i] is not null)
+                edits[i].ApplyGradient(leaves[i].grad!);
+        }
 
         var results = new DragStepResult[edits.Count];
         for (var i = 0; i < edits.Count; i++)

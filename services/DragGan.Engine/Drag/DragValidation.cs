@@ -50,8 +50,8 @@ internal static class DragValidation
     public static DragParameters Parameters(DragParameters p, GeneratorConfig config)
     {
         Positive(p.LearningRate, "parameters.learning_rate", max: 1);
-        NonNegative(p.MaskWeight, "parameters.mask_weight");
-        NonNegative(p.LatentRegularization, "parameters.latent_regularization");
+        Weight(p.MaskWeight, "parameters.mask_weight");
+        Weight(p.LatentRegularization, "parameters.latent_regularization");
         if (p.MotionRadius is { } r1) Positive(r1, "parameters.motion_radius", max: config.ImgResolution);
         if (p.TrackingRadius is { } r2) Positive(r2, "parameters.tracking_radius", max: config.ImgResolution);
         if (p.StopDistance is { } stop) Positive(stop, "parameters.stop_distance", max: config.ImgResolution);
@@ -70,9 +70,9 @@ internal static class DragValidation
             throw new ArgumentException($"{field} must be in (0, {max}], got {value}.", field);
     }
 
-    private static void NonNegative(double value, string field)
+    private static void Weight(double value, string field)
     {
-        if (!double.IsFinite(value) || value < 0)
-            throw new ArgumentException($"{field} must be finite and >= 0, got {value}.", field);
+        if (!double.IsFinite(value) || value < 0 || value > DragParameters.MaxWeight)
+            throw new ArgumentException($"{field} must be in [0, {DragParameters.MaxWeight}], got {value}.", field);
     }
 }

@@ -46,10 +46,28 @@ internal sealed class LatentAdam : IDisposable
             throw new ArgumentException("Adam moments do not match the latent's size.", "adam");
         if (snapshot.Steps < 0)
             throw new ArgumentException("Adam step count must be >= 0.", "adam.steps");
+        // Moments that are not finite (or a negative second moment, whose square root is NaN)
+        // would turn the latent into NaN at the first update.
+        if (Array.FindIndex(snapshot.FirstMoment, v => !float.IsFinite(v)) is var first and >= 0)
+            throw new ArgumentException($"adam.first_moment must be finite; value {first} is {snapshot.FirstMoment[first]}.", "adam.first_moment");
+        if (Array.FindIndex(snapshot.SecondMoment, v => !float.IsFinite(v) || v < 0) is var second and >= 0)
+            throw new ArgumentException($"adam.second_moment must be finite and >= 0; value {second} is {snapshot.SecondMoment[second]}.", "adam.second_moment");
         using var noGrad = torch.no_grad();
         Replace(ref _firstMoment, snapshot.FirstMoment);
         Replace(ref _secondMoment, snapshot.SecondMoment);
         Steps = snapshot.Steps;
+    }
+
+    /// <summary>A copy of the moments and step count, for <see cref="Load"/> to put back.</summary>
+    internal (Tensor FirstMoment, Tensor SecondMoment, int Steps) Save() =>
+        (_firstMoment.detach().clone().DetachFromDisposeScope(), _secondMoment.detach().clone().DetachFromDisposeScope(), Steps);
+
+    internal void Load((Tensor FirstMoment, Tensor SecondMoment, int Steps) saved)
+    {
+        using var noGrad = torch.no_grad();
+        _firstMoment.copy_(saved.FirstMoment);
+        _secondMoment.copy_(saved.SecondMoment);
+        Steps = saved.Steps;
     }
 
     public void Reset()

@@ -166,6 +166,22 @@ public static class ImageCodec
         return Orient(image, codec.EncodedOrigin);
     }
 
+    /// <summary>
+    /// The width and height a PNG or JPEG declares in its header (before any EXIF orientation),
+    /// read without decoding a pixel: what a caller checks before it lets a decode allocate.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The bytes are not a PNG or JPEG, or their header cannot be read.</exception>
+    public static (int Width, int Height) ReadSize(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.IsEmpty)
+            throw new ImageDecodeException("No image data (0 bytes).");
+        var format = DetectFormat(bytes) ?? throw new ImageDecodeException(
+            $"Not a PNG or JPEG image ({bytes.Length} bytes starting {Convert.ToHexString(bytes[..Math.Min(8, bytes.Length)])}).");
+        using var data = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(data) ?? throw new ImageDecodeException($"The {format} data could not be read (corrupt header?).");
+        return (codec.Info.Width, codec.Info.Height);
+    }
+
     /// <summary>Decodes PNG or JPEG bytes to a [1, 3, H, W] float32 tensor in [-1, 1].</summary>
     /// <exception cref="ImageDecodeException">See <see cref="Decode"/>.</exception>
     public static Tensor DecodeToTensor(ReadOnlySpan<byte> bytes, Device? device = null, long maxPixels = DefaultMaxPixels) =>

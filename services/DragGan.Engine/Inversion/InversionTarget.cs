@@ -13,21 +13,25 @@ namespace DragGan.Engine.Inversion;
 /// its VGG16; smaller ones are enlarged bicubically. The reference brings the target to the
 /// generator's resolution with PIL's Lanczos filter beforehand. Values are not clamped: a generator's own image, which may leave [-1, 1],
 /// keeps its latent as an exact minimum of the pixel loss (quality is measured on clamped images).
+/// An 8-bit image is brought to the resolution on the CPU, so only the model-sized target reaches
+/// the device.
 /// </summary>
-internal static class InversionTarget
+public static class InversionTarget
 {
     public const string Field = "start.image";
 
+    /// <summary>[1, 3, R, R] float32 on <paramref name="device"/>, resized on the CPU.</summary>
+    /// <exception cref="ArgumentException">The image is not square (<c>start.image</c>).</exception>
     public static Tensor FromRgb(RgbImage image, int resolution, Device device)
     {
         ArgumentNullException.ThrowIfNull(image, Field);
         RequireSquare(image.Width, image.Height);
         using var scope = NewDisposeScope();
-        return Resize(ImageCodec.ToTensor(image, device), resolution).MoveToOuterDisposeScope();
+        return Resize(ImageCodec.ToTensor(image), resolution).to(device).MoveToOuterDisposeScope();
     }
 
     /// <summary><paramref name="image"/>: [3, H, W] or [1, 3, H, W], floating point, in [-1, 1] for displayable pixels.</summary>
-    public static Tensor FromTensor(Tensor image, int resolution, Device device)
+    internal static Tensor FromTensor(Tensor image, int resolution, Device device)
     {
         ArgumentNullException.ThrowIfNull(image, Field);
         var shape = image.shape;

@@ -9,8 +9,11 @@ namespace DragGan.Engine.Native;
 /// pages again: measured, that alone made a 4-edit depthwise filter 2.9x and the modulation ops
 /// 3.3x the cost of 4 single ones (bench/README.md, "Why batching cost more"). With chunk mmaps off
 /// and a high trim threshold, freed blocks are reused as PyTorch's CPU tuning guide gets from
-/// jemalloc or tcmalloc. glibc only; elsewhere nothing changes. <c>DRAGGAN_GLIBC_HEAP_TUNING=off</c>
-/// leaves the allocator as it is (e.g. when another malloc is preloaded).
+/// jemalloc or tcmalloc. A thread's own arena grows in heaps of at most 64 MiB and still maps any
+/// larger block by itself, which is one reason the drag stepper keeps its CPU activations within
+/// 32 MiB (<see cref="Drag.DragStepper.ActivationBudgetBytes"/>). Applied when the first generator
+/// is created. glibc only; elsewhere nothing changes. <c>DRAGGAN_GLIBC_HEAP_TUNING=off</c> leaves the allocator as it is (e.g. when
+/// another malloc is preloaded).
 /// </summary>
 public static partial class GlibcHeapTuning
 {

@@ -34,19 +34,47 @@ public sealed record GeneratorConfig
 
     public int ChannelsAt(int resolution) => Math.Min(ChannelBase / resolution, ChannelMax);
 
+    /// <summary>
+    /// Upper bounds far above every released StyleGAN2 model (1024 px, 512-wide latents and
+    /// channels, 8 mapping layers). A checkpoint's config sizes loops and allocations before any
+    /// tensor is read, so a few-byte value such as 2^31 - 1 mapping layers must fail here.
+    /// </summary>
+    public const int MaxImgResolution = 4096;
+
+    /// <inheritdoc cref="MaxImgResolution"/>
+    public const int MaxLatentDim = 4096;
+
+    /// <inheritdoc cref="MaxImgResolution"/>
+    public const int MaxImgChannels = 4;
+
+    /// <inheritdoc cref="MaxImgResolution"/>
+    public const int MaxMappingLayers = 32;
+
+    /// <inheritdoc cref="MaxImgResolution"/>
+    public const int MaxChannels = 4096;
+
+    /// <inheritdoc cref="MaxImgResolution"/>
+    public const int MaxChannelBase = 1 << 24;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field that is out of range.</summary>
     public void Validate()
     {
-        if (ImgResolution < 4 || (ImgResolution & (ImgResolution - 1)) != 0)
-            throw new ArgumentException($"img_resolution must be a power of two >= 4, got {ImgResolution}.");
-        if (ZDim <= 0) throw new ArgumentException($"z_dim must be positive, got {ZDim}.");
-        if (WDim <= 0) throw new ArgumentException($"w_dim must be positive, got {WDim}.");
+        if (ImgResolution < 4 || ImgResolution > MaxImgResolution || (ImgResolution & (ImgResolution - 1)) != 0)
+            throw new ArgumentException($"img_resolution must be a power of two in 4..{MaxImgResolution}, got {ImgResolution}.");
+        if (ZDim <= 0 || ZDim > MaxLatentDim) throw new ArgumentException($"z_dim must be in 1..{MaxLatentDim}, got {ZDim}.");
+        if (WDim <= 0 || WDim > MaxLatentDim) throw new ArgumentException($"w_dim must be in 1..{MaxLatentDim}, got {WDim}.");
         if (CDim != 0) throw new ArgumentException($"c_dim must be 0 (conditional generators are not supported), got {CDim}.");
-        if (ImgChannels <= 0) throw new ArgumentException($"img_channels must be positive, got {ImgChannels}.");
-        if (MappingLayers <= 0) throw new ArgumentException($"mapping num_layers must be positive, got {MappingLayers}.");
-        if (ChannelBase <= 0 || ChannelMax <= 0) throw new ArgumentException("channel_base and channel_max must be positive.");
+        if (ImgChannels <= 0 || ImgChannels > MaxImgChannels) throw new ArgumentException($"img_channels must be in 1..{MaxImgChannels}, got {ImgChannels}.");
+        if (MappingLayers <= 0 || MappingLayers > MaxMappingLayers)
+            throw new ArgumentException($"mapping num_layers must be in 1..{MaxMappingLayers}, got {MappingLayers}.");
+        if (!float.IsFinite(MappingLrMultiplier)) throw new ArgumentException($"mapping lr_multiplier must be finite, got {MappingLrMultiplier}.");
+        if (ChannelBase <= 0 || ChannelBase > MaxChannelBase)
+            throw new ArgumentException($"channel_base must be in 1..{MaxChannelBase}, got {ChannelBase}.");
+        if (ChannelMax <= 0 || ChannelMax > MaxChannels)
+            throw new ArgumentException($"channel_max must be in 1..{MaxChannels}, got {ChannelMax}.");
         if (ChannelsAt(ImgResolution) <= 0)
             throw new ArgumentException($"channel_base {ChannelBase} leaves no channels at resolution {ImgResolution}.");
         if (NumFp16Res < 0) throw new ArgumentException($"num_fp16_res must be >= 0, got {NumFp16Res}.");
+        if (ConvClamp is { } clamp && !float.IsFinite(clamp)) throw new ArgumentException($"conv_clamp must be finite or None, got {clamp}.");
     }
 }

@@ -47,6 +47,8 @@ public sealed class StyleGan2Generator : IDisposable
     {
         checkpoint.Config.Validate();
         GlibcHeapTuning.EnsureApplied();
+        if (device?.type == DeviceType.CUDA)
+            TorchShim.EnsureCudnnBenchmark();
         var source = new NamedTensors(checkpoint.Tensors, device ?? CPU);
         var mapping = new MappingNetwork(source, checkpoint.Config);
         var blocks = checkpoint.Config.BlockResolutions.Select(res => new SynthesisBlock(source, checkpoint.Config, res)).ToArray();

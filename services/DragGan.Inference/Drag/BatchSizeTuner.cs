@@ -4,7 +4,8 @@ namespace DragGan.Inference.Drag;
 /// Learns, for one model on this replica's device, how many edits one batched drag step should take:
 /// the size with the best measured throughput (edits per second of step time) whose step still
 /// takes at most <see cref="MaxStepTime"/>, so that no stream in a batch waits longer than that for
-/// its next frame. Sizes are powers of two up to <see cref="MaxBatchSize"/> (and that bound itself).
+/// its next frame. Sizes are powers of two up to <see cref="MaxBatchSize"/>, that bound itself, and
+/// the number of edits ready when it is smaller.
 /// It climbs from 1 while the largest size measured so far is the best, and re-measures the best
 /// size's neighbours every <see cref="ReexploreEverySteps"/> steps, since costs shift with load.
 /// It keeps no clock: callers report each step's duration, so tests can feed it a cost model.
@@ -15,8 +16,8 @@ internal sealed class BatchSizeTuner
     /// <summary>The first step at a new size pays for new buffers and kernels; it is not counted.</summary>
     private const int WarmupSteps = 1;
 
-    /// <summary>Steps counted at a size before its time is trusted.</summary>
-    private const int TrustedSteps = 2;
+    /// <summary>Steps counted at a size before its time is trusted (a shared machine's times are noisy).</summary>
+    private const int TrustedSteps = 3;
 
     /// <summary>Weight of the newest step in each size's moving average.</summary>
     private const double Smoothing = 0.3;
@@ -26,7 +27,7 @@ internal sealed class BatchSizeTuner
     private long _stepsSinceReexplore;
     private bool _reexploreUpward = true;
 
-    public BatchSizeTuner(int maxBatchSize, TimeSpan maxStepTime, int reexploreEverySteps = 500)
+    public BatchSizeTuner(int maxBatchSize, TimeSpan maxStepTime, int reexploreEverySteps = 200)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(maxStepTime, TimeSpan.Zero);
@@ -44,26 +45,28 @@ internal sealed class BatchSizeTuner
 
     public int ReexploreEverySteps { get; }
 
-    /// <summary>The size the last <see cref="Choose"/> settled on (a metric): the best known, or one being measured.</summary>
+    /// <summary>The size the last <see cref="Choose"/> settled on: the best known, or one being measured.</summary>
     public int Chosen { get; private set; }
+
+    /// <summary>The best size measured so far, whatever is ready now (the service's metric).</summary>
+    public int Preferred => Best(_sizes);
 
     /// <summary>The batch size to take now, with <paramref name="ready"/> edits ready to step.</summary>
     public int Choose(int ready)
     {
         if (ready <= 0)
             return 0;
-        var usable = _sizes.Where(size => size <= ready).ToArray();
-        if (usable.Length == 0)
-            return ready;
+        // Fewer ready than the next size up: all of them together is a size worth measuring too.
+        var usable = _sizes.Where(size => size < ready).Append(Math.Min(ready, MaxBatchSize)).Distinct().ToArray();
 
         var best = Best(usable);
-        var bestIndex = Array.IndexOf(_sizes, best);
+        var bestIndex = Array.IndexOf(usable, best);
         // Climb while the best is the largest size measured: the next one up may serve more.
-        if (bestIndex + 1 < _sizes.Length && _sizes[bestIndex + 1] <= ready && !IsTrusted(_sizes[bestIndex + 1]) && WithinBound(best))
-            return Chosen = _sizes[bestIndex + 1];
+        if (bestIndex + 1 < usable.Length && !IsTrusted(usable[bestIndex + 1]) && WithinBound(best))
+            return Chosen = usable[bestIndex + 1];
         // A neighbour below that was forgotten for re-measuring.
-        if (bestIndex > 0 && !IsTrusted(_sizes[bestIndex - 1]))
-            return Chosen = _sizes[bestIndex - 1];
+        if (bestIndex > 0 && !IsTrusted(usable[bestIndex - 1]))
+            return Chosen = usable[bestIndex - 1];
         return Chosen = best;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DragGan.Engine.Models;
 using DragGan.Inference.Services;
 using DragGan.Inference.Streaming;
@@ -35,8 +36,9 @@ internal sealed class DragCallHandler(
         using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         var streamId = Guid.NewGuid().ToString("N")[..12];
         var stream = new DragStream(streamId, model, edit, opening.Frames, opening.SessionId,
-            settings.FrameQueueCapacity, _ => metrics.FrameDropped(), call.Token);
+            settings.FrameQueueCapacity, _ => metrics.FrameDropped(), call.Token, Activity.Current?.Context ?? default);
         using var queue = metrics.TrackQueue(() => stream.QueuedFrames);
+        using var commands = metrics.TrackCommandQueue(() => stream.PendingCommands);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["StreamId"] = streamId, ["SessionId"] = opening.SessionId });
         logger.LogInformation("Drag stream {StreamId} opened on {Model} at step {Step} with {Points} points ({Opening})",
             streamId, model.Name, edit.Step, edit.Handles.Count, first.KindCase);
@@ -58,7 +60,10 @@ internal sealed class DragCallHandler(
         }
     }
 
-    /// <summary>Client messages after the first, as commands for the loop; half-close stops the edit.</summary>
+    /// <summary>
+    /// Client messages after the first, as commands for the loop; half-close stops the edit. While
+    /// the stream's command queue is full this reads nothing (HTTP/2 flow control then holds the client).
+    /// </summary>
     private static async Task RelayRequestsAsync(IAsyncStreamReader<DragRequest> requests, DragStream stream, ModelDragLoop loop, CancellationToken cancellationToken)
     {
         try
@@ -66,12 +71,12 @@ internal sealed class DragCallHandler(
             while (await requests.MoveNext(cancellationToken))
             {
                 var command = CommandOf(requests.Current, stream);
-                stream.Post(command);
+                await stream.PostAsync(command, cancellationToken);
                 loop.Wake();
                 if (command is DragCommand.Fail or DragCommand.Stop)
                     return;
             }
-            stream.Post(new DragCommand.Stop());
+            await stream.PostAsync(new DragCommand.Stop(), cancellationToken);
             loop.Wake();
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.Channels;
 using DragGan.Engine.Drag;
 using DragGan.Engine.Imaging;
@@ -14,6 +15,9 @@ namespace DragGan.Inference.Drag;
 /// the edit; the call posts commands and reads frames.
 /// </summary>
 /// <remarks>
+/// The command queue holds at most <see cref="MaxPendingCommands"/> of the client's commands: the
+/// call's reader waits for room, and while it waits it reads nothing more, so HTTP/2 flow control
+/// holds the client back instead of this replica's memory filling up. Nothing is dropped.
 /// The frame queue drops the oldest frame when full: a slow consumer sees fewer frames, never a
 /// stalled edit or a stalled neighbour. Nothing is lost that way: every frame carries the current
 /// points, and the frames that carry state (end of a drag, pause, stop, hand-back) are the newest
@@ -21,13 +25,18 @@ namespace DragGan.Inference.Drag;
 /// </remarks>
 internal sealed class DragStream : IDisposable
 {
-    private readonly ConcurrentQueue<DragCommand> _commands = new();
+    /// <summary>Client commands a stream may have waiting for the loop.</summary>
+    public const int MaxPendingCommands = 32;
+
+    private readonly ConcurrentQueue<(DragCommand Command, bool FromClient)> _commands = new();
+    private readonly SemaphoreSlim _commandRoom = new(MaxPendingCommands, MaxPendingCommands);
     private readonly Channel<PendingFrame> _frames;
 
     public DragStream(string id, ModelInfo model, DragEdit edit, FrameSettings frames, string? sessionId,
-        int queueCapacity, Action<PendingFrame>? frameDropped, CancellationToken callAborted)
+        int queueCapacity, Action<PendingFrame>? frameDropped, CancellationToken callAborted, ActivityContext trace = default)
     {
         Id = id;
+        Trace = trace;
         Model = model;
         Edit = edit;
         Frames = frames;
@@ -50,6 +59,9 @@ internal sealed class DragStream : IDisposable
     public FrameSettings Frames { get; set; }
 
     public string? SessionId { get; }
+
+    /// <summary>The call's span, which the batch steps serving this stream belong to or link to; default when untraced.</summary>
+    public ActivityContext Trace { get; }
 
     /// <summary>Fires when the call ends on the client's side (cancel, deadline, disconnect).</summary>
     public CancellationToken CallAborted { get; }
@@ -75,9 +87,31 @@ internal sealed class DragStream : IDisposable
 
     public ChannelReader<PendingFrame> Output => _frames.Reader;
 
-    public void Post(DragCommand command) => _commands.Enqueue(command);
+    /// <summary>Commands waiting for the loop.</summary>
+    public int PendingCommands => _commands.Count;
 
-    public bool TryTakeCommand(out DragCommand? command) => _commands.TryDequeue(out command);
+    /// <summary>Queues a client's command once fewer than <see cref="MaxPendingCommands"/> of them wait.</summary>
+    public async Task PostAsync(DragCommand command, CancellationToken cancellationToken)
+    {
+        await _commandRoom.WaitAsync(cancellationToken);
+        _commands.Enqueue((command, true));
+    }
+
+    /// <summary>Queues the replica's own command (a hand-back) at once, outside the client's bound.</summary>
+    public void Post(DragCommand command) => _commands.Enqueue((command, false));
+
+    public bool TryTakeCommand(out DragCommand? command)
+    {
+        if (!_commands.TryDequeue(out var entry))
+        {
+            command = null;
+            return false;
+        }
+        if (entry.FromClient)
+            _commandRoom.Release();
+        command = entry.Command;
+        return true;
+    }
 
     public void Publish(PendingFrame frame) => _frames.Writer.TryWrite(frame);
 

@@ -19,6 +19,12 @@ namespace DragGan.Inference.Drag;
 /// neither steps nor hears from its client for <see cref="InferenceOptions.IdleStreamTimeout"/> is
 /// ended as after a stop, so that it gives back its slot and its edit's memory.
 /// </summary>
+/// <remarks>
+/// One edit's failure ends only its own stream. A failed batched step changes no edit, so the loop
+/// ends the edits that diverged (NaN or infinite loss or gradient: FAILED_PRECONDITION with their
+/// last finite state) and steps the rest again without them; a failure it cannot attribute is
+/// retried one edit at a time, and only an edit that fails alone ends (INTERNAL, with its state).
+/// </remarks>
 internal sealed class ModelDragLoop : IAsyncDisposable
 {
     private readonly string _model;
@@ -46,9 +52,12 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         _maxBatchSize = options.MaxBatchSize;
         _idleTimeoutMs = (long)Math.Ceiling(options.IdleStreamTimeout.TotalMilliseconds);
         _tuner = options.AdaptiveBatchSize ? new BatchSizeTuner(options.MaxBatchSize, options.MaxStepTime) : null;
-        _chosenBatchSizeGauge = metrics.TrackChosenBatchSize(model, () => _tuner?.Chosen ?? _maxBatchSize);
+        _chosenBatchSizeGauge = metrics.TrackChosenBatchSize(model, () => _tuner?.Preferred ?? _maxBatchSize);
         _logger = logger;
-        _loop = Task.Run(RunAsync);
+        // The loop serves every call of the model: it must not run inside the span and log scope
+        // of the call that happened to create it.
+        using (ExecutionContext.SuppressFlow())
+            _loop = Task.Run(RunAsync);
     }
 
     public int StreamCount
@@ -111,9 +120,10 @@ internal sealed class ModelDragLoop : IAsyncDisposable
             }
             catch (Exception e)
             {
-                // A failed tick leaves its edits in an unknown state: end those streams with
+                // Steps and commands fail stream by stream above; what is left is the loop's own
+                // bookkeeping, after which no edit's state can be trusted: end every stream with
                 // INTERNAL (their clients resume from the last state they saved) and go on serving.
-                _logger.LogError(e, "A drag step of model {Model} failed; ending its {Count} streams", _model, streams.Count);
+                _logger.LogError(e, "A tick of model {Model}'s drag loop failed; ending its {Count} streams", _model, streams.Count);
                 foreach (var stream in streams)
                     stream.End(null, new RpcException(new Status(StatusCode.Internal, "The drag engine failed; resume from the last state you received.")));
                 Retire(streams);
@@ -152,7 +162,17 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         foreach (var stream in streams)
         {
             if (!stream.Ended && !stream.CallAborted.IsCancellationRequested)
-                ApplyCommands(stream);
+            {
+                try
+                {
+                    ApplyCommands(stream);
+                }
+                catch (Exception e)
+                {
+                    _logger.LogError(e, "Applying the commands of drag stream {StreamId} on model {Model} failed; ending it", stream.Id, _model);
+                    Fail(stream, EngineFailure());
+                }
+            }
             if (_handingBack && !stream.Ended && !stream.Ready)
                 stream.End(HandBackFrame(stream), HandBackError());
             if (IdleTimedOut(stream) && !stream.CallAborted.IsCancellationRequested)
@@ -236,29 +256,95 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         return batch;
     }
 
+    /// <summary>One batched step; a failing edit ends alone and the rest are stepped again without it.</summary>
     private void Step(List<DragStream> batch)
     {
-        var edits = batch.Select(s => s.Edit).ToArray();
-        // The frame that ends a drag at its step limit is known in advance and carries an image;
-        // one that ends by converging gets its image rendered afterwards (once per drag).
-        var render = batch.Select(s => s.Frames.ImageDue(s.Edit.Step + 1) || s.Edit.Step + 1 >= s.Edit.Parameters.MaxSteps).ToArray();
-        var clock = Stopwatch.StartNew();
-        var results = _stepper.Step(edits, render);
-        _tuner?.Record(batch.Count, clock.Elapsed);
-        _metrics.StepTaken(StreamKinds.Drag, _model, batch.Count, clock.Elapsed);
+        IReadOnlyList<DragStepResult> results;
+        try
+        {
+            results = StepEdits(batch);
+        }
+        catch (DragDivergedException e)
+        {
+            foreach (var index in e.EditIndices)
+                Fail(batch[index], Diverged(batch[index]));
+            var rest = batch.Where((_, i) => !e.EditIndices.Contains(i)).ToList();
+            if (rest.Count > 0)
+                Step(rest);
+            return;
+        }
+        catch (Exception e) when (batch.Count > 1)
+        {
+            _logger.LogWarning(e, "A batched drag step of {Count} edits on model {Model} failed; stepping them one at a time", batch.Count, _model);
+            foreach (var stream in batch)
+                Step([stream]);
+            return;
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "The drag step of stream {StreamId} on model {Model} failed; ending it", batch[0].Id, _model);
+            Fail(batch[0], EngineFailure());
+            return;
+        }
+
         for (var i = 0; i < batch.Count; i++)
         {
             using var result = results[i];
             var stream = batch[i];
             stream.MarkActive();
-            RgbImage? image = null;
-            if (result.Image is not null)
-                image = ImageCodec.ToRgb(result.Image);
-            else if (result.Finished)
-                image = Render(stream.Edit);
-            stream.Publish(stream.StepFrame(result, image));
+            try
+            {
+                RgbImage? image = null;
+                if (result.Image is not null)
+                    image = ImageCodec.ToRgb(result.Image);
+                else if (result.Finished)
+                    image = Render(stream.Edit);
+                stream.Publish(stream.StepFrame(result, image));
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "The frame of drag stream {StreamId} on model {Model} failed; ending it", stream.Id, _model);
+                Fail(stream, EngineFailure());
+            }
         }
     }
+
+    private IReadOnlyList<DragStepResult> StepEdits(List<DragStream> batch)
+    {
+        var edits = batch.Select(s => s.Edit).ToArray();
+        // The frame that ends a drag at its step limit is known in advance and carries an image;
+        // one that ends by converging gets its image rendered afterwards (once per drag).
+        var render = batch.Select(s => s.Frames.ImageDue(s.Edit.Step + 1) || s.Edit.Step + 1 >= s.Edit.Parameters.MaxSteps).ToArray();
+        using var trace = InferenceTracing.StartBatchStep(_model, batch);
+        var clock = Stopwatch.StartNew();
+        var results = _stepper.Step(edits, render);
+        _tuner?.Record(batch.Count, clock.Elapsed);
+        _metrics.StepTaken(StreamKinds.Drag, _model, batch.Count, clock.Elapsed);
+        trace?.SetTag("draggan.step_seconds", clock.Elapsed.TotalSeconds);
+        return results;
+    }
+
+    /// <summary>Ends the stream with its current state (a failed step changed nothing) and the error.</summary>
+    private void Fail(DragStream stream, RpcException error)
+    {
+        PendingFrame? state = null;
+        try
+        {
+            state = stream.StateFrame(withState: true);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "The state of drag stream {StreamId} could not be read", stream.Id);
+        }
+        stream.End(state, error);
+    }
+
+    private static RpcException Diverged(DragStream stream) => new(new Status(StatusCode.FailedPrecondition,
+        $"The edit diverged at step {stream.Edit.Step + 1}: its loss or gradient is not finite (NaN or infinity), so the step was not taken. " +
+        $"The last frame carries its state at step {stream.Edit.Step}; lower parameters.learning_rate or the weights, or start from another latent."));
+
+    private static RpcException EngineFailure() => new(new Status(StatusCode.Internal,
+        "The drag engine failed on this edit; the last frame carries its state: resume it from there."));
 
     /// <summary>The image of the edit's current latent (for frames that end a drag or a stream).</summary>
     private static RgbImage Render(DragEdit edit)

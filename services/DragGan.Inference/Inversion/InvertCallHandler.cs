@@ -14,7 +14,8 @@ using TorchSharp;
 namespace DragGan.Inference.Inversion;
 
 /// <summary>
-/// Serves one Invert call: the projection runs step by step on the call's own task, each step
+/// Serves one Invert call: the upload is decoded when <see cref="ImageDecodeAdmission"/> gives it a
+/// turn, then the projection runs step by step on the call's own task, each step
 /// under the model's gate (so inversions interleave with the drag loop's batched steps), and each
 /// step's progress is written before the next step starts: a slow reader slows only its own
 /// inversion. A stop, the end of the steps or the replica's shutdown ends it with the best result.
@@ -24,6 +25,7 @@ internal sealed class InvertCallHandler(
     ModelGates gates,
     InversionProjectors projectors,
     StreamAdmission admission,
+    ImageDecodeAdmission decodes,
     InferenceMetrics metrics,
     IOptions<InferenceOptions> options,
     ILogger<InvertCallHandler> logger)
@@ -35,9 +37,11 @@ internal sealed class InvertCallHandler(
         var first = await FirstMessage.ReadAsync(requests, options.Value.StartMessageTimeout, "a start", cancellation);
         var opening = InvertOpening.From(first, registry);
         var model = opening.Model.Name;
-        using var projection = await gates.RunAsync(model, () => projectors.For(model).Start(opening.Target, opening.Options), cancellation);
+        // Decoded in turn with other uploads, and reduced on the CPU: the device sees the model-sized target only.
+        using var target = await decodes.RunAsync(opening.DecodeTarget, cancellation);
+        using var projection = await gates.RunAsync(model, () => projectors.For(model).Start(target, opening.Options), cancellation);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = opening.SessionId });
-        logger.LogInformation("Inversion of a {Width}x{Height} image on {Model} started: {Steps} steps", opening.Target.Width, opening.Target.Height, model, projection.TotalSteps);
+        logger.LogInformation("Inversion of a {Width}x{Height} image on {Model} started: {Steps} steps", opening.ImageSize.Width, opening.ImageSize.Height, model, projection.TotalSteps);
 
         using var call = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         var client = new ClientRequests();

@@ -1,18 +1,36 @@
-using DragGan.Engine.Imaging;
 using DragGan.Engine.Inversion;
 using DragGan.Engine.Models;
 using DragGan.Inference.Services;
 using DragGan.Inference.Streaming;
 using DragGan.Protos.V1;
 using Grpc.Core;
+using TorchSharp;
 using EngineSpace = DragGan.Engine.Drag.LatentSpace;
 using ModelInfo = DragGan.Engine.Models.ModelInfo;
 
 namespace DragGan.Inference.Inversion;
 
-/// <summary>The checked start of an Invert stream: the model, the target image, the options and the frame options.</summary>
-internal sealed record InvertOpening(ModelInfo Model, RgbImage Target, InversionOptions Options, FrameSettings Frames, string SessionId)
+/// <summary>
+/// The checked start of an Invert stream: the model, the target image (still encoded), the options
+/// and the frame options. The image's declared size is checked here, before anything is decoded:
+/// at most <see cref="MaxSideFactor"/> times the model's side, since the target is reduced to the
+/// model's resolution anyway.
+/// </summary>
+internal sealed record InvertOpening(ModelInfo Model, EncodedImage Image, (int Width, int Height) ImageSize, InversionOptions Options, FrameSettings Frames, string SessionId)
 {
+    public const int MaxSideFactor = 4;
+
+    private const string ImageField = "start.image";
+
+    /// <summary>
+    /// Decodes the image and reduces it on the CPU to the model's resolution: [1, 3, R, R] float32
+    /// on the CPU. Call under <see cref="ImageDecodeAdmission"/>.
+    /// </summary>
+    /// <exception cref="RpcException">INVALID_ARGUMENT naming "start.image.*": not a decodable image.</exception>
+    /// <exception cref="ArgumentException">The image is not square ("start.image").</exception>
+    public torch.Tensor DecodeTarget() =>
+        InversionTarget.FromRgb(ImageMessages.Decode(Image, ImageField), Model.Resolution, torch.CPU);
+
     /// <exception cref="RpcException">INVALID_ARGUMENT naming the "start.*" field; UNIMPLEMENTED for pivotal tuning.</exception>
     /// <exception cref="ModelNotFoundException">NOT_FOUND.</exception>
     public static InvertOpening From(InvertRequest request, IModelRegistry registry)
@@ -40,9 +58,15 @@ internal sealed record InvertOpening(ModelInfo Model, RgbImage Target, Inversion
         if (start.HasLearningRate)
             options = options with { LearningRate = start.LearningRate };
 
+        var size = ImageMessages.Size(start.Image, ImageField);
+        var maxSide = MaxSideFactor * model.Resolution;
+        if (size.Width > maxSide || size.Height > maxSide)
+            throw Invalid.Argument(ImageField, $"is {size.Width}x{size.Height}; inversion takes at most {maxSide}x{maxSide} ({MaxSideFactor}x the model's {model.Resolution} px): reduce it first.");
+
         return new InvertOpening(
             model,
-            ImageMessages.Decode(start.Image, "start.image"),
+            start.Image,
+            size,
             options,
             FrameSettings.From(start.FrameOptions, "start.frame_options"),
             start.SessionId);

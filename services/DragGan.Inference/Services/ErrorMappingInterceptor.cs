@@ -11,7 +11,8 @@ namespace DragGan.Inference.Services;
 /// <list type="bullet">
 /// <item><see cref="ImageDecodeException"/>: INVALID_ARGUMENT;</item>
 /// <item><see cref="ModelNotFoundException"/>: NOT_FOUND;</item>
-/// <item><see cref="ModelLoadException"/>: UNAVAILABLE (the registry retries the load on the next call).</item>
+/// <item><see cref="ModelLoadException"/>: UNAVAILABLE (the registry retries the load on the next call),
+/// naming the model only: the cause (a file path, a parser's message) is for the log, not for clients.</item>
 /// </list>
 /// </summary>
 internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : ExceptionMappingInterceptor(logger)
@@ -24,7 +25,8 @@ internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> l
                 return new RpcException(new Status(StatusCode.NotFound, notFound.Message));
             case ModelLoadException load:
                 logger.LogError(e, "{Method}: model {Model} could not be loaded", context.Method, load.ModelName);
-                return new RpcException(new Status(StatusCode.Unavailable, load.Message));
+                return new RpcException(new Status(StatusCode.Unavailable,
+                    $"Model '{load.ModelName}' could not be loaded on this replica; the service's log has the cause."));
             case ImageDecodeException decode:
                 return new RpcException(new Status(StatusCode.InvalidArgument, decode.Message));
             default:

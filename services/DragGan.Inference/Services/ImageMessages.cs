@@ -6,6 +6,35 @@ namespace DragGan.Inference.Services;
 /// <summary>Images that requests carry, decoded to 8-bit RGB.</summary>
 internal static class ImageMessages
 {
+    /// <summary>
+    /// Width and height of a PNG, JPEG (from the header) or RAW_RGB image (from its fields),
+    /// without decoding a pixel: what a caller checks before it decodes.
+    /// </summary>
+    /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT naming <paramref name="field"/> or its parts.</exception>
+    public static (int Width, int Height) Size(EncodedImage? image, string field)
+    {
+        if (image is null || image.Data.IsEmpty)
+            throw Invalid.Argument(field, "must be set: PNG, JPEG or RAW_RGB bytes.");
+        switch (image.Encoding)
+        {
+            case ImageEncoding.RawRgb:
+                if (image.Width == 0 || image.Height == 0)
+                    throw Invalid.Argument($"{field}.width", "and height must be set for RAW_RGB.");
+                return ((int)Math.Min(image.Width, int.MaxValue), (int)Math.Min(image.Height, int.MaxValue));
+            case ImageEncoding.Unspecified or ImageEncoding.Png or ImageEncoding.Jpeg:
+                try
+                {
+                    return ImageCodec.ReadSize(image.Data.Span);
+                }
+                catch (ImageDecodeException e)
+                {
+                    throw Invalid.Argument($"{field}.data", $"is not a PNG or JPEG image: {e.Message}");
+                }
+            default:
+                throw Invalid.Argument($"{field}.encoding", $"must be PNG, JPEG or RAW_RGB, got {(int)image.Encoding}.");
+        }
+    }
+
     /// <summary>A PNG, JPEG or RAW_RGB image. UNSPECIFIED means "detect PNG or JPEG from the bytes".</summary>
     /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT naming <paramref name="field"/> or its parts.</exception>
     /// <exception cref="ImageDecodeException">The bytes are not a PNG or JPEG image (INVALID_ARGUMENT).</exception>

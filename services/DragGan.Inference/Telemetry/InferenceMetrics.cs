@@ -20,6 +20,7 @@ public sealed class InferenceMetrics
     private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _framesDropped;
     private readonly ConcurrentDictionary<object, Func<int>> _queueDepths = new();
+    private readonly ConcurrentDictionary<object, Func<int>> _commandDepths = new();
     private readonly ConcurrentDictionary<object, (string Model, Func<int> Size)> _chosenBatchSizes = new();
 
     public InferenceMetrics(IMeterFactory meterFactory)
@@ -39,8 +40,10 @@ public sealed class InferenceMetrics
             "Frames dropped because a stream's consumer fell behind (newest frame wins).");
         meter.CreateObservableGauge("draggan_inference_frame_queue_depth", () => _queueDepths.Values.Sum(depth => depth()), "{frame}",
             "Frames waiting in all streams' queues.");
+        meter.CreateObservableGauge("draggan_inference_command_queue_depth", () => _commandDepths.Values.Sum(depth => depth()), "{command}",
+            "Client commands waiting for the drag loops, all streams (each stream holds a bounded number).");
         meter.CreateObservableGauge("draggan_inference_batch_size_chosen", ObserveChosenBatchSizes, "{edit}",
-            "The drag batch size each model's scheduler has chosen from its measured step times (label model).");
+            "The drag batch size each model's scheduler has found best from its measured step times (label model).");
         meter.CreateObservableGauge("draggan_inference_device_memory_used_bytes", ObserveDeviceMemory, "By",
             "Memory in use on each GPU (NVML); absent on CPU-only replicas.");
     }
@@ -66,6 +69,14 @@ public sealed class InferenceMetrics
         var key = new object();
         _queueDepths[key] = depth;
         return new Registration(() => _queueDepths.TryRemove(key, out _));
+    }
+
+    /// <summary>Counts <paramref name="depth"/> into the command-queue gauge until the returned handle is disposed.</summary>
+    public IDisposable TrackCommandQueue(Func<int> depth)
+    {
+        var key = new object();
+        _commandDepths[key] = depth;
+        return new Registration(() => _commandDepths.TryRemove(key, out _));
     }
 
     /// <summary>Reports <paramref name="size"/> as the model's chosen batch size until the returned handle is disposed.</summary>

@@ -107,7 +107,8 @@ public sealed class SessionEditor(
 
     /// <summary>
     /// Persists a running drag's progress: its public state (phase, step, points, replica) and,
-    /// when a frame carried one, the resumable DragState another replica can continue from.
+    /// when a frame carried one, the resumable DragState another replica can continue from. A
+    /// state whose latents are not finite is not kept: the last finite one stays the one to resume.
     /// NOT_FOUND ("drag_id") when the drag is no longer the session's active drag.
     /// </summary>
     public Task<SessionRecord> RecordDragProgressAsync(SessionKey key, ActiveDrag drag, DragState? state, CancellationToken cancellationToken) =>
@@ -117,19 +118,36 @@ public sealed class SessionEditor(
             var active = drag.Clone();
             active.UpdateTime = Timestamp.FromDateTimeOffset(time.GetUtcNow());
             stored.Session.ActiveDrag = active;
-            if (state is not null)
+            if (state is not null && AllFinite(state.Latent) && AllFinite(state.InitialLatent))
                 stored.DragState = state.Clone();
         }, cancellationToken);
 
-    /// <summary>Stores one image frame of a drag for ExportAnimation (bounded; see <see cref="IDragFrameStore"/>).</summary>
-    public Task AppendDragFrameAsync(SessionKey key, string dragId, uint step, EncodedImage image, CancellationToken cancellationToken) =>
-        frames.AppendFrameAsync(key, new StoredDragFrame { DragId = dragId, Step = step, Image = image }, cancellationToken);
+    /// <summary>
+    /// Keeps one image frame of a drag for ExportAnimation, as a JPEG no larger than the model's
+    /// resolution and <see cref="SessionsOptions.DragFrameMaxSide"/> (bounded; see <see cref="IDragFrameStore"/>).
+    /// </summary>
+    /// <returns>Whether it was kept (the tenant's budget may have no room, the image may be unreadable).</returns>
+    public Task<bool> AppendDragFrameAsync(SessionKey key, string dragId, uint step, EncodedImage image, uint resolution, CancellationToken cancellationToken)
+    {
+        EncodedImage kept;
+        try
+        {
+            kept = Exports.KeptFrames.Bound(image, Math.Min(Options.DragFrameMaxSide, (int)resolution));
+        }
+        catch (InvalidDataException)
+        {
+            // A frame that cannot be read is no frame of the animation; the drag goes on.
+            return Task.FromResult(false);
+        }
+        return frames.AppendFrameAsync(key, new StoredDragFrame { DragId = dragId, Step = step, Image = kept }, cancellationToken);
+    }
 
     /// <summary>
     /// Commits a finished drag as a new history entry after the current one (dropping any redo
     /// states), makes its points, mask and parameters the session's, and clears the active drag.
     /// Committing a drag id that is already in the history changes nothing and returns that entry,
-    /// so a commit retried after a lost reply is not doubled.
+    /// so a commit retried after a lost reply is not doubled. A latent that is not finite is never
+    /// committed (FAILED_PRECONDITION): the session keeps its current latent.
     /// </summary>
     public async Task<DragCommitResult> CommitDragAsync(SessionKey key, CommittedDrag drag, CancellationToken cancellationToken)
     {
@@ -147,6 +165,7 @@ public sealed class SessionEditor(
             if (session.ActiveDrag is { } running && running.DragId != drag.DragId)
                 throw Invalid.Precondition($"Drag '{running.DragId}' runs on the session, not '{drag.DragId}'.");
             RequireSameShape(drag.FinalLatent, SessionHistory.Current(session).Latent);
+            RequireFinite(drag.FinalLatent);
 
             var entry = new HistoryEntry
             {
@@ -288,6 +307,16 @@ public sealed class SessionEditor(
                 $"must have the session's shape [{current.Rows}, {current.WDim}], got [{latent.Rows}, {latent.WDim}] with {latent.Values.Count} values.",
                 nameof(CommittedDrag.FinalLatent));
     }
+
+    private static void RequireFinite(Latent latent)
+    {
+        var index = latent.Values.ToList().FindIndex(v => !float.IsFinite(v));
+        if (index >= 0)
+            throw Invalid.Precondition(
+                $"The drag's final latent is not finite (value {index} is {latent.Values[index]}); it was not committed and the session keeps its current latent.");
+    }
+
+    private static bool AllFinite(Latent? latent) => latent is null || latent.Values.All(float.IsFinite);
 
     private static void ClearActiveDrag(StoredSession stored)
     {

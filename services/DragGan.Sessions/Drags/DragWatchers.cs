@@ -6,7 +6,8 @@ namespace DragGan.Sessions.Drags;
 /// <summary>
 /// The clients watching one drag (its Drag stream, WatchDrag calls). Each has a small queue where
 /// the newest frame wins, so a slow watcher never holds the drag back; the last frame (the commit)
-/// is queued last and so always arrives.
+/// is queued last and so always arrives. A watcher leaves when its call ends (disposing it), so a
+/// paused drag that clients keep reconnecting to holds only the watchers connected now.
 /// </summary>
 internal sealed class DragWatchers
 {
@@ -16,7 +17,17 @@ internal sealed class DragWatchers
     private Exception? _failure;
     private bool _ended;
 
-    public ChannelReader<SessionDragFrame> Add()
+    /// <summary>Watchers registered now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_watchers)
+                return _watchers.Count;
+        }
+    }
+
+    public DragWatcher Add()
     {
         var channel = Channel.CreateBounded<SessionDragFrame>(new BoundedChannelOptions(QueueCapacity)
         {
@@ -36,24 +47,17 @@ internal sealed class DragWatchers
                 _watchers.Add(channel);
             }
         }
-        return channel.Reader;
-    }
-
-    /// <summary>Watchers connected now.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_watchers)
-                return _watchers.Count;
-        }
+        return new DragWatcher(channel.Reader, () => Remove(channel));
     }
 
     /// <summary>A watcher went away (its call ended): it no longer counts nor gets frames.</summary>
     public void Remove(ChannelReader<SessionDragFrame> reader)
     {
+        Channel<SessionDragFrame>? channel;
         lock (_watchers)
-            _watchers.RemoveAll(watcher => watcher.Reader == reader);
+            channel = _watchers.Find(watcher => watcher.Reader == reader);
+        if (channel is not null)
+            Remove(channel);
     }
 
     public void Publish(SessionDragFrame frame)
@@ -68,6 +72,13 @@ internal sealed class DragWatchers
     public void Complete(SessionDragFrame last) => End(last, null);
 
     public void Fail(Exception error) => End(null, error);
+
+    private void Remove(Channel<SessionDragFrame> channel)
+    {
+        lock (_watchers)
+            _watchers.Remove(channel);
+        channel.Writer.TryComplete();
+    }
 
     private void End(SessionDragFrame? last, Exception? error)
     {

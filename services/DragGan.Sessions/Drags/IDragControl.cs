@@ -8,7 +8,7 @@ internal interface IDragControl
     /// <summary>The drag as the session shows it.</summary>
     ActiveDrag Active { get; }
 
-    /// <summary>Passes the command on to the drag.</summary>
+    /// <summary>Passes the command on to the drag, waiting while its command queue is full.</summary>
     /// <exception cref="Grpc.Core.RpcException">UNAVAILABLE when no replica runs the drag any more.</exception>
-    Task SendAsync(DragCommand command);
+    Task SendAsync(DragCommand command, CancellationToken cancellationToken = default);
 }

@@ -20,7 +20,8 @@ internal interface IDragRelay
     /// <summary>Sends a command to the replica that runs the drag; false when no replica listened.</summary>
     Task<bool> SendCommandAsync(string dragId, RelayedDragCommand command);
 
-    Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Action<RelayedDragCommand> onCommand);
+    /// <summary>Delivers the drag's commands one at a time, in order: the next waits until <paramref name="onCommand"/> has finished with this one.</summary>
+    Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Func<RelayedDragCommand, Task> onCommand);
 
     /// <summary>Whether a replica listens for the drag's commands (the one that runs it is alive).</summary>
     Task<bool> HasRunnerAsync(string dragId);

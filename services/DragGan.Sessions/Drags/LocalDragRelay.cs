@@ -13,7 +13,7 @@ internal sealed class LocalDragRelay : IDragRelay
 
     public Task<bool> SendCommandAsync(string dragId, RelayedDragCommand command) => Task.FromResult(false);
 
-    public Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Action<RelayedDragCommand> onCommand) => Task.FromResult<IAsyncDisposable>(Nothing.Instance);
+    public Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Func<RelayedDragCommand, Task> onCommand) => Task.FromResult<IAsyncDisposable>(Nothing.Instance);
 
     public Task<bool> HasRunnerAsync(string dragId) => Task.FromResult(false);
 

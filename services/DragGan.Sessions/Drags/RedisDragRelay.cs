@@ -23,7 +23,7 @@ internal sealed class RedisDragRelay(IConnectionMultiplexer redis, IOptions<Sess
     public async Task<bool> SendCommandAsync(string dragId, RelayedDragCommand command) =>
         await redis.GetSubscriber().PublishAsync(Channel(dragId, "commands"), command.ToByteArray()) > 0;
 
-    public Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Action<RelayedDragCommand> onCommand) =>
+    public Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Func<RelayedDragCommand, Task> onCommand) =>
         SubscribeAsync(Channel(dragId, "commands"), bytes => onCommand(RelayedDragCommand.Parser.ParseFrom(bytes)));
 
     public Task<bool> HasRunnerAsync(string dragId) => HasSubscribersAsync(Channel(dragId, "commands"));
@@ -37,7 +37,14 @@ internal sealed class RedisDragRelay(IConnectionMultiplexer redis, IOptions<Sess
         return reply.Length == 2 && (long)reply[1] > 0;
     }
 
-    private async Task<IAsyncDisposable> SubscribeAsync(RedisChannel channel, Action<byte[]> onMessage)
+    private Task<IAsyncDisposable> SubscribeAsync(RedisChannel channel, Action<byte[]> onMessage) =>
+        SubscribeAsync(channel, bytes =>
+        {
+            onMessage(bytes);
+            return Task.CompletedTask;
+        });
+
+    private async Task<IAsyncDisposable> SubscribeAsync(RedisChannel channel, Func<byte[], Task> onMessage)
     {
         var subscriber = redis.GetSubscriber();
         // Sequential delivery: frames and commands must arrive in the order they were sent.

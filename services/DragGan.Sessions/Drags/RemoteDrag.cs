@@ -32,7 +32,7 @@ internal sealed class RemoteDrag : IDragControl, IAsyncDisposable
         return drag;
     }
 
-    public async Task SendAsync(DragCommand command)
+    public async Task SendAsync(DragCommand command, CancellationToken cancellationToken = default)
     {
         if (!await _relay.SendCommandAsync(Active.DragId, command.ToRelayed()))
             throw new RpcException(new Status(StatusCode.Unavailable,

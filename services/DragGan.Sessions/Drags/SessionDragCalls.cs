@@ -67,7 +67,9 @@ internal sealed class SessionDragCalls(SessionDrags drags, SessionEditor editor,
         var local = found.Local ?? (found.Orphaned ? await drags.ResumeOrphanAsync(key, found.Active, context.CancellationToken) : null);
         if (local is not null)
         {
-            local.Post(command);
+            if (!local.TryPost(command))
+                throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                    $"Drag '{local.DragId}' already holds {SessionDragRun.MaxPendingCommands} commands that have not reached the model; retry once its next frame arrives."));
             return new UpdateDragResponse { ActiveDrag = local.Active };
         }
         await SendAsync(found.Active, command);
@@ -83,7 +85,7 @@ internal sealed class SessionDragCalls(SessionDrags drags, SessionEditor editor,
         SessionDragFrame? last;
         if (found.Local is { } local)
         {
-            local.Post(stop);
+            await local.PostAsync(stop, context.CancellationToken);
             last = await local.Completion.WaitAsync(context.CancellationToken);
         }
         else if (found.Orphaned && await drags.StopOrphanAsync(key, found.Active, request.Discard, view, context.CancellationToken) is { } ended)
@@ -118,16 +120,10 @@ internal sealed class SessionDragCalls(SessionDrags drags, SessionEditor editor,
         var local = found.Local ?? (found.Orphaned ? await drags.ResumeOrphanAsync(key, found.Active, context.CancellationToken) : null);
         if (local is not null)
         {
-            var watcher = local.Watch();
-            try
-            {
-                await foreach (var frame in watcher.ReadAllAsync(context.CancellationToken))
-                    await responses.WriteAsync(frame, context.CancellationToken);
-            }
-            finally
-            {
-                local.Forget(watcher);
-            }
+            // The watcher leaves when the call ends, so it no longer counts as watching the drag.
+            using var watcher = local.Watch();
+            await foreach (var frame in watcher.Frames.ReadAllAsync(context.CancellationToken))
+                await responses.WriteAsync(frame, context.CancellationToken);
             return;
         }
         var frames = new RelayedFrames();
@@ -178,31 +174,31 @@ internal sealed class SessionDragCalls(SessionDrags drags, SessionEditor editor,
             await remote.DisposeAsync();
     }
 
-    /// <summary>The client's messages after the start, as commands; half-close stops and commits.</summary>
+    /// <summary>
+    /// The client's messages after the start, as commands; half-close stops and commits. While
+    /// the drag's command queue is full this stops reading, so HTTP/2 flow control holds the client back.
+    /// </summary>
     private static async Task RelayAsync(IAsyncStreamReader<SessionDragRequest> requests, IDragControl drag, CancellationToken cancellationToken)
     {
         try
         {
             while (await requests.MoveNext(cancellationToken))
             {
-                var request = requests.Current;
-                switch (request.KindCase)
+                DragCommand? command = requests.Current.KindCase switch
                 {
-                    case SessionDragRequest.KindOneofCase.Update:
-                        await drag.SendAsync(new DragCommand.Update(request.Update));
-                        break;
-                    case SessionDragRequest.KindOneofCase.Pause:
-                        await drag.SendAsync(new DragCommand.Pause());
-                        break;
-                    case SessionDragRequest.KindOneofCase.Unpause:
-                        await drag.SendAsync(new DragCommand.Unpause());
-                        break;
-                    case SessionDragRequest.KindOneofCase.Stop:
-                        await drag.SendAsync(new DragCommand.Stop(Discard: false));
-                        return;
-                }
+                    SessionDragRequest.KindOneofCase.Update => new DragCommand.Update(requests.Current.Update),
+                    SessionDragRequest.KindOneofCase.Pause => new DragCommand.Pause(),
+                    SessionDragRequest.KindOneofCase.Unpause => new DragCommand.Unpause(),
+                    SessionDragRequest.KindOneofCase.Stop => new DragCommand.Stop(Discard: false),
+                    _ => null,
+                };
+                if (command is null)
+                    continue;
+                await drag.SendAsync(command, cancellationToken);
+                if (command is DragCommand.Stop)
+                    return;
             }
-            await drag.SendAsync(new DragCommand.Stop(Discard: false));
+            await drag.SendAsync(new DragCommand.Stop(Discard: false), cancellationToken);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException or RpcException)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Admission;
@@ -30,6 +31,9 @@ namespace DragGan.Sessions.Drags;
 /// </remarks>
 internal sealed class SessionDragRun : IDragControl
 {
+    /// <summary>Commands a drag holds before they reach its inference stream.</summary>
+    public const int MaxPendingCommands = 64;
+
     private const int MaxReplicaAttempts = 6;
     private static readonly TimeSpan NoReplicaRetry = TimeSpan.FromMilliseconds(500);
 
@@ -40,7 +44,15 @@ internal sealed class SessionDragRun : IDragControl
     private readonly IDragRelay _relay;
     private readonly SessionsMetrics _metrics;
     private readonly int _persistEvery;
-    private readonly Channel<DragCommand> _commands = Channel.CreateUnbounded<DragCommand>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>
+    /// Client commands waiting to be forwarded. Bounded: a stream's sender waits for room (the
+    /// HTTP/2 window then holds its client back), a unary call finding it full is refused.
+    /// </summary>
+    private readonly Channel<DragCommand> _commands = Channel.CreateBounded<DragCommand>(new BoundedChannelOptions(MaxPendingCommands)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
     private readonly DragWatchers _watchers = new();
     private readonly TaskCompletionSource<SessionDragFrame> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -103,22 +115,43 @@ internal sealed class SessionDragRun : IDragControl
         }
     }
 
-    public void Post(DragCommand command)
+    /// <summary>Queues a command unless <see cref="MaxPendingCommands"/> are waiting; false when full.</summary>
+    public bool TryPost(DragCommand command)
+    {
+        NoteStop(command);
+        return _commands.Writer.TryWrite(command) || _completion.Task.IsCompleted;
+    }
+
+    /// <summary>Queues a command, waiting for room; once the drag has ended there is nothing to queue for.</summary>
+    public async ValueTask PostAsync(DragCommand command, CancellationToken cancellationToken)
+    {
+        NoteStop(command);
+        try
+        {
+            await _commands.Writer.WriteAsync(command, cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+        }
+    }
+
+    /// <summary>Frames from now on, newest winning for a slow watcher; the last one is always delivered. Dispose it to stop watching.</summary>
+    public DragWatcher Watch() => _watchers.Add();
+
+    /// <summary>Clients watching now.</summary>
+    public int WatcherCount => _watchers.Count;
+
+    /// <summary>Commands waiting to be forwarded.</summary>
+    public int PendingCommands => _commands.Reader.Count;
+
+    private void NoteStop(DragCommand command)
     {
         MarkActive();
         if (command is DragCommand.Stop stop)
             _discard |= stop.Discard;
-        _commands.Writer.TryWrite(command);
     }
 
-    Task IDragControl.SendAsync(DragCommand command)
-    {
-        Post(command);
-        return Task.CompletedTask;
-    }
-
-    /// <summary>Frames from now on, newest winning for a slow watcher; the last one is always delivered.</summary>
-    public ChannelReader<SessionDragFrame> Watch() => _watchers.Add();
+    Task IDragControl.SendAsync(DragCommand command, CancellationToken cancellationToken) => PostAsync(command, cancellationToken).AsTask();
 
     /// <summary>A watcher's call ended: it no longer counts as watching the drag.</summary>
     public void Forget(ChannelReader<SessionDragFrame> watcher) => _watchers.Remove(watcher);
@@ -127,17 +160,20 @@ internal sealed class SessionDragRun : IDragControl
     {
         var outcome = "failed";
         _metrics.DragStarted();
+        using var trace = SessionsTracing.StartDragRun(DragId, _plan.Start.Model);
         using var monitoring = new CancellationTokenSource();
         var monitor = Task.CompletedTask;
         try
         {
             // Another process took the lease (this one was cut off from the store): it runs the drag now.
             using var lost = _lease.Lost.Register(HandBack);
-            // Commands sent on other replicas (UpdateDrag, StopDrag) arrive here.
-            await using var commands = await _relay.SubscribeCommandsAsync(DragId, command => Post(DragCommand.FromRelayed(command)));
+            // Commands sent on other replicas (UpdateDrag, StopDrag) arrive here, one at a time.
+            await using var commands = await _relay.SubscribeCommandsAsync(DragId,
+                command => PostAsync(DragCommand.FromRelayed(command), CancellationToken.None).AsTask());
             monitor = MonitorAsync(monitoring.Token);
-            await DriveAsync();
+            var final = await DriveAsync(trace);
             outcome = _discard ? "discarded" : "committed";
+            trace?.SetTag("draggan.steps", final.Step);
         }
         catch (Exception) when (_handingBack)
         {
@@ -156,30 +192,37 @@ internal sealed class SessionDragRun : IDragControl
         }
         catch (Exception e)
         {
+            trace?.SetStatus(ActivityStatusCode.Error, e.Message);
             _logger.LogWarning(e, "Drag {DragId} of session {SessionId} ended with an error", DragId, _plan.Key.Id);
             var (error, last) = await SalvageAsync(e);
             await EndAsync(error, last);
         }
         finally
         {
+            // Nobody forwards any more: senders waiting for room are let go.
+            _commands.Writer.TryComplete();
             await monitoring.CancelAsync();
             await monitor;
             await _lease.DisposeAsync();
+            trace?.SetTag("draggan.outcome", outcome);
             _metrics.DragEnded(outcome);
             _ended.TrySetResult();
         }
     }
 
-    /// <summary>The inference streams of the drag, one replica after another, until it is stopped.</summary>
-    private async Task DriveAsync()
+    /// <summary>The inference streams of the drag, one replica after another, until it is stopped; returns its final frame.</summary>
+    private async Task<DragFrame> DriveAsync(Activity? trace)
     {
         var state = _plan.ResumeFrom;
         var replay = new CommandReplay();
         var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var resumed = false;
+        RpcException? lastError = null;
         for (var attempt = 0; ; attempt++)
         {
-            var replica = await PickReplicaAsync(failed, attempt);
+            trace?.SetTag("draggan.failovers", attempt);
+            var replica = await PickReplicaAsync(failed, attempt, lastError);
+            trace?.SetTag("draggan.replica", replica.Address);
             var reason = "failed";
             try
             {
@@ -187,7 +230,7 @@ internal sealed class SessionDragRun : IDragControl
                 if (end.Final is { } final)
                 {
                     await FinishAsync(final);
-                    return;
+                    return final;
                 }
                 // Handed back (the replica drains): continue elsewhere from the state it handed back.
                 state = end.State ?? state;
@@ -195,7 +238,12 @@ internal sealed class SessionDragRun : IDragControl
             }
             catch (RpcException e) when (IsReplicaFailure(e) && !_abort.IsCancellationRequested)
             {
-                _replicas.ReportFailure(replica, e);
+                // A full replica is a healthy one: only this drag looks elsewhere.
+                if (e.StatusCode == StatusCode.ResourceExhausted)
+                    reason = "replica_full";
+                else
+                    _replicas.ReportFailure(replica, e);
+                lastError = e;
             }
             catch (IOException e)
             {
@@ -299,7 +347,7 @@ internal sealed class SessionDragRun : IDragControl
                     if (await IdleAsync())
                     {
                         _logger.LogInformation("Drag {DragId} of session {SessionId} sat idle for {Idle}: it is stopped and committed", DragId, _plan.Key.Id, _idleTimeout);
-                        Post(new DragCommand.Stop(Discard: false));
+                        await PostAsync(new DragCommand.Stop(Discard: false), cancellationToken);
                         return;
                     }
                 }
@@ -352,6 +400,22 @@ internal sealed class SessionDragRun : IDragControl
     /// <summary>One inference stream: from the start or a state to its final frame, a hand-back, or a failure.</summary>
     private async Task<(DragFrame? Final, DragState? State)> StreamAsync(InferenceReplica replica, DragState? state, CommandReplay replay, bool resumed)
     {
+        using var trace = SessionsTracing.StartInferenceStream(replica.Address, _plan.Start.Model, resumed);
+        try
+        {
+            var end = await ReadStreamAsync(replica, state, replay, resumed);
+            trace?.SetTag("draggan.handed_back", end.Final is null);
+            return end;
+        }
+        catch (Exception e)
+        {
+            trace?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw;
+        }
+    }
+
+    private async Task<(DragFrame? Final, DragState? State)> ReadStreamAsync(InferenceReplica replica, DragState? state, CommandReplay replay, bool resumed)
+    {
         using var load = replica.TrackDrag();
         using var call = replica.Client.Drag(cancellationToken: _abort.Token);
         var frames = InferenceFrames();
@@ -360,9 +424,10 @@ internal sealed class SessionDragRun : IDragControl
             : new DragRequest { Resume = new DragResume { State = state, FrameOptions = frames, SessionId = _plan.Key.Id } });
         foreach (var command in replay.BeginStream())
             await call.RequestStream.WriteAsync(command.ToInference());
-        _active.Replica = replica.Address;
+        _active.Replica = replica.Name;
         _active.Phase = DragPhase.Running;
-        _logger.LogInformation("Drag {DragId} of session {SessionId} {Verb} on {Replica}", DragId, _plan.Key.Id, state is null ? "starts" : "resumes", replica.Address);
+        _logger.LogInformation("Drag {DragId} of session {SessionId} {Verb} on {Replica} ({ReplicaName})",
+            DragId, _plan.Key.Id, state is null ? "starts" : "resumes", replica.Address, replica.Name);
 
         using var forwarding = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
         var forward = ForwardCommandsAsync(call.RequestStream, replay, forwarding.Token);
@@ -378,8 +443,9 @@ internal sealed class SessionDragRun : IDragControl
                     _expiresAt = record.Value.Session.ExpireTime?.ToDateTimeOffset();
                     replay.Confirm(frame.CommandsApplied);
                 }
-                if (frame.Image is not null)
-                    await _editor.AppendDragFrameAsync(_plan.Key, DragId, frame.Step, frame.Image, CancellationToken.None);
+                if (frame.Image is not null
+                    && !await _editor.AppendDragFrameAsync(_plan.Key, DragId, frame.Step, frame.Image, _plan.Resolution, CancellationToken.None))
+                    _logger.LogDebug("Drag {DragId}: frame {Step} not kept for export, the tenant's frame budget is full", DragId, frame.Step);
                 if (frame.HandedBack)
                     return (null, frame.State);
                 if (frame.Final)
@@ -439,10 +505,13 @@ internal sealed class SessionDragRun : IDragControl
         _logger.LogInformation("Drag {DragId} of session {SessionId} ended at step {Step} ({Outcome})", DragId, _plan.Key.Id, final.Step, _discard ? "discarded" : "committed");
     }
 
-    private async Task<InferenceReplica> PickReplicaAsync(HashSet<string> failed, int attempt)
+    private async Task<InferenceReplica> PickReplicaAsync(HashSet<string> failed, int attempt, RpcException? lastError)
     {
         for (var wait = 0; ; wait++)
         {
+            if (attempt >= MaxReplicaAttempts && lastError?.StatusCode == StatusCode.ResourceExhausted)
+                throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                    "Every inference replica tried serves its maximum of streams; the drag's last state is saved with the session: retry later."));
             if (attempt >= MaxReplicaAttempts)
                 throw new RpcException(new Status(StatusCode.Unavailable, $"The drag failed on {attempt} inference replicas."));
             var candidates = await _replicas.CandidatesAsync(failed, _abort.Token, _plan.Start.Model);

@@ -160,7 +160,7 @@ internal sealed class SessionDrags(
         while (true)
         {
             if (registry.TryGet(running.DragId, out var local) && local is not null)
-                return (local, local.Watch());
+                return (local, local.Watch().Frames);
             var (lease, holder) = await admission.ClaimDragAsync(key.Tenant, running.DragId, cancellationToken);
             if (lease is not null)
             {
@@ -199,7 +199,8 @@ internal sealed class SessionDrags(
             var plan = new DragPlan(key, dragId,
                 stored.DragStart ?? new DragStart { Model = stored.Session.Model, SessionId = key.Id },
                 stored.DragFrameOptions ?? new FrameOptions(),
-                stored.DragState);
+                stored.DragState,
+                stored.Session.Resolution);
             logger.LogInformation("Drag {DragId} of session {SessionId} is taken over from step {Step}", dragId, key.Id, stored.DragState?.Step ?? 0);
             return await LaunchAsync(plan, running, lease, cancellationToken, paused: running.Phase == DragPhase.Paused);
         }
@@ -214,17 +215,20 @@ internal sealed class SessionDrags(
         DragPlan plan, ActiveDrag active, HeldLease lease, CancellationToken cancellationToken, bool paused = false)
     {
         var run = new SessionDragRun(plan, active, lease, editor, replicas, relay, options.Value, metrics, logger);
-        var frames = run.Watch();
+        var frames = run.Watch().Frames;
         // A drag paused when its replica went away stays paused where it continues.
         if (paused)
-            run.Post(new DragCommand.Pause());
+            _ = run.TryPost(new DragCommand.Pause());
         registry.Add(run);
         run.Start();
         // Answer once the drag runs, so that a bad start is the caller's error, not a watcher's. A
         // run that cannot start gives the session back itself.
         var started = await Task.WhenAny(run.Started, Task.Delay(StartWait, cancellationToken));
         if (started == run.Started && run.Started.Exception?.InnerException is { } error)
+        {
+            run.Forget(frames);
             throw error;
+        }
         return (run, frames);
     }
 
@@ -256,7 +260,7 @@ internal sealed class SessionDrags(
             SessionId = key.Id,
         };
         inferenceStart.Points.AddRange(points.Select(p => p.Clone()));
-        return new DragPlan(key, SessionIds.New(), inferenceStart, start.FrameOptions ?? new FrameOptions(), null);
+        return new DragPlan(key, SessionIds.New(), inferenceStart, start.FrameOptions ?? new FrameOptions(), null, session.Resolution);
     }
 
     private static void CheckPoint(Point? point, int resolution, string field)

@@ -20,16 +20,7 @@ internal static class FramePixels
     /// <exception cref="InvalidDataException">The stored image cannot be decoded.</exception>
     public static byte[] Decode(EncodedImage image, int size)
     {
-        using var source = ToImage(image);
-        using var target = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var sampling = size < source.Width
-            ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
-            : new SKSamplingOptions(SKCubicResampler.Mitchell);
-        using (var pixmap = target.PeekPixels())
-        {
-            if (!source.ScalePixels(pixmap, sampling))
-                throw new InvalidDataException($"Resizing a {source.Width}x{source.Height} frame to {size}x{size} failed.");
-        }
+        using var target = Resize(image, size);
         var rgba = target.GetPixelSpan();
         var rgb = new byte[size * size * 3];
         for (int p = 0, i = 0, o = 0; p < size * size; p++, i += 4, o += 3)
@@ -39,6 +30,40 @@ internal static class FramePixels
             rgb[o + 2] = rgba[i + 2];
         }
         return rgb;
+    }
+
+    /// <summary>The frame as a JPEG of <paramref name="size"/> x <paramref name="size"/>.</summary>
+    /// <exception cref="InvalidDataException">The image cannot be decoded.</exception>
+    public static EncodedImage ToJpeg(EncodedImage image, int size, int quality)
+    {
+        using var target = Resize(image, size);
+        using var data = target.Encode(SKEncodedImageFormat.Jpeg, quality)
+            ?? throw new InvalidDataException($"Encoding a {size}x{size} frame as JPEG failed.");
+        return new EncodedImage
+        {
+            Encoding = ImageEncoding.Jpeg,
+            Width = (uint)size,
+            Height = (uint)size,
+            Data = Google.Protobuf.ByteString.CopyFrom(data.ToArray()),
+        };
+    }
+
+    private static SKBitmap Resize(EncodedImage image, int size)
+    {
+        using var source = ToImage(image);
+        var target = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        var sampling = size < source.Width
+            ? new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)
+            : new SKSamplingOptions(SKCubicResampler.Mitchell);
+        using (var pixmap = target.PeekPixels())
+        {
+            if (!source.ScalePixels(pixmap, sampling))
+            {
+                target.Dispose();
+                throw new InvalidDataException($"Resizing a {source.Width}x{source.Height} frame to {size}x{size} failed.");
+            }
+        }
+        return target;
     }
 
     private static SKImage ToImage(EncodedImage image)

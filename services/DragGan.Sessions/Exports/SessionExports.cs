@@ -5,12 +5,17 @@ using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace DragGan.Sessions.Exports;
 
 /// <summary>Images, latent files and animations of a session's history entries.</summary>
-public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames, InferenceGateway inference)
+public sealed class SessionExports(
+    SessionEditor editor, IDragFrameStore frames, InferenceGateway inference, FfmpegVideoEncoder video, IOptions<SessionsOptions> options)
 {
+    /// <summary>Room left in a response for its fields besides the animation's bytes.</summary>
+    private const int ResponseOverheadBytes = 1024;
+
     public const int MinAnimationSize = 16;
     public const int MaxAnimationSize = 1024;
     public const int DefaultFrameDelayMs = 80;
@@ -56,20 +61,19 @@ public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames,
         return response;
     }
 
-    /// <summary>The stored frames of a drag entry as a looping GIF.</summary>
+    /// <summary>The stored frames of a drag entry as a looping GIF or an H.264 MP4.</summary>
     public async Task<ExportAnimationResponse> AnimationAsync(SessionKey key, ExportAnimationRequest request, CancellationToken cancellationToken)
     {
-        switch (request.Format)
+        var mp4 = request.Format switch
         {
-            case AnimationFormat.Unspecified or AnimationFormat.Gif:
-                break;
-            case AnimationFormat.Mp4:
-                throw new RpcException(new Status(StatusCode.Unimplemented, "format MP4 is not available in this version; use GIF."));
-            default:
-                throw Invalid.Argument("format", $"must be GIF or MP4, got {(int)request.Format}.");
-        }
+            AnimationFormat.Unspecified or AnimationFormat.Gif => false,
+            AnimationFormat.Mp4 => true,
+            _ => throw Invalid.Argument("format", $"must be GIF or MP4, got {(int)request.Format}."),
+        };
         if (request.Size != 0 && request.Size is < MinAnimationSize or > MaxAnimationSize)
             throw Invalid.Argument("size", $"must be 0 (the frames' size) or {MinAnimationSize}..{MaxAnimationSize}, got {request.Size}.");
+        if (mp4 && request.Size % 2 != 0)
+            throw Invalid.Argument("size", $"must be even for MP4 (H.264 with 4:2:0 chroma), got {request.Size}.");
         if (request.FrameDelayMs != 0 && request.FrameDelayMs is < 20 or > 10_000)
             throw Invalid.Argument("frame_delay_ms", $"must be 0 (default {DefaultFrameDelayMs}) or 20..10000, got {request.FrameDelayMs}.");
         if (request.FinalFrameDelayMs > 60_000)
@@ -87,21 +91,71 @@ public sealed class SessionExports(SessionEditor editor, IDragFrameStore frames,
             throw Invalid.Missing("entry_id", $"{entry.Id}: no frames are stored for its drag (only the latest drag's frames are kept).");
 
         var size = request.Size != 0 ? (int)request.Size : Math.Clamp(FramePixels.SideOf(stored[0].Image), MinAnimationSize, MaxAnimationSize);
-        var pixels = stored.Select(f => FramePixels.Decode(f.Image, size)).ToList();
-        var delay = Centiseconds(request.FrameDelayMs == 0 ? DefaultFrameDelayMs : request.FrameDelayMs);
-        var delays = Enumerable.Repeat(delay, pixels.Count).ToArray();
-        delays[^1] = Math.Max(delay, Centiseconds(request.FinalFrameDelayMs == 0 ? DefaultFinalFrameDelayMs : request.FinalFrameDelayMs));
+        if (mp4)
+            size &= ~1;
+        var frameDelayMs = (int)(request.FrameDelayMs == 0 ? DefaultFrameDelayMs : request.FrameDelayMs);
+        var finalFrameDelayMs = (int)(request.FinalFrameDelayMs == 0 ? DefaultFinalFrameDelayMs : request.FinalFrameDelayMs);
+        var maxBytes = options.Value.MaxSendMessageBytes - ResponseOverheadBytes;
+        var (data, mediaType, frameCount) = mp4
+            ? await Mp4Async(stored, size, frameDelayMs, finalFrameDelayMs, maxBytes, cancellationToken)
+            : (EncodeGif(stored, size, Centiseconds(frameDelayMs), Math.Max(Centiseconds(frameDelayMs), Centiseconds(finalFrameDelayMs)), maxBytes, FramePixels.Decode),
+                "image/gif", stored.Count);
         return new ExportAnimationResponse
         {
-            Data = ByteString.CopyFrom(GifEncoder.Encode(pixels, delays, size, size)),
-            MediaType = "image/gif",
-            FrameCount = (uint)pixels.Count,
+            Data = ByteString.CopyFrom(data),
+            MediaType = mediaType,
+            FrameCount = (uint)frameCount,
             Width = (uint)size,
             Height = (uint)size,
             EntryId = entry.Id,
         };
     }
 
+    /// <summary>
+    /// The frames as a GIF of <paramref name="size"/> px, decoded one at a time as the writer
+    /// reaches them: besides the kept (compressed) frames and the output, one decoded frame is in
+    /// memory, however many there are. An output past <paramref name="maxBytes"/> (what a response
+    /// may carry) stops the encoding with RESOURCE_EXHAUSTED naming "size".
+    /// </summary>
+    internal static byte[] EncodeGif(IReadOnlyList<StoredDragFrame> stored, int size, int delay, int finalDelay, long maxBytes,
+        Func<EncodedImage, int, byte[]> decode)
+    {
+        using var output = new MemoryStream();
+        var writer = new GifWriter(output, size, size);
+        for (var i = 0; i < stored.Count; i++)
+        {
+            var rgb = decode(stored[i].Image, size);
+            writer.AddFrame(rgb, i == stored.Count - 1 ? finalDelay : delay);
+            if (output.Length > maxBytes)
+                throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                    $"size {size}: the animation of {stored.Count} frames passes {maxBytes} bytes after {i + 1} of them; ask for a smaller size."));
+        }
+        writer.Finish();
+        return output.ToArray();
+    }
+
+    // An MP4 has one frame rate: the last frame is held by repeating it, and it does not loop. Frames
+    // are decoded one at a time as ffmpeg takes them, as for the GIF.
+    private async Task<(byte[] Data, string MediaType, int FrameCount)> Mp4Async(
+        IReadOnlyList<StoredDragFrame> stored, int size, int frameDelayMs, int finalFrameDelayMs, long maxBytes, CancellationToken cancellationToken)
+    {
+        var holdFrames = Math.Max(1, (int)Math.Ceiling(finalFrameDelayMs / (double)frameDelayMs));
+        var sequence = stored.Concat(Enumerable.Repeat(stored[^1], holdFrames - 1)).ToArray();
+        byte[] data;
+        try
+        {
+            data = await video.EncodeMp4Async(sequence.Select(frame => FramePixels.Decode(frame.Image, size)), sequence.Length, size, frameDelayMs, cancellationToken);
+        }
+        catch (VideoEncoderUnavailableException e)
+        {
+            throw Invalid.Precondition($"format MP4 needs ffmpeg, which this replica cannot run ({e.Message}); GIF is available.");
+        }
+        if (data.Length > maxBytes)
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"size {size}: the MP4 of {sequence.Length} frames takes {data.Length} bytes, more than a response carries ({maxBytes}); ask for a smaller size."));
+        return (data, FfmpegVideoEncoder.Mp4MediaType, sequence.Length);
+    }
+
     // Browsers show GIF delays under 20 ms as 100 ms: never write one.
-    private static int Centiseconds(uint milliseconds) => Math.Max(2, (int)Math.Round(milliseconds / 10.0));
+    private static int Centiseconds(int milliseconds) => Math.Max(2, (int)Math.Round(milliseconds / 10.0));
 }

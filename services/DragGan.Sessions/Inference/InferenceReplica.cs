@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using DragGan.Protos.V1;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -11,9 +13,13 @@ public sealed class InferenceReplica(string address, GrpcChannel channel) : IDis
     private int _activeDrags;
     private long _unhealthyUntilTicks;
     private long _servingCheckedTicks;
+    private long _listedTicks;
     private (HashSet<string> Names, DateTimeOffset At)? _models;
 
     public string Address { get; } = address;
+
+    /// <summary>What clients see of the replica (ActiveDrag.replica): a stable name that does not reveal its address.</summary>
+    public string Name { get; } = NameOf(address);
 
     public InferenceClient Client { get; } = new(channel);
 
@@ -31,6 +37,11 @@ public sealed class InferenceReplica(string address, GrpcChannel channel) : IDis
     public void MarkServing(DateTimeOffset now) => Interlocked.Exchange(ref _servingCheckedTicks, now.UtcTicks);
 
     public bool ServingSince(DateTimeOffset since) => Interlocked.Read(ref _servingCheckedTicks) >= since.UtcTicks;
+
+    /// <summary>When the replica's address was last among the replicas' addresses.</summary>
+    public DateTimeOffset LastListed => new(Interlocked.Read(ref _listedTicks), TimeSpan.Zero);
+
+    public void MarkListed(DateTimeOffset now) => Interlocked.Exchange(ref _listedTicks, now.UtcTicks);
 
     /// <summary>Whether the replica serves <paramref name="model"/> (its model list, cached for <paramref name="cacheFor"/>).</summary>
     public async Task<bool> ServesAsync(string model, DateTimeOffset now, TimeSpan cacheFor, CancellationToken cancellationToken)
@@ -51,6 +62,10 @@ public sealed class InferenceReplica(string address, GrpcChannel channel) : IDis
     }
 
     public void Dispose() => channel.Dispose();
+
+    /// <summary>"replica-" and the first 12 hex digits of the address's SHA-256: stable across processes, opaque to clients.</summary>
+    public static string NameOf(string address) =>
+        "replica-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(address.ToLowerInvariant())))[..12];
 
     private sealed class Release(InferenceReplica replica) : IDisposable
     {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -8,30 +7,36 @@ using Microsoft.Extensions.Options;
 namespace DragGan.Sessions.Inference;
 
 /// <summary>
-/// The inference replicas drags are placed on, from <see cref="SessionsOptions.InferenceAddress"/>:
-/// a comma-separated list of addresses, or <c>dns:///host:port</c> (a Kubernetes headless
-/// service), whose A records are resolved again on every placement (cached for a few seconds), so
-/// replicas that come and go are followed. Drags need to pick one replica and, when it fails, another
-/// one: a balanced channel would hide which replica serves a stream, so each replica gets its own.
+/// The inference replicas drags are placed on, at the addresses <see cref="IInferenceAddresses"/>
+/// gives on every placement (see <see cref="ConfiguredInferenceAddresses"/>). Drags need to pick one
+/// replica and, when it fails, another one: a balanced channel would hide which replica serves a
+/// stream, so each replica gets its own. A replica whose address has not been listed for
+/// <see cref="ForgetAfter"/> and that runs none of this process's drags is forgotten and its channel
+/// closed, so that replicas coming and going (pods replaced, scaled) leave nothing behind.
 /// </summary>
 /// <remarks>
 /// A replica is a candidate when it answers the grpc.health.v1 check SERVING (it turns
 /// NOT_SERVING while it drains) and has not failed a call in the last <see cref="FailurePause"/>.
 /// Candidates come least loaded first, by the drags this process runs on each; a drag's candidates
 /// are the replicas that serve its model. A full replica answers RESOURCE_EXHAUSTED, and the drag
-/// moves on to the next candidate.
+/// moves on to the next candidate; a full replica is a healthy one, so it stays a candidate for
+/// everything else. Each replica's connection is pinged (HTTP/2 keepalive), so one that vanished
+/// silently fails its calls within <see cref="SessionsOptions.InferenceKeepAliveTimeout"/> of a ping.
 /// </remarks>
-public sealed class InferenceReplicaSet(IOptions<SessionsOptions> options, TimeProvider time, ILogger<InferenceReplicaSet> logger) : IDisposable
+public sealed class InferenceReplicaSet(IInferenceAddresses addresses, IOptions<SessionsOptions> options, TimeProvider time, ILogger<InferenceReplicaSet> logger)
+    : IDisposable
 {
+    /// <summary>How long an address may be missing from the list before its replica is forgotten (once it runs no drag of ours).</summary>
+    public static readonly TimeSpan ForgetAfter = TimeSpan.FromMinutes(1);
+
     private static readonly TimeSpan FailurePause = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan ResolveInterval = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan HealthCacheDuration = TimeSpan.FromSeconds(1);
-    private const string DnsScheme = "dns:///";
 
     private readonly ConcurrentDictionary<string, InferenceReplica> _replicas = new(StringComparer.OrdinalIgnoreCase);
-    private readonly SemaphoreSlim _resolve = new(1, 1);
-    private (IReadOnlyList<string> Addresses, DateTimeOffset At)? _resolved;
+
+    /// <summary>Replicas this process holds a channel to.</summary>
+    internal int KnownReplicas => _replicas.Count;
 
     /// <summary>
     /// Healthy replicas, least loaded first, without <paramref name="exclude"/>; with a
@@ -39,10 +44,14 @@ public sealed class InferenceReplicaSet(IOptions<SessionsOptions> options, TimeP
     /// </summary>
     public async Task<IReadOnlyList<InferenceReplica>> CandidatesAsync(IReadOnlySet<string> exclude, CancellationToken cancellationToken, string? model = null)
     {
-        var replicas = (await AddressesAsync(cancellationToken))
-            .Where(address => !exclude.Contains(address))
-            .Select(Replica)
-            .Where(r => !r.MarkedUnhealthy(time.GetUtcNow()))
+        var now = time.GetUtcNow();
+        var listed = (await addresses.CurrentAsync(cancellationToken)).Select(Replica).ToList();
+        foreach (var replica in listed)
+            replica.MarkListed(now);
+        Forget(now);
+        var replicas = listed
+            .Where(r => !exclude.Contains(r.Address))
+            .Where(r => !r.MarkedUnhealthy(now))
             .ToList();
         var usable = await Task.WhenAll(replicas.Select(r => IsUsableAsync(r, model, cancellationToken)));
         return replicas.Where((_, i) => usable[i]).OrderBy(r => r.ActiveDrags).ToList();
@@ -99,42 +108,45 @@ public sealed class InferenceReplicaSet(IOptions<SessionsOptions> options, TimeP
         }
     }
 
-    private async Task<IReadOnlyList<string>> AddressesAsync(CancellationToken cancellationToken)
+    /// <summary>Closes the channels of replicas no longer listed that run none of this process's drags.</summary>
+    private void Forget(DateTimeOffset now)
     {
-        var configured = options.Value.InferenceAddress;
-        if (!configured.StartsWith(DnsScheme, StringComparison.OrdinalIgnoreCase))
-            return configured.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-        if (_resolved is { } cached && time.GetUtcNow() - cached.At < ResolveInterval)
-            return cached.Addresses;
-        await _resolve.WaitAsync(cancellationToken);
-        try
+        foreach (var (address, replica) in _replicas)
         {
-            var target = configured[DnsScheme.Length..];
-            var colon = target.LastIndexOf(':');
-            var (host, port) = colon > 0 ? (target[..colon], target[(colon + 1)..]) : (target, "50051");
-            var ips = await Dns.GetHostAddressesAsync(host, cancellationToken);
-            var addresses = ips.Select(ip => ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"http://[{ip}]:{port}" : $"http://{ip}:{port}")
-                .Order(StringComparer.Ordinal).ToList();
-            _resolved = (addresses, time.GetUtcNow());
-            return addresses;
-        }
-        finally
-        {
-            _resolve.Release();
+            if (now - replica.LastListed < ForgetAfter || replica.ActiveDrags > 0)
+                continue;
+            if (_replicas.TryRemove(new KeyValuePair<string, InferenceReplica>(address, replica)))
+            {
+                logger.LogInformation("Inference replica {Address} ({Name}) has left the address list; its channel is closed", address, replica.Name);
+                replica.Dispose();
+            }
         }
     }
 
-    private InferenceReplica Replica(string address) => _replicas.GetOrAdd(address, a => new InferenceReplica(a, GrpcChannel.ForAddress(a, new GrpcChannelOptions
+    private InferenceReplica Replica(string address) => _replicas.GetOrAdd(address, a =>
     {
-        MaxReceiveMessageSize = options.Value.MaxSendMessageBytes,
-        MaxSendMessageSize = options.Value.MaxReceiveMessageBytes,
-    })));
+        var replica = new InferenceReplica(a, GrpcChannel.ForAddress(a, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = options.Value.MaxSendMessageBytes,
+            MaxSendMessageSize = options.Value.MaxReceiveMessageBytes,
+            // Pings notice a replica that vanished without closing its connection (see SessionsOptions.InferenceKeepAliveInterval).
+            HttpHandler = new SocketsHttpHandler
+            {
+                KeepAlivePingDelay = options.Value.InferenceKeepAliveInterval,
+                KeepAlivePingTimeout = options.Value.InferenceKeepAliveTimeout,
+                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+                EnableMultipleHttp2Connections = true,
+            },
+            DisposeHttpClient = true,
+        }));
+        // Listed from birth: a concurrent Forget must not take it before its caller marks it.
+        replica.MarkListed(time.GetUtcNow());
+        return replica;
+    });
 
     public void Dispose()
     {
         foreach (var replica in _replicas.Values)
             replica.Dispose();
-        _resolve.Dispose();
     }
 }

@@ -9,6 +9,7 @@ public static class InferenceServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddInferenceGateway(this IServiceCollection services)
     {
+        services.AddSingleton<IInferenceAddresses, ConfiguredInferenceAddresses>();
         services.AddSingleton<InferenceReplicaSet>();
         services.AddSingleton<InferenceGateway>();
         return services;

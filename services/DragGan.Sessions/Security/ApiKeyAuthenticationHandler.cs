@@ -10,19 +10,23 @@ namespace DragGan.Sessions.Security;
 /// Authenticates calls by API key, read from <c>authorization: Bearer &lt;key&gt;</c> or
 /// <c>x-api-key: &lt;key&gt;</c>, as the tenant the key belongs to. Without a key the call is
 /// anonymous (acting for <see cref="SessionsOptions.AnonymousTenant"/>) only in development mode;
-/// otherwise the challenge answers UNAUTHENTICATED without saying whether a key exists.
+/// otherwise the challenge answers UNAUTHENTICATED without saying whether a key exists. A client
+/// address that has presented too many wrong keys (<see cref="FailedKeyAttempts"/>) is answered
+/// RESOURCE_EXHAUSTED with a retry-after, whatever key it sends, until its window passes.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory logger,
     UrlEncoder encoder,
     ApiKeyRegistry keys,
+    FailedKeyAttempts failedAttempts,
     IOptions<SessionsOptions> sessionsOptions)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string ApiKeyHeader = "x-api-key";
     private const string BearerPrefix = "Bearer ";
+    private const string BlockedItem = "draggan:failed-keys-retry-after";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -34,14 +38,24 @@ public sealed class ApiKeyAuthenticationHandler(
                 ? Success(options.AnonymousTenant)
                 : AuthenticateResult.NoResult());
         }
-        return Task.FromResult(keys.TenantOf(key) is { } tenant
-            ? Success(tenant)
-            : AuthenticateResult.Fail("The API key is not valid."));
+        var client = Context.Connection.RemoteIpAddress;
+        if (failedAttempts.IsBlocked(client, out var retryAfter))
+        {
+            Context.Items[BlockedItem] = retryAfter;
+            return Task.FromResult(AuthenticateResult.Fail("Too many wrong API keys from this address."));
+        }
+        if (keys.TenantOf(key) is { } tenant)
+            return Task.FromResult(Success(tenant));
+        failedAttempts.Record(client);
+        return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        GrpcStatusResponse.WriteAsync(Context, StatusCode.Unauthenticated,
-            "A valid API key is required: send it as 'authorization: Bearer <key>' or 'x-api-key: <key>'.");
+        Context.Items.TryGetValue(BlockedItem, out var retryAfter)
+            ? GrpcStatusResponse.WriteAsync(Context, StatusCode.ResourceExhausted,
+                "Too many wrong API keys came from this address; retry later.", retryAfter as TimeSpan?)
+            : GrpcStatusResponse.WriteAsync(Context, StatusCode.Unauthenticated,
+                "A valid API key is required: send it as 'authorization: Bearer <key>' or 'x-api-key: <key>'.");
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         GrpcStatusResponse.WriteAsync(Context, StatusCode.PermissionDenied, "The API key does not allow this call.");

@@ -14,7 +14,8 @@ namespace DragGan.Sessions.Services;
 /// <item><see cref="SessionNotFoundException"/>: NOT_FOUND, one message for missing, expired and
 /// other tenants' sessions;</item>
 /// <item><see cref="SessionConflictException"/> (retries ran out): ABORTED;</item>
-/// <item>the store unreachable or busy (Redis connection or timeout, SQLite busy or locked): UNAVAILABLE.</item>
+/// <item>the store unreachable or busy (Redis connection or timeout, SQLite busy or locked): UNAVAILABLE;</item>
+/// <item>Redis at its <c>maxmemory</c> (it refuses writes, never evicts sessions): RESOURCE_EXHAUSTED.</item>
 /// </list>
 /// </summary>
 internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : ExceptionMappingInterceptor(logger)
@@ -28,6 +29,9 @@ internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> l
             case SessionConflictException conflict:
                 logger.LogWarning("{Method}: gave up on session {Session} after repeated concurrent writes", context.Method, conflict.Key);
                 return new RpcException(new Status(StatusCode.Aborted, "The session was changed concurrently by other calls; retry."));
+            case RedisServerException full when full.Message.StartsWith("OOM", StringComparison.Ordinal):
+                logger.LogError("{Method}: the session store has reached its memory limit", context.Method);
+                return new RpcException(new Status(StatusCode.ResourceExhausted, "The session store is full; retry later."));
             case RedisConnectionException or RedisTimeoutException:
             case SqliteException { SqliteErrorCode: 5 or 6 }: // SQLITE_BUSY, SQLITE_LOCKED
                 logger.LogWarning(e, "{Method}: the session store is unavailable", context.Method);

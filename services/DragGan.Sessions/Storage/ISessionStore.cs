@@ -33,7 +33,9 @@ public interface ISessionStore
 
     /// <summary>
     /// A page of the tenant's unexpired sessions, the latest expiry (most recently changed)
-    /// first. <paramref name="pageToken"/> is null for the first page.
+    /// first. <paramref name="pageToken"/> is null for the first page. A page ends early, with a
+    /// token, once its sessions' stored bytes would pass <see cref="SessionStoreLimits.MaxPageBytes"/>
+    /// (it always holds at least one session), so a listing reads a bounded amount whatever the sessions hold.
     /// </summary>
     /// <exception cref="ArgumentException">The page token was not issued by a store (parameter "page_token").</exception>
     Task<SessionPage> ListAsync(string tenant, int pageSize, string? pageToken, CancellationToken cancellationToken);

@@ -33,17 +33,17 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
         """;
 
     private readonly string _connectionString;
-    private readonly int _maxFrames;
+    private readonly SessionStoreLimits _limits;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _initializing = new(1, 1);
     private volatile bool _initialized;
 
     public SqliteSessionStore(IOptions<SessionsOptions> options, IHostEnvironment environment, TimeProvider time)
-        : this(Path.GetFullPath(options.Value.SqlitePath, environment.ContentRootPath), options.Value.MaxDragFrames, time)
+        : this(Path.GetFullPath(options.Value.SqlitePath, environment.ContentRootPath), SessionStoreLimits.From(options.Value), time)
     {
     }
 
-    public SqliteSessionStore(string path, int maxFrames, TimeProvider time)
+    public SqliteSessionStore(string path, SessionStoreLimits limits, TimeProvider time)
     {
         if (Path.GetDirectoryName(path) is { Length: > 0 } directory)
             Directory.CreateDirectory(directory);
@@ -57,7 +57,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
             // Microsoft.Data.Sqlite retries SQLITE_BUSY until this many seconds have passed.
             DefaultTimeout = 30,
         }.ToString();
-        _maxFrames = maxFrames;
+        _limits = limits;
         _time = time;
     }
 
@@ -149,8 +149,9 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
         var after = pageToken is null ? (PageToken?)null : PageToken.Decode(pageToken);
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
+        // The size first: a row past the page's byte budget is never read into memory here.
         command.CommandText = """
-            SELECT version, data, expires_at, id FROM sessions
+            SELECT length(data), version, expires_at, id, data FROM sessions
             WHERE tenant = $tenant AND expires_at > $now AND ($after IS NULL OR (expires_at, id) < ($after, $afterId))
             ORDER BY expires_at DESC, id DESC
             LIMIT $limit
@@ -162,19 +163,27 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
         command.Parameters.AddWithValue("$limit", pageSize + 1);
         var sessions = new List<SessionRecord>();
         var positions = new List<PageToken>();
+        long bytes = 0;
+        var more = false;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            sessions.Add(SessionRecord.Versioned(StoredSession.Parser.ParseFrom((byte[])reader[1]), reader.GetInt64(0)));
+            var size = reader.GetInt64(0);
+            if (sessions.Count == pageSize || (sessions.Count > 0 && bytes + size > _limits.MaxPageBytes))
+            {
+                more = true;
+                break;
+            }
+            bytes += size;
+            sessions.Add(SessionRecord.Versioned(StoredSession.Parser.ParseFrom((byte[])reader[4]), reader.GetInt64(1)));
             positions.Add(new PageToken(reader.GetInt64(2), reader.GetString(3)));
         }
-        if (sessions.Count <= pageSize)
-            return new SessionPage(sessions, null);
-        return new SessionPage(sessions[..pageSize], positions[pageSize - 1].Encode());
+        return new SessionPage(sessions, more ? positions[^1].Encode() : null);
     }
 
-    public async Task AppendFrameAsync(SessionKey key, StoredDragFrame frame, CancellationToken cancellationToken)
+    public async Task<bool> AppendFrameAsync(SessionKey key, StoredDragFrame frame, CancellationToken cancellationToken)
     {
+        var data = frame.ToByteArray();
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using (var exists = connection.CreateCommand())
@@ -187,22 +196,62 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
                 throw new SessionNotFoundException(key.Id);
         }
         await DeleteFramesAsync(connection, transaction, key, keepDragId: frame.DragId, cancellationToken);
+
+        // The session's frames, oldest first (their sizes only), and what the tenant's live sessions hold.
+        var held = new List<(long Seq, long Size)>();
+        await using (var own = connection.CreateCommand())
+        {
+            own.Transaction = transaction;
+            own.CommandText = "SELECT seq, length(data) FROM drag_frames WHERE tenant = $tenant AND session_id = $id ORDER BY seq";
+            AddKey(own, key);
+            await using var reader = await own.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+                held.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        }
+        long total;
+        await using (var tenant = connection.CreateCommand())
+        {
+            tenant.Transaction = transaction;
+            tenant.CommandText = """
+                SELECT COALESCE(SUM(length(f.data)), 0) FROM drag_frames f
+                JOIN sessions s ON s.tenant = f.tenant AND s.id = f.session_id AND s.expires_at > $now
+                WHERE f.tenant = $tenant
+                """;
+            tenant.Parameters.AddWithValue("$tenant", key.Tenant);
+            tenant.Parameters.AddWithValue("$now", NowMs());
+            total = (long)(await tenant.ExecuteScalarAsync(cancellationToken))!;
+        }
+        var session = held.Sum(f => f.Size);
+        if (data.Length > _limits.MaxDragFrameBytesPerSession || total - session + data.Length > _limits.MaxDragFrameBytesPerTenant)
+        {
+            await transaction.CommitAsync(cancellationToken);
+            return false;
+        }
+        // Oldest first, until the frame fits every bound.
+        var drop = 0;
+        while (drop < held.Count && (held.Count - drop >= _limits.MaxDragFrames
+            || session + data.Length > _limits.MaxDragFrameBytesPerSession || total + data.Length > _limits.MaxDragFrameBytesPerTenant))
+        {
+            session -= held[drop].Size;
+            total -= held[drop].Size;
+            drop++;
+        }
         await using (var insert = connection.CreateCommand())
         {
             insert.Transaction = transaction;
             insert.CommandText = """
+                DELETE FROM drag_frames WHERE tenant = $tenant AND session_id = $id AND seq <= $dropThrough;
                 INSERT INTO drag_frames (tenant, session_id, seq, drag_id, data)
-                VALUES ($tenant, $id, COALESCE((SELECT MAX(seq) FROM drag_frames WHERE tenant = $tenant AND session_id = $id), 0) + 1, $drag, $data);
-                DELETE FROM drag_frames WHERE tenant = $tenant AND session_id = $id
-                    AND seq <= (SELECT MAX(seq) FROM drag_frames WHERE tenant = $tenant AND session_id = $id) - $max;
+                VALUES ($tenant, $id, COALESCE((SELECT MAX(seq) FROM drag_frames WHERE tenant = $tenant AND session_id = $id), $dropThrough, 0) + 1, $drag, $data);
                 """;
             AddKey(insert, key);
+            insert.Parameters.AddWithValue("$dropThrough", drop > 0 ? held[drop - 1].Seq : -1L);
             insert.Parameters.AddWithValue("$drag", frame.DragId);
-            insert.Parameters.AddWithValue("$data", frame.ToByteArray());
-            insert.Parameters.AddWithValue("$max", _maxFrames);
+            insert.Parameters.AddWithValue("$data", data);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     public async Task<IReadOnlyList<StoredDragFrame>> ReadFramesAsync(SessionKey key, string dragId, CancellationToken cancellationToken)

@@ -59,11 +59,16 @@ public sealed class StepByStepCommandsTests(ServiceHosts hosts) : IDisposable
         var redone = await RunAsync("redo", id);
         Assert.StartsWith("at entry 2 (2 of 2", Assert.Single(redone.Lines));
 
-        var (png, gif, latent) = (_folder.File("out/a.png"), _folder.File("out/d.gif"), _folder.File("out/w.npy"));
-        var exported = await RunAsync("export", id, "--png", png, "--gif", gif, "--latent", latent);
+        var (png, gif, mp4, latent) = (_folder.File("out/a.png"), _folder.File("out/d.gif"), _folder.File("out/d.mp4"), _folder.File("out/w.npy"));
+        var exported = await RunAsync("export", id, "--png", png, "--gif", gif, "--mp4", mp4, "--latent", latent);
         Assert.True(exported.Code == ExitCodes.Success, exported.ToString());
         Assert.Equal(await client.ExportPngAsync(id), await File.ReadAllBytesAsync(png));
         Assert.Equal((SKEncodedImageFormat.Gif, 4, 256, 256), Images.Describe(await File.ReadAllBytesAsync(gif))); // three steps and the final image
+        // The same four frames at 80 ms, the last repeated to hold it for a second: 16 frames, 1.28 s.
+        var video = await ProbedVideo.ReadAsync(await File.ReadAllBytesAsync(mp4));
+        Assert.Equal(("h264", 256, 256, 16), (video.Codec, video.Width, video.Height, video.DecodedFrames));
+        Assert.Equal(1.28, video.DurationSeconds, 0.001);
+        Assert.Contains($"wrote {mp4} (16 frames, 256x256)", exported.Lines);
         var (shape, values) = Npy.Read(await File.ReadAllBytesAsync(latent));
         Assert.Equal([1, 14, 512], shape);
         Assert.Equal(session.Latent.Values.ToArray(), values);
@@ -83,6 +88,26 @@ public sealed class StepByStepCommandsTests(ServiceHosts hosts) : IDisposable
         var inverted = await client.GetSessionAsync(Assert.Single(run.Lines));
         Assert.Equal(HistoryEntryKind.Inverted, Assert.Single(inverted.History).Kind);
         Assert.Equal(source.Model, inverted.Model);
+    }
+
+    [Fact]
+    public async Task DragWithTakeOver_ContinuesTheDragAnotherClientStarted_AndCommitsIt()
+    {
+        using var client = hosts.Client();
+        var session = await client.CreateFromSeedAsync(14);
+        await using var running = await client.StartDragAsync(session.Id, [DragPoints.Pair(100, 128, 130, 128)], new DragParameters { MaxSteps = 12 });
+
+        // No --point: the running drag keeps its own points and step limit.
+        var run = await RunAsync("drag", session.Id, "--take-over");
+
+        Assert.True(run.Code == ExitCodes.Success, run.ToString());
+        Assert.Contains(run.Lines, line => line.StartsWith("step "));
+        Assert.Contains(run.Lines, line => line.StartsWith("entry 2 committed after ", StringComparison.Ordinal));
+        var after = await client.GetSessionAsync(session.Id, SessionView.Full);
+        Assert.Null(after.ActiveDrag);
+        var entry = after.History[^1];
+        Assert.Equal((HistoryEntryKind.Drag, running.DragId), (entry.Kind, entry.DragId));
+        Assert.Equal(130.0, entry.Points.Single().Target.X);
     }
 
     [Fact]

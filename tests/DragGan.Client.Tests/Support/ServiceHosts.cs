@@ -24,9 +24,13 @@ public sealed class ServiceHosts : IAsyncLifetime
 
     public FaultInjector Faults { get; } = new();
 
+    /// <summary>Runs on both hosts' builders after the test settings (a test's own hosts, e.g. with trace exporters).</summary>
+    public Action<WebApplicationBuilder>? ConfigureHosts { get; init; }
+
     public async Task InitializeAsync()
     {
         _inference = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], builder =>
+        {
             builder.Configuration.AddInMemoryCollection(
             [
                 new("Serilog:MinimumLevel:Default", "Warning"),
@@ -35,7 +39,9 @@ public sealed class ServiceHosts : IAsyncLifetime
                 // The tests count a drag's stored frames: on a busy machine the session service may
                 // fall more than the default 4 frames behind, and the inference tests cover dropping.
                 new("Inference:FrameQueueCapacity", "64"),
-            ]));
+            ]);
+            ConfigureHosts?.Invoke(builder);
+        });
         await _inference.StartAsync();
 
         var port = FreePort.Next();
@@ -55,6 +61,7 @@ public sealed class ServiceHosts : IAsyncLifetime
             builder.Services.AddSingleton(Faults);
             // Runs before the host's own interceptors: an injected status reaches the client as it is.
             builder.Services.Configure<GrpcServiceOptions>(grpc => grpc.Interceptors.Add<FaultInjectionInterceptor>());
+            ConfigureHosts?.Invoke(builder);
         });
         await _sessions.StartAsync();
     }

@@ -23,12 +23,14 @@ public static class ManifestAssertions
         bool BundledRedis,
         bool InferenceAutoscaling,
         bool ActiveStreamsMetric,
-        IReadOnlySet<string> ExternalSecrets);
+        IReadOnlySet<string> ExternalSecrets,
+        string GpuResourceName = GpuResource,
+        bool Keda = false);
 
     public static void All(ManifestSet set, Expectations expect)
     {
         ObjectsAreLabelled(set);
-        GpuScheduling(set, expect.Gpu);
+        GpuScheduling(set, expect.Gpu, expect.GpuResourceName);
         InferenceProbes(set);
         InferenceShutdown(set);
         SessionsPortsAndMetrics(set);
@@ -37,6 +39,8 @@ public static class ManifestAssertions
         HeadlessServiceAndAddress(set);
         Autoscaling(set, expect);
         NetworkPolicies(set, expect.BundledRedis);
+        if (expect.BundledRedis)
+            BundledRedisIsLockedDown(set);
         PodSecurity(set);
         SecretReferences(set, expect.ExternalSecrets);
     }
@@ -77,8 +81,11 @@ public static class ManifestAssertions
         }
     }
 
-    /// <summary>One GPU per inference replica (requests = limits), tolerating the GPU taint, on cuda; or none at all.</summary>
-    public static void GpuScheduling(ManifestSet set, bool gpu)
+    /// <summary>
+    /// One GPU (or one MIG instance or time-sliced share: <paramref name="resource"/>) per
+    /// inference replica (requests = limits), tolerating the GPU taint, on cuda; or none at all.
+    /// </summary>
+    public static void GpuScheduling(ManifestSet set, bool gpu, string resource = GpuResource)
     {
         var (deployment, container) = Inference(set);
         var pod = deployment.Spec.Template.Spec;
@@ -86,10 +93,12 @@ public static class ManifestAssertions
         var requests = container.Resources?.Requests ?? new Dictionary<string, ResourceQuantity>();
         if (gpu)
         {
-            Assert.True(limits.ContainsKey(GpuResource), $"{set.Source}: the inference container has no {GpuResource} limit.");
-            Assert.Equal(1, limits[GpuResource].ToInt32());
-            Assert.True(requests.ContainsKey(GpuResource), $"{set.Source}: the inference container has no {GpuResource} request.");
-            Assert.Equal(limits[GpuResource].ToInt32(), requests[GpuResource].ToInt32());
+            Assert.True(limits.ContainsKey(resource), $"{set.Source}: the inference container has no {resource} limit.");
+            Assert.Equal(1, limits[resource].ToInt32());
+            Assert.True(requests.ContainsKey(resource), $"{set.Source}: the inference container has no {resource} request.");
+            Assert.Equal(limits[resource].ToInt32(), requests[resource].ToInt32());
+            // A MIG instance or a shared GPU is the only GPU resource asked for.
+            Assert.Single(limits.Keys, IsGpuResource);
             Assert.Contains(pod.Tolerations ?? [], t => t.Key == GpuResource && t.Effect == "NoSchedule"
                 && (t.OperatorProperty == "Exists" || t.OperatorProperty is "Equal" && t.Value is not null));
             Assert.StartsWith("cuda", RequiredEnv(container, "ModelRegistry__Device"));
@@ -97,8 +106,8 @@ public static class ManifestAssertions
         }
         else
         {
-            Assert.False(limits.ContainsKey(GpuResource), $"{set.Source}: a CPU deployment limits {GpuResource}.");
-            Assert.False(requests.ContainsKey(GpuResource), $"{set.Source}: a CPU deployment requests {GpuResource}.");
+            Assert.DoesNotContain(limits.Keys, IsGpuResource);
+            Assert.DoesNotContain(requests.Keys, IsGpuResource);
             Assert.DoesNotContain(pod.Tolerations ?? [], t => t.Key == GpuResource);
             Assert.Equal("cpu", RequiredEnv(container, "ModelRegistry__Device"));
             Assert.EndsWith("-cpu", container.Image);
@@ -107,9 +116,13 @@ public static class ManifestAssertions
         foreach (var (owner, template) in set.PodTemplates().Where(t => t.Owner != $"Deployment/{deployment.Metadata.Name}"))
         {
             foreach (var other in template.Spec.Containers)
-                Assert.False(other.Resources?.Limits?.ContainsKey(GpuResource) == true, $"{owner} requests a GPU.");
+                Assert.False(other.Resources?.Limits?.Keys.Any(IsGpuResource) == true, $"{owner} requests a GPU.");
         }
     }
+
+    /// <summary>Whole GPUs, MIG instances (nvidia.com/mig-...) and shared GPUs (nvidia.com/gpu.shared and the like).</summary>
+    private static bool IsGpuResource(string resource) =>
+        resource.StartsWith(GpuResource, StringComparison.Ordinal) || resource.StartsWith("nvidia.com/mig-", StringComparison.Ordinal);
 
     /// <summary>gRPC health probes on the service's gRPC port, with a startup budget for CUDA and model loading.</summary>
     public static void InferenceProbes(ManifestSet set)
@@ -277,13 +290,21 @@ public static class ManifestAssertions
     {
         var (deployment, container) = Inference(set);
         var hpas = set.OfComponent<V2HorizontalPodAutoscaler>("inference").ToList();
-        if (!expect.InferenceAutoscaling)
+        var scaledObjects = set.OfComponent<ScaledObject>("inference").ToList();
+        if (expect.Keda)
+        {
+            // KEDA creates and owns the HPA: the chart renders none of its own.
+            Assert.Empty(hpas);
+            KedaScaling(set, Assert.Single(scaledObjects), expect);
+        }
+        else if (!expect.InferenceAutoscaling)
         {
             Assert.Empty(hpas);
             Assert.True(deployment.Spec.Replicas >= 1);
         }
         else
         {
+            Assert.Empty(scaledObjects);
             var hpa = Assert.Single(hpas);
             Assert.Equal("Deployment", hpa.Spec.ScaleTargetRef.Kind);
             Assert.Equal(deployment.Metadata.Name, hpa.Spec.ScaleTargetRef.Name);
@@ -317,6 +338,82 @@ public static class ManifestAssertions
             Assert.Equal(sessionsDeployment.Metadata.Name, hpa.Spec.ScaleTargetRef.Name);
             Assert.True(hpa.Spec.MinReplicas >= 2, "Two session replicas at least, for availability.");
         }
+    }
+
+    /// <summary>
+    /// The bundled Redis asks for a password from a Secret (the session service's connection string
+    /// carries the same one), runs in protected mode, and refuses writes at a memory limit below its
+    /// container's instead of evicting sessions.
+    /// </summary>
+    public static void BundledRedisIsLockedDown(ManifestSet set)
+    {
+        var redis = set.One<V1StatefulSet>("redis").Spec.Template.Spec.Containers.Single();
+        var args = redis.Args.ToList();
+        string After(string flag)
+        {
+            var at = args.IndexOf(flag);
+            Assert.True(at >= 0 && at + 1 < args.Count, $"{set.Source}: Redis runs without {flag}.");
+            return args[at + 1];
+        }
+        Assert.Equal("yes", After("--protected-mode"));
+        Assert.Equal("noeviction", After("--maxmemory-policy"));
+        Assert.Equal("$(REDIS_PASSWORD)", After("--requirepass"));
+        var maxMemory = After("--maxmemory");
+        var match = System.Text.RegularExpressions.Regex.Match(maxMemory, "^([0-9]+)(kb|mb|gb)$");
+        Assert.True(match.Success, $"{set.Source}: maxmemory '{maxMemory}'.");
+        var bytes = long.Parse(match.Groups[1].Value) * match.Groups[2].Value switch { "kb" => 1024L, "mb" => 1024L * 1024, _ => 1024L * 1024 * 1024 };
+        var limit = redis.Resources?.Limits?.TryGetValue("memory", out var memory) == true ? memory.ToInt64() : long.MaxValue;
+        Assert.True(bytes < limit, $"{set.Source}: maxmemory {maxMemory} is not below the container's memory limit.");
+
+        var password = SecretOf(redis, "REDIS_PASSWORD");
+        Assert.Equal(password, SecretOf(redis, "REDISCLI_AUTH"));
+        var sessions = Sessions(set).Container;
+        Assert.Equal(password, SecretOf(sessions, "REDIS_PASSWORD"));
+        var env = sessions.Env.Select(e => e.Name).ToList();
+        Assert.True(env.IndexOf("REDIS_PASSWORD") < env.IndexOf("ConnectionStrings__Redis"),
+            $"{set.Source}: REDIS_PASSWORD must come before the connection string that refers to it.");
+        Assert.EndsWith(",password=$(REDIS_PASSWORD)", RequiredEnv(sessions, "ConnectionStrings__Redis"));
+    }
+
+    private static (string Name, string Key) SecretOf(V1Container container, string variable)
+    {
+        var reference = Assert.Single(container.Env, e => e.Name == variable).ValueFrom?.SecretKeyRef;
+        Assert.NotNull(reference);
+        return (reference.Name, reference.Key);
+    }
+
+    /// <summary>
+    /// The ScaledObject in place of the HPA: the inference Deployment, CPU always among its
+    /// triggers, active streams (Prometheus, per replica, this release's pods) within what a
+    /// replica admits, and scale-down as slow as the HPA's (each removed replica drains and hands
+    /// its streams back).
+    /// </summary>
+    private static void KedaScaling(ManifestSet set, ScaledObject scaled, Expectations expect)
+    {
+        var (deployment, container) = Inference(set);
+        Assert.Equal(("apps/v1", "Deployment", deployment.Metadata.Name),
+            (scaled.Spec.ScaleTargetRef.ApiVersion, scaled.Spec.ScaleTargetRef.Kind, scaled.Spec.ScaleTargetRef.Name));
+        Assert.True(scaled.Spec.MinReplicaCount >= 1 && scaled.Spec.MinReplicaCount <= scaled.Spec.MaxReplicaCount);
+        Assert.Contains(scaled.Spec.Triggers, t => t.Type == "cpu" && t.MetricType == "Utilization" && int.Parse(t.Metadata["value"]) is > 0 and <= 100);
+        var streams = scaled.Spec.Triggers.Where(t => t.Type == "prometheus" && t.Metadata["query"].Contains(ActiveStreamsMetric)).ToList();
+        if (expect.ActiveStreamsMetric)
+        {
+            var trigger = Assert.Single(streams);
+            Assert.Equal("AverageValue", trigger.MetricType);
+            Assert.StartsWith("http", trigger.Metadata["serverAddress"]);
+            Assert.Matches($"^sum\\({ActiveStreamsMetric}\\{{namespace=\"[a-z0-9-]+\",pod=~\"{deployment.Metadata.Name}-\\.\\*\"\\}}\\)$", trigger.Metadata["query"]);
+            var threshold = decimal.Parse(trigger.Metadata["threshold"], System.Globalization.CultureInfo.InvariantCulture);
+            var capacity = int.Parse(RequiredEnv(container, "Inference__MaxActiveStreams"));
+            Assert.True(threshold > 0 && threshold <= capacity, $"{set.Source}: KEDA targets {threshold} streams per replica, the replicas admit {capacity}.");
+        }
+        else
+        {
+            Assert.Empty(streams);
+        }
+        Assert.True(scaled.Spec.Advanced?.HorizontalPodAutoscalerConfig?.Behavior?.ScaleDown?.StabilizationWindowSeconds >= 300,
+            $"{set.Source}: scale-down must be slow: each removed replica hands back its streams.");
+        // KEDA's HPA owns the replica count.
+        Assert.Null(deployment.Spec.Replicas);
     }
 
     /// <summary>

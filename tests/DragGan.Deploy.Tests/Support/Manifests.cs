@@ -14,6 +14,7 @@ public sealed class ManifestSet
     private static readonly Dictionary<string, Type> ExtraKinds = new()
     {
         [$"{ServiceMonitor.ApiGroupVersion}/ServiceMonitor"] = typeof(ServiceMonitor),
+        [$"{ScaledObject.ApiGroupVersion}/ScaledObject"] = typeof(ScaledObject),
     };
 
     private ManifestSet(string source, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> objects)

@@ -42,6 +42,12 @@ internal sealed record NetworkPickleBuilder
     /// <summary>Store each tensor transposed and at an offset inside a larger storage (a non-contiguous view).</summary>
     public bool StridedViews { get; init; }
 
+    /// <summary>
+    /// Every tensor a view with all strides 0 into a one-element storage: its shape says anything
+    /// while the file holds four bytes per tensor (crafted files; values are ignored).
+    /// </summary>
+    public bool ZeroStrideViews { get; init; }
+
     /// <summary>Kwargs as <c>dnnlib.util.EasyDict</c>, as the official training loop passes them.</summary>
     public bool EasyDictKwargs { get; init; }
 
@@ -196,6 +202,16 @@ internal sealed record NetworkPickleBuilder
 
     private PyCall Tensor(NamedArray tensor)
     {
+        if (ZeroStrideViews)
+        {
+            return new PyCall("torch._utils", "_rebuild_tensor_v2",
+                new PyCall("torch.storage", "_load_from_bytes", TorchStorageWriter.Legacy(StorageType, 1, Encode([0f]))),
+                0L,
+                tensor.Shape.Select(s => (object?)s).ToArray(),
+                tensor.Shape.Select(_ => (object?)0L).ToArray(),
+                false,
+                OrderedDict([]));
+        }
         var shape = tensor.Shape;
         var rank = shape.Length;
         var numel = tensor.Values.Length;

@@ -12,6 +12,7 @@ namespace DragGan.Engine.Tests.Checkpoints;
 internal sealed class PickleEmitter(int protocol = 4)
 {
     private readonly MemoryStream output = new();
+    private readonly Dictionary<PyShared, int> memo = new(ReferenceEqualityComparer.Instance);
 
     public static byte[] Dump(object? value, int protocol = 4)
     {
@@ -62,6 +63,12 @@ internal sealed class PickleEmitter(int protocol = 4)
                 EmitItems(dict.Items);
                 break;
             case PyPersistentId id: Emit(id.Id); Op('Q'); break;
+            case PyShared shared when memo.TryGetValue(shared, out var index): Op('j'); Int32(index); break; // LONG_BINGET
+            case PyShared shared:
+                Emit(shared.Value);
+                memo[shared] = memo.Count;
+                Op('r'); Int32(memo[shared]); // LONG_BINPUT
+                break;
             case IEnumerable<KeyValuePair<string, object?>> dict: Op('}'); EmitItems(dict.ToList()); break;
             case ISet<string> set:
                 Op(0x8f); // EMPTY_SET

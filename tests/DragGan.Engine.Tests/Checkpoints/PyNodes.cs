@@ -33,3 +33,9 @@ internal sealed class PyPersistentId(params object?[] id)
 {
     public object?[] Id { get; } = id;
 }
+
+/// <summary>One object written once and referred to again through the memo (BINPUT, then BINGET), as pickle does for shared references.</summary>
+internal sealed class PyShared(object? value)
+{
+    public object? Value { get; } = value;
+}

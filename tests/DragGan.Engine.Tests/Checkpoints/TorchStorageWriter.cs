@@ -13,7 +13,8 @@ internal static class TorchStorageWriter
 {
     private static readonly BigInteger Magic = BigInteger.Parse("1950a86a20f9469cfc6c", System.Globalization.NumberStyles.HexNumber);
 
-    public static byte[] Legacy(string storageType, long numel, byte[] data, string key = "94823510441232")
+    /// <param name="location">The persistent id's device field; anything pickle can write, for crafted streams.</param>
+    public static byte[] Legacy(string storageType, long numel, byte[] data, string key = "94823510441232", object? location = null)
     {
         using var stream = new MemoryStream();
         stream.Write(PickleEmitter.Dump(Magic, protocol: 2));
@@ -24,7 +25,7 @@ internal static class TorchStorageWriter
             ["little_endian"] = true,
             ["type_sizes"] = new Dictionary<string, object?> { ["short"] = 2, ["int"] = 4, ["long"] = 4 },
         }, protocol: 2));
-        stream.Write(PickleEmitter.Dump(new PyPersistentId("storage", new PyGlobal("torch", storageType), key, "cpu", numel, null), protocol: 2));
+        stream.Write(PickleEmitter.Dump(new PyPersistentId("storage", new PyGlobal("torch", storageType), key, location ?? "cpu", numel, null), protocol: 2));
         stream.Write(PickleEmitter.Dump(new List<object?> { key }, protocol: 2));
         Span<byte> count = stackalloc byte[8];
         BinaryPrimitives.WriteInt64LittleEndian(count, numel);

@@ -33,6 +33,10 @@ public sealed class BatchSizeTunerTests
         Assert.Equal(1, sizes[0]);
         Assert.All(sizes.TakeLast(10), size => Assert.Equal(8, size));
         Assert.Equal(8, tuner.Chosen);
+        Assert.Equal(8, tuner.Preferred);
+        // Fewer ready edits cap this tick's size (3 is measured first), not what was learnt.
+        Assert.Equal(3, tuner.Choose(3));
+        Assert.Equal(8, tuner.Preferred);
     }
 
     [Fact]
@@ -80,7 +84,7 @@ public sealed class BatchSizeTunerTests
     {
         var tuner = new BatchSizeTuner(maxBatchSize: 6, NoBound);
         var fewReady = Simulate(tuner, size => 0.05 + 0.001 * size, ready: 3, steps: 20);
-        Assert.All(fewReady.TakeLast(5), size => Assert.Equal(2, size));
+        Assert.All(fewReady.TakeLast(5), size => Assert.Equal(3, size));
         var manyReady = Simulate(tuner, size => 0.05 + 0.001 * size, ready: 20, steps: 30);
         Assert.All(manyReady.TakeLast(5), size => Assert.Equal(6, size));
         Assert.Equal(0, tuner.Choose(0));
@@ -104,6 +108,8 @@ public sealed class BatchSizeTunerTests
         tuner.Record(1, TimeSpan.FromSeconds(10)); // allocations, kernel choice
         Assert.Null(tuner.StepTime(1));
         tuner.Record(1, TimeSpan.FromSeconds(1));
+        tuner.Record(1, TimeSpan.FromSeconds(1));
+        Assert.Null(tuner.StepTime(1));
         tuner.Record(1, TimeSpan.FromSeconds(1));
         Assert.Equal(1.0, tuner.StepTime(1)!.Value.TotalSeconds, 6);
     }

@@ -25,6 +25,8 @@ public sealed class DragErrorTests(FixtureModelServer server) : IClassFixture<Fi
         { "mask values", StatusCode.InvalidArgument, "start.mask.values " },
         { "learning rate", StatusCode.InvalidArgument, "start.parameters.learning_rate " },
         { "optimized layers", StatusCode.InvalidArgument, "start.parameters.optimized_layers " },
+        { "mask weight", StatusCode.InvalidArgument, "start.parameters.mask_weight " },
+        { "latent regularization", StatusCode.InvalidArgument, "start.parameters.latent_regularization " },
         { "frame interval", StatusCode.InvalidArgument, "start.frame_options.every_k_steps " },
         { "frame size", StatusCode.InvalidArgument, "start.frame_options.image.size " },
         { "update first", StatusCode.InvalidArgument, "kind " },
@@ -33,6 +35,8 @@ public sealed class DragErrorTests(FixtureModelServer server) : IClassFixture<Fi
         { "resume latent shape", StatusCode.InvalidArgument, "resume.state.latent.values " },
         { "resume handle outside", StatusCode.InvalidArgument, "resume.state.handles[0].handle " },
         { "resume adam size", StatusCode.InvalidArgument, "resume.state.adam" },
+        { "resume adam NaN", StatusCode.InvalidArgument, "resume.state.adam.first_moment " },
+        { "resume adam negative", StatusCode.InvalidArgument, "resume.state.adam.second_moment " },
     };
 
     [Theory]
@@ -188,6 +192,12 @@ public sealed class DragErrorTests(FixtureModelServer server) : IClassFixture<Fi
             case "optimized layers":
                 start.Parameters.OptimizedLayers = 99;
                 break;
+            case "mask weight":
+                start.Parameters.MaskWeight = 1e30;
+                break;
+            case "latent regularization":
+                start.Parameters.LatentRegularization = 1e30;
+                break;
             case "frame interval":
                 start.FrameOptions.EveryKSteps = 1_000_000;
                 break;
@@ -203,11 +213,17 @@ public sealed class DragErrorTests(FixtureModelServer server) : IClassFixture<Fi
             case "resume latent shape":
             case "resume handle outside":
             case "resume adam size":
+            case "resume adam NaN":
+            case "resume adam negative":
                 var state = await ValidStateAsync(latent);
                 if (problem == "resume latent shape")
                     state.Latent.Values.RemoveAt(0);
                 else if (problem == "resume handle outside")
                     state.Handles[0].Handle = new Point { X = -1, Y = 3 };
+                else if (problem == "resume adam NaN")
+                    state.Adam.FirstMoment[0] = float.NaN;
+                else if (problem == "resume adam negative")
+                    state.Adam.SecondMoment[0] = -1;
                 else
                     state.Adam.FirstMoment.RemoveAt(0);
                 return new DragRequest { Resume = new DragResume { State = state } };

@@ -77,17 +77,46 @@ public sealed class DragLifetimeTests(FixtureModelServer server) : IClassFixture
     [Fact]
     public async Task ConcurrentDrags_AreSteppedTogetherInBatches()
     {
-        var latent = await DragRequests.SeedLatentAsync(server.Client, Model);
-        using var batches = new InstrumentRecorder<int>(server, "draggan_inference_batch_size");
+        // A fixed batch size: the adaptive one depends on measured times (BatchSizeTunerTests).
+        await using var fixedBatch = await CustomFixtureServer.StartAsync(("Inference:AdaptiveBatchSize", "false"));
+        var latent = await DragRequests.SeedLatentAsync(fixedBatch.Client, Model);
+        using var batches = new InstrumentRecorder<int>(fixedBatch, "draggan_inference_batch_size");
         var drags = new List<DragSession>();
         try
         {
             for (var i = 0; i < 3; i++)
-                drags.Add(await DragSession.StartAsync(server.Client, EndlessDrag(latent)));
+                drags.Add(await DragSession.StartAsync(fixedBatch.Client, EndlessDrag(latent)));
             var progress = await Task.WhenAll(drags.Select(d => d.ReadUntilAsync(f => f.Step >= 10)));
 
             Assert.All(progress, frames => Assert.True(frames[^1].Step >= 10));
+            // Up to MaxBatchSize (8) ready edits go together: all three.
             Assert.Contains(batches.Values, size => size == 3);
+        }
+        finally
+        {
+            drags.ForEach(d => d.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentDrags_ReportTheBatchSizeTheSchedulerLearnt()
+    {
+        await using var adaptive = await CustomFixtureServer.StartAsync(("Inference:AdaptiveBatchSize", "true"), ("Inference:MaxBatchSize", "4"));
+        var latent = await DragRequests.SeedLatentAsync(adaptive.Client, Model);
+        using var chosen = new InstrumentRecorder<int>(adaptive, "draggan_inference_batch_size_chosen");
+        using var batches = new InstrumentRecorder<int>(adaptive, "draggan_inference_batch_size");
+        var drags = new List<DragSession>();
+        try
+        {
+            for (var i = 0; i < 2; i++)
+                drags.Add(await DragSession.StartAsync(adaptive.Client, EndlessDrag(latent)));
+            await Task.WhenAll(drags.Select(d => d.ReadUntilAsync(f => f.Step >= 8)));
+            chosen.Observe();
+
+            // Whatever the times, the tuner measured one edit first and never exceeds the bound or the ready edits.
+            Assert.Equal(1, batches.Values[0]);
+            Assert.All(batches.Values, size => Assert.InRange(size, 1, 2));
+            Assert.InRange(Assert.Single(chosen.Values), 1, 2);
         }
         finally
         {

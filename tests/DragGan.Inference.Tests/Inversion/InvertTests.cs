@@ -80,6 +80,8 @@ public sealed class InvertTests(FixtureModelServer server, ITestOutputHelper out
         { "not an image", StatusCode.InvalidArgument, "start.image.data " },
         { "raw size", StatusCode.InvalidArgument, "start.image.data " },
         { "not square", StatusCode.InvalidArgument, "start.image" },
+        { "png larger than 4x", StatusCode.InvalidArgument, "start.image is 8192x8192; inversion takes at most 1024x1024 (4x the model's 256 px)" },
+        { "raw larger than 4x", StatusCode.InvalidArgument, "start.image is 1100x1100; inversion takes at most 1024x1024" },
         { "steps", StatusCode.InvalidArgument, "start.steps" },
         { "learning rate", StatusCode.InvalidArgument, "start.learning_rate" },
         { "initial latent", StatusCode.InvalidArgument, "start.initial_latent.rows " },
@@ -114,6 +116,8 @@ public sealed class InvertTests(FixtureModelServer server, ITestOutputHelper out
             case "not an image": start.Image = new EncodedImage { Encoding = ImageEncoding.Png, Data = ByteString.CopyFromUtf8("no image") }; break;
             case "raw size": start.Image.Width = 9; break;
             case "not square": start.Image = new EncodedImage { Encoding = ImageEncoding.RawRgb, Width = 8, Height = 4, Data = ByteString.CopyFrom(new byte[8 * 4 * 3]) }; break;
+            case "png larger than 4x": start.Image = new EncodedImage { Encoding = ImageEncoding.Png, Data = ByteString.CopyFrom(DeclaredPng(8192, 8192)) }; break;
+            case "raw larger than 4x": start.Image = new EncodedImage { Encoding = ImageEncoding.RawRgb, Width = 1100, Height = 1100, Data = ByteString.CopyFrom(new byte[1100 * 1100 * 3]) }; break;
             case "steps": start.Steps = 0; break;
             case "learning rate": start.LearningRate = double.NaN; break;
             case "initial latent": start.InitialLatent = new Latent { Rows = 2, WDim = 512 }; break;
@@ -122,6 +126,33 @@ public sealed class InvertTests(FixtureModelServer server, ITestOutputHelper out
             default: throw new ArgumentException(problem);
         }
         return new InvertRequest { Start = start };
+    }
+
+    /// <summary>
+    /// A small PNG whose header declares <paramref name="width"/> x <paramref name="height"/>: a few
+    /// hundred bytes that would decode to gigabytes (a real 8x8 image with its IHDR rewritten).
+    /// </summary>
+    private static byte[] DeclaredPng(int width, int height)
+    {
+        var png = ImageCodec.Encode(new RgbImage(8, 8, new byte[8 * 8 * 3]), ImageFormat.Png);
+        // Signature (8), IHDR length (4), "IHDR" (4), then width and height; the CRC follows the 13 data bytes.
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), height);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32(png.AsSpan(12, 17)));
+        return png;
+    }
+
+    /// <summary>The CRC-32 PNG chunks carry (ISO 3309, reflected, polynomial 0xEDB88320).</summary>
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+        }
+        return ~crc;
     }
 
     private static async Task<List<InvertProgress>> ReadAllAsync(AsyncDuplexStreamingCall<InvertRequest, InvertProgress> call)

@@ -122,16 +122,17 @@ public sealed class BrokenModelServer : InferenceServer, IDisposable
 {
     public const string ModelName = "broken";
 
-    private readonly string _file = WriteGarbage();
+    /// <summary>The unreadable checkpoint the model is configured with.</summary>
+    public string FilePath { get; } = WriteGarbage();
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
-        new("ModelRegistry:Models:broken:Path", _file),
+        new("ModelRegistry:Models:broken:Path", FilePath),
         new("ModelRegistry:DefaultModel", Engine.Models.DemoModel.Name),
         new("Inference:MetricsPort", "0"),
     ];
 
-    public void Dispose() => File.Delete(_file);
+    public void Dispose() => File.Delete(FilePath);
 
     private static string WriteGarbage()
     {

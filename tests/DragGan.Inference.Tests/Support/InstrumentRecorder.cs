@@ -25,5 +25,13 @@ public sealed class InstrumentRecorder<T> : IDisposable where T : struct
 
     public IReadOnlyList<T> Values => [.. _values];
 
+    /// <summary>Reads an observable instrument (a gauge) now; its value joins <see cref="Values"/> and is returned.</summary>
+    public T Observe()
+    {
+        var before = _values.Count;
+        _listener.RecordObservableInstruments();
+        return _values.Skip(before).Last();
+    }
+
     public void Dispose() => _listener.Dispose();
 }

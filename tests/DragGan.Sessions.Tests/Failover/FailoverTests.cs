@@ -1,5 +1,6 @@
 using DragGan.Inference;
 using DragGan.Protos.V1;
+using DragGan.Sessions.Inference;
 using DragGan.Sessions.Tests.Support;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
@@ -29,11 +30,11 @@ public sealed class FailoverTests(SqliteBackend backend) : IClassFixture<SqliteB
             for (var i = 0; i < 2; i++)
             {
                 var app = await StartReplicaAsync();
-                replicas[app.Urls.Single()] = app;
+                replicas[InferenceReplica.NameOf(app.Urls.Single())] = app;
             }
             await using var sessions = await SessionsServer.StartAsync(
             [
-                new("Sessions:InferenceAddress", string.Join(",", replicas.Keys)),
+                new("Sessions:InferenceAddress", string.Join(",", replicas.Values.Select(r => r.Urls.Single()))),
                 new("Sessions:PersistEveryKSteps", "2"),
                 .. backend.HostSettings(Guid.NewGuid().ToString("N")),
             ]);

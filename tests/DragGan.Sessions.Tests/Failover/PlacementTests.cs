@@ -1,5 +1,6 @@
 using DragGan.Inference;
 using DragGan.Protos.V1;
+using DragGan.Sessions.Inference;
 using DragGan.Sessions.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -41,7 +42,9 @@ public sealed class PlacementTests(SqliteBackend backend) : IClassFixture<Sqlite
                     Parameters = new DragParameters { MaxSteps = 100_000, StopDistance = 0.5 },
                 },
             });
-            Assert.Equal(replica, started.ActiveDrag.Replica);
+            // Named, never addressed: clients do not learn where the replicas live.
+            Assert.Equal(InferenceReplica.NameOf(replica), started.ActiveDrag.Replica);
+            Assert.DoesNotContain("127.0.0.1", started.ActiveDrag.Replica);
             var stopped = await client.StopDragAsync(new StopDragRequest { SessionId = session.Id, DragId = started.ActiveDrag.DragId });
             Assert.True(stopped.HasCommittedEntryId);
         }

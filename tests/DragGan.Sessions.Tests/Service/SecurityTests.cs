@@ -4,6 +4,7 @@ using DragGan.Sessions.Tests.Support;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.Reflection.V1Alpha;
 using static DragGan.Sessions.Tests.Support.SessionTestData;
 
 namespace DragGan.Sessions.Tests.Service;
@@ -138,6 +139,66 @@ public sealed class SecurityTests(InferenceServer inference, SqliteBackend backe
         Assert.Equal([.. Enumerable.Repeat(StatusCode.OK, 3), .. Enumerable.Repeat(StatusCode.ResourceExhausted, 5)], outcomes);
         Assert.NotNull(refused!.Trailers.GetValue("retry-after"));
         await limited.Client(TestTenants.BetaKey).ListSessionsAsync(new ListSessionsRequest());
+    }
+
+    [Fact]
+    public async Task WrongKeysFromOneAddress_AreCutOffBeforeTheirKeyIsChecked()
+    {
+        await using var limited = await SessionsServer.StartAsync(Settings(
+        [
+            new("Sessions:FailedKeyLimit:Attempts", "3"),
+            new("Sessions:FailedKeyLimit:Window", "00:05:00"),
+        ]));
+        for (var i = 0; i < 3; i++)
+            await AssertUnauthenticated(() => limited.Client($"guess-{i}").ListSessionsAsync(new ListSessionsRequest()).ResponseAsync);
+
+        // The window is used up: a fourth guess, and even the right key, get no answer about the key.
+        foreach (var key in new[] { "guess-3", TestTenants.AlphaKey })
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(() => limited.Client(key).ListSessionsAsync(new ListSessionsRequest()).ResponseAsync);
+            Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+            Assert.Contains("wrong API keys", error.Status.Detail);
+            Assert.True(int.Parse(error.Trailers.GetValue("retry-after")!) > 0);
+        }
+    }
+
+    [Fact]
+    public async Task RightKeys_DoNotCountAgainstTheAddress()
+    {
+        await using var limited = await SessionsServer.StartAsync(Settings([new("Sessions:FailedKeyLimit:Attempts", "1")]));
+
+        for (var i = 0; i < 5; i++)
+            await limited.Client(TestTenants.AlphaKey).ListSessionsAsync(new ListSessionsRequest());
+        await AssertUnauthenticated(() => limited.Client("guess").ListSessionsAsync(new ListSessionsRequest()).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task Reflection_NeedsAKey()
+    {
+        var request = new ServerReflectionRequest { ListServices = "" };
+
+        using (var anonymous = new ServerReflection.ServerReflectionClient(_server.Channel).ServerReflectionInfo())
+        {
+            // Refused on its headers: no message needs to be sent for the answer.
+            var error = await Assert.ThrowsAsync<RpcException>(() => anonymous.ResponseStream.MoveNext(CancellationToken.None));
+            Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+        }
+
+        var headers = new Metadata { { "authorization", $"Bearer {TestTenants.AlphaKey}" } };
+        using var keyed = new ServerReflection.ServerReflectionClient(_server.Channel).ServerReflectionInfo(headers);
+        await keyed.RequestStream.WriteAsync(request);
+        Assert.True(await keyed.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Contains(DragGan.Protos.V1.Sessions.Descriptor.FullName, keyed.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name));
+    }
+
+    [Fact]
+    public async Task TheDevelopmentEnvironmentAlone_KeepsKeysRequired()
+    {
+        // What a container started with ASPNETCORE_ENVIRONMENT=Development gets: no anonymous access
+        // unless Sessions:AllowAnonymous is set as well.
+        await using var development = await SessionsServer.StartAsync(Settings(), ["--environment", "Development"]);
+
+        await AssertUnauthenticated(() => development.Client(apiKey: null).ListSessionsAsync(new ListSessionsRequest()).ResponseAsync);
     }
 
     [Fact]

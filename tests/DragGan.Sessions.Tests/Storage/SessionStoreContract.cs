@@ -11,6 +11,8 @@ namespace DragGan.Sessions.Tests.Storage;
 /// </summary>
 public abstract class SessionStoreContract(IStoreBackend backend)
 {
+    private readonly IStoreBackend _backend = backend;
+
     private const int MaxFrames = 4;
     private static readonly TimeSpan LongTtl = TimeSpan.FromHours(1);
 
@@ -272,6 +274,130 @@ public abstract class SessionStoreContract(IStoreBackend backend)
     }
 
     [Fact]
+    public async Task Frames_StayWithinTheSessionsByteBudget_OldestFirstOut()
+    {
+        var frameBytes = StoredSessions.Frame("d", 1, Payload).CalculateSize();
+        var (store, frames) = _backend.Open(Guid.NewGuid().ToString("N"), new SessionStoreLimits { MaxDragFrames = 100, MaxDragFrameBytesPerSession = 3 * frameBytes });
+        var session = StoredSessions.New("t1", LongTtl);
+        await store.CreateAsync(session, None);
+        var key = SessionKey.Of(session);
+
+        for (uint step = 1; step <= 5; step++)
+            Assert.True(await frames.AppendFrameAsync(key, StoredSessions.Frame("d", step, Payload), None));
+
+        Assert.Equal([3u, 4u, 5u], (await frames.ReadFramesAsync(key, "d", None)).Select(f => f.Step));
+        // A frame larger than the whole budget is never kept, and takes nothing with it.
+        Assert.False(await frames.AppendFrameAsync(key, StoredSessions.Frame("d", 6, 4 * Payload), None));
+        Assert.Equal([3u, 4u, 5u], (await frames.ReadFramesAsync(key, "d", None)).Select(f => f.Step));
+    }
+
+    [Fact]
+    public async Task Frames_OfATenant_StayWithinItsByteBudget_AndItsRoomComesBackWithDeletes()
+    {
+        var frameBytes = StoredSessions.Frame("d", 1, Payload).CalculateSize();
+        var (store, frames) = _backend.Open(Guid.NewGuid().ToString("N"), new SessionStoreLimits
+        {
+            MaxDragFrames = 100,
+            MaxDragFrameBytesPerSession = 3 * frameBytes,
+            MaxDragFrameBytesPerTenant = 4 * frameBytes,
+        });
+        var tenant = $"budget-{Guid.NewGuid():N}";
+        var (a, b, c) = (await CreateIn(store, tenant), await CreateIn(store, tenant), await CreateIn(store, tenant));
+        for (uint step = 1; step <= 3; step++)
+            Assert.True(await frames.AppendFrameAsync(a, StoredSessions.Frame("a", step, Payload), None));
+        Assert.True(await frames.AppendFrameAsync(b, StoredSessions.Frame("b", 1, Payload), None));
+
+        // The tenant is full: b makes room out of its own frames, c (which has none) gets none.
+        Assert.True(await frames.AppendFrameAsync(b, StoredSessions.Frame("b", 2, Payload), None));
+        Assert.False(await frames.AppendFrameAsync(c, StoredSessions.Frame("c", 1, Payload), None));
+        Assert.Equal([1u, 2u, 3u], (await frames.ReadFramesAsync(a, "a", None)).Select(f => f.Step));
+        Assert.Equal([2u], (await frames.ReadFramesAsync(b, "b", None)).Select(f => f.Step));
+        Assert.Empty(await frames.ReadFramesAsync(c, "c", None));
+
+        // Another tenant has its own budget.
+        var other = await CreateIn(store, tenant + "-other");
+        Assert.True(await frames.AppendFrameAsync(other, StoredSessions.Frame("o", 1, Payload), None));
+
+        await store.DeleteAsync(a, null, None);
+        Assert.True(await frames.AppendFrameAsync(c, StoredSessions.Frame("c", 1, Payload), None));
+        Assert.Equal([1u], (await frames.ReadFramesAsync(c, "c", None)).Select(f => f.Step));
+    }
+
+    [Fact]
+    public async Task Frames_OfExpiredSessions_GiveTheirBytesBack()
+    {
+        var frameBytes = StoredSessions.Frame("d", 1, Payload).CalculateSize();
+        var (store, frames) = _backend.Open(Guid.NewGuid().ToString("N"), new SessionStoreLimits
+        {
+            MaxDragFrames = 100,
+            MaxDragFrameBytesPerSession = 2 * frameBytes,
+            MaxDragFrameBytesPerTenant = 2 * frameBytes,
+        });
+        var tenant = $"expiry-{Guid.NewGuid():N}";
+        var shortLived = StoredSessions.New(tenant, ShortTtl);
+        await store.CreateAsync(shortLived, None);
+        var longLived = await CreateIn(store, tenant);
+        Assert.True(await frames.AppendFrameAsync(SessionKey.Of(shortLived), StoredSessions.Frame("s", 1, Payload), None));
+        Assert.True(await frames.AppendFrameAsync(SessionKey.Of(shortLived), StoredSessions.Frame("s", 2, Payload), None));
+        Assert.False(await frames.AppendFrameAsync(longLived, StoredSessions.Frame("l", 1, Payload), None));
+
+        await Task.Delay(PastShortTtl);
+
+        Assert.True(await frames.AppendFrameAsync(longLived, StoredSessions.Frame("l", 1, Payload), None));
+        Assert.True(await frames.AppendFrameAsync(longLived, StoredSessions.Frame("l", 2, Payload), None));
+    }
+
+    [Fact]
+    public async Task List_EndsAPageAtItsByteBudget_AndTheTokenGoesOnWithoutLossOrRepeat()
+    {
+        var tenant = $"bytes-{Guid.NewGuid():N}";
+        var sessions = Enumerable.Range(0, 5).Select(i => StoredSessions.New(tenant, LongTtl + TimeSpan.FromMinutes(i))).ToList();
+        var (store, _) = _backend.Open(Guid.NewGuid().ToString("N"), new SessionStoreLimits { MaxPageBytes = sessions[0].CalculateSize() * 5 / 2 });
+        foreach (var session in sessions)
+            await store.CreateAsync(session, None);
+
+        var pages = new List<int>();
+        var listed = new List<string>();
+        string? token = null;
+        do
+        {
+            var page = await store.ListAsync(tenant, 100, token, None);
+            pages.Add(page.Sessions.Count);
+            listed.AddRange(page.Sessions.Select(s => s.Value.Session.Id));
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+
+        Assert.Equal([2, 2, 1], pages);
+        Assert.Equal(sessions.Select(s => s.Session.Id).Reverse(), listed);
+    }
+
+    [Fact]
+    public async Task List_WithABudgetSmallerThanOneSession_StillReturnsOneAPage()
+    {
+        var tenant = $"tiny-{Guid.NewGuid():N}";
+        var (store, _) = _backend.Open(Guid.NewGuid().ToString("N"), new SessionStoreLimits { MaxPageBytes = 1 });
+        for (var i = 0; i < 2; i++)
+            await store.CreateAsync(StoredSessions.New(tenant, LongTtl + TimeSpan.FromMinutes(i)), None);
+
+        var first = await store.ListAsync(tenant, 100, null, None);
+        var second = await store.ListAsync(tenant, 100, first.NextPageToken, None);
+
+        Assert.Single(first.Sessions);
+        Assert.Single(second.Sessions);
+        Assert.Null(second.NextPageToken);
+    }
+
+    private const int Payload = 1000;
+
+    private static async Task<SessionKey> CreateIn(ISessionStore store, string tenant)
+    {
+        var session = StoredSessions.New(tenant, LongTtl);
+        await store.CreateAsync(session, None);
+        return SessionKey.Of(session);
+    }
+
+    [Fact]
     public async Task Frames_OfAMissingSession_AreRefused()
     {
         await Assert.ThrowsAsync<SessionNotFoundException>(() =>
@@ -284,7 +410,7 @@ public sealed class SqliteSessionStoreTests(SqliteBackend backend) : SessionStor
     [Fact]
     public async Task Sweep_DeletesExpiredRowsAndOrphanedFrames()
     {
-        var store = new SqliteSessionStore(backend.PathOf("sweep"), 4, TimeProvider.System);
+        var store = new SqliteSessionStore(backend.PathOf("sweep"), new SessionStoreLimits { MaxDragFrames = 4 }, TimeProvider.System);
         var session = StoredSessions.New("t1", ShortTtl);
         await store.CreateAsync(session, CancellationToken.None);
         await store.AppendFrameAsync(SessionKey.Of(session), StoredSessions.Frame("d", 1), CancellationToken.None);

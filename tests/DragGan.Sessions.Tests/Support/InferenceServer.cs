@@ -15,6 +15,9 @@ public sealed class InferenceServer : IAsyncLifetime
     /// <summary>The address Kestrel bound, e.g. http://127.0.0.1:41234.</summary>
     public string Address { get; private set; } = "";
 
+    /// <summary>The host's services (its model gates, to hold the drag loop still).</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The server has not started.");
+
     public async Task InitializeAsync()
     {
         _app = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], builder =>

@@ -12,12 +12,19 @@ public interface IStoreBackend
     string Name { get; }
 
     /// <summary>A store over the isolation's data; dispose the returned handle after use.</summary>
-    (ISessionStore Sessions, IDragFrameStore Frames) Open(string isolation, int maxFrames);
+    (ISessionStore Sessions, IDragFrameStore Frames) Open(string isolation, SessionStoreLimits limits);
 
     /// <summary>The work leases over the isolation's data.</summary>
     IWorkLeaseStore OpenLeases(string isolation);
 
     IEnumerable<KeyValuePair<string, string?>> HostSettings(string isolation);
+}
+
+public static class StoreBackendExtensions
+{
+    /// <summary>A store that keeps <paramref name="maxFrames"/> frames per session and has no byte budgets.</summary>
+    public static (ISessionStore Sessions, IDragFrameStore Frames) Open(this IStoreBackend backend, string isolation, int maxFrames) =>
+        backend.Open(isolation, new SessionStoreLimits { MaxDragFrames = maxFrames });
 }
 
 /// <summary>SQLite files in a temporary folder, removed at the end.</summary>
@@ -29,9 +36,9 @@ public sealed class SqliteBackend : IStoreBackend, IDisposable
 
     public string PathOf(string isolation) => Path.Combine(_folder, $"{isolation}.db");
 
-    public (ISessionStore Sessions, IDragFrameStore Frames) Open(string isolation, int maxFrames)
+    public (ISessionStore Sessions, IDragFrameStore Frames) Open(string isolation, SessionStoreLimits limits)
     {
-        var store = new SqliteSessionStore(PathOf(isolation), maxFrames, TimeProvider.System);
+        var store = new SqliteSessionStore(PathOf(isolation), limits, TimeProvider.System);
         return (store, store);
     }
 
@@ -59,9 +66,9 @@ public sealed class RedisBackend : IStoreBackend, IAsyncLifetime
 
     public RedisServer Server => _server;
 
-    public (ISessionStore Sessions, IDragFrameStore Frames) Open(string isolation, int maxFrames)
+    public (ISessionStore Sessions, IDragFrameStore Frames) Open(string isolation, SessionStoreLimits limits)
     {
-        var store = new RedisSessionStore(_server.Connection, $"test:{isolation}:", maxFrames, TimeProvider.System);
+        var store = new RedisSessionStore(_server.Connection, $"test:{isolation}:", limits, TimeProvider.System);
         return (store, store);
     }
 

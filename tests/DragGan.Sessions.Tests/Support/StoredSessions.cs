@@ -40,6 +40,14 @@ public static class StoredSessions
         return session;
     }
 
+    /// <summary>A frame whose image carries <paramref name="payload"/> bytes (the store never decodes it).</summary>
+    public static StoredDragFrame Frame(string dragId, uint step, int payload) => new()
+    {
+        DragId = dragId,
+        Step = step,
+        Image = new EncodedImage { Encoding = ImageEncoding.Jpeg, Width = 16, Height = 16, Data = Google.Protobuf.ByteString.CopyFrom(new byte[payload]) },
+    };
+
     public static StoredDragFrame Frame(string dragId, uint step) => new()
     {
         DragId = dragId,

@@ -1,0 +1,104 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace DragGan.Sessions.Exports;
+
+/// <summary>
+/// H.264 MP4 from RGB frames through an ffmpeg process: raw frames go in on its standard input and
+/// the file comes back on its standard output, so nothing is written to disk (the container's root
+/// filesystem is read-only). A pipe cannot be seeked back to write the index at the start, so the
+/// MP4 is fragmented (an empty index first, then a fragment per keyframe), which browsers and
+/// players play like any MP4.
+/// </summary>
+public sealed class FfmpegVideoEncoder(IOptions<SessionsOptions> options, ILogger<FfmpegVideoEncoder> logger)
+{
+    public const string Mp4MediaType = "video/mp4";
+
+    /// <summary>Encodes <paramref name="frames"/> (<paramref name="frameCount"/> of them, enumerated once as ffmpeg takes them; RGB, <paramref name="size"/> x <paramref name="size"/>, even) at 1000 / <paramref name="frameDelayMs"/> frames per second.</summary>
+    /// <exception cref="VideoEncoderUnavailableException">ffmpeg cannot be started.</exception>
+    /// <exception cref="InvalidOperationException">ffmpeg failed (its last error line is in the message).</exception>
+    public async Task<byte[]> EncodeMp4Async(IEnumerable<byte[]> frames, int frameCount, int size, int frameDelayMs, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(frameCount);
+        if (size <= 0 || size % 2 != 0)
+            throw new ArgumentOutOfRangeException(nameof(size), size, "H.264 with 4:2:0 chroma needs an even frame size.");
+
+        using var process = Start(Mp4Arguments(size, frameDelayMs));
+        // Kill rather than wait: a cancelled export must not leave an encoder running.
+        await using var kill = cancellationToken.Register(() => Kill(process));
+        using var file = new MemoryStream();
+        var reading = process.StandardOutput.BaseStream.CopyToAsync(file, CancellationToken.None);
+        var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        try
+        {
+            await using var input = process.StandardInput.BaseStream;
+            foreach (var frame in frames)
+                await input.WriteAsync(frame, cancellationToken);
+        }
+        catch (IOException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // ffmpeg closed its input early: it failed, and its exit code and messages say why.
+        }
+        await reading;
+        var messages = await errors;
+        await process.WaitForExitAsync(CancellationToken.None);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (process.ExitCode != 0)
+        {
+            var reason = messages.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no message";
+            logger.LogError("ffmpeg failed to encode {Frames} frames of {Size} px with exit code {ExitCode}: {Messages}", frameCount, size, process.ExitCode, messages);
+            throw new InvalidOperationException($"ffmpeg failed with exit code {process.ExitCode}: {reason}");
+        }
+        return file.ToArray();
+    }
+
+    private static List<string> Mp4Arguments(int size, int frameDelayMs) =>
+    [
+        "-hide_banner", "-loglevel", "error",
+        "-f", "rawvideo", "-pix_fmt", "rgb24",
+        "-video_size", $"{size}x{size}",
+        "-framerate", string.Create(CultureInfo.InvariantCulture, $"1000/{frameDelayMs}"),
+        "-i", "pipe:0",
+        "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
+        // 4:2:0 is the chroma layout every H.264 decoder (browsers included) plays.
+        "-pix_fmt", "yuv420p",
+        "-movflags", "frag_keyframe+empty_moov+default_base_moof",
+        "-f", "mp4", "pipe:1",
+    ];
+
+    private Process Start(IEnumerable<string> arguments)
+    {
+        var program = options.Value.FfmpegPath;
+        var startInfo = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+            startInfo.ArgumentList.Add(argument);
+        try
+        {
+            return Process.Start(startInfo) ?? throw new VideoEncoderUnavailableException(program, new InvalidOperationException("no process was started"));
+        }
+        catch (Win32Exception e)
+        {
+            throw new VideoEncoderUnavailableException(program, e);
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It has already exited.
+        }
+    }
+}

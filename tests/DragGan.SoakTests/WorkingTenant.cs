@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using DragGan.Protos.V1;
+using Grpc.Core;
+
+namespace DragGan.SoakTests;
+
+/// <summary>
+/// The tenant whose service must not suffer: one after another, it creates a session, drags a point
+/// for a few steps with JPEG previews, commits, undoes and exports a PNG. Every failure counts.
+/// </summary>
+internal static class WorkingTenant
+{
+    /// <summary>Rounds until <paramref name="stop"/>; returns how many completed without an error.</summary>
+    public static async Task<int> RunAsync(Tenant tenant, Latencies latencies, CancellationToken stop)
+    {
+        var completed = 0;
+        var round = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            round++;
+            var errorsBefore = latencies.ErrorCount;
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                await RoundAsync(tenant, (ulong)(1000 + round), latencies, stop);
+                if (latencies.ErrorCount == errorsBefore)
+                    completed++;
+            }
+            catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && stop.IsCancellationRequested)
+            {
+                // The round the soak's end cut short: how long it had been waiting shows a stall.
+                latencies.Record("round_cut_short_at_end", clock.Elapsed);
+                return completed;
+            }
+        }
+        return completed;
+    }
+
+    /// <summary>One round; each failed operation is recorded and ends the round.</summary>
+    public static async Task RoundAsync(Tenant tenant, ulong seed, Latencies latencies, CancellationToken stop)
+    {
+        var session = await Timed("create", latencies, () => tenant.CreateAsync(seed, stop));
+        if (session is null)
+            return;
+        var frames = new FrameOptions { Image = new ImageOptions { Encoding = ImageEncoding.Jpeg }, EveryKSteps = 3 };
+        var drag = await Timed("drag_6_steps", latencies,
+            () => DragRun.RunAsync(tenant, Tenant.DragStart(session.Id, session.Resolution, maxSteps: 50, frames), stopAtStep: 6, stop));
+        if (drag is null)
+            return;
+        latencies.Record("drag_first_frame", drag.FirstFrame);
+        if (drag.CommittedEntryId is null)
+        {
+            latencies.Error("drag_6_steps", new InvalidOperationException("The drag ended without a committed entry."));
+            return;
+        }
+        if (await Timed("undo", latencies, () => tenant.Client.UndoAsync(new UndoRequest { SessionId = session.Id }, cancellationToken: stop).ResponseAsync) is null)
+            return;
+        await Timed("export_png", latencies,
+            () => tenant.Client.ExportImageAsync(new ExportImageRequest { SessionId = session.Id }, cancellationToken: stop).ResponseAsync);
+    }
+
+    private static async Task<T?> Timed<T>(string operation, Latencies latencies, Func<Task<T>> call) where T : class
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var result = await call();
+            latencies.Record(operation, clock.Elapsed);
+            return result;
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+        {
+            latencies.Error(operation, e);
+            return null;
+        }
+    }
+}
