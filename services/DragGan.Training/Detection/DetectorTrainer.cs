@@ -9,11 +9,13 @@ using F = TorchSharp.torch.nn.functional;
 namespace DragGan.Training.Detection;
 
 /// <summary>
-/// Trains <see cref="LandmarkDetector"/> on fresh random renders at the generator's resolution
-/// (half of each batch softened by a 3x3 box blur, as generated images are softer than renders),
-/// with Adam on the mean squared error of the landmark positions as fractions of the image side;
-/// the learning rate drops tenfold for the last fifth of the run. Then measures the mean landmark
-/// error in pixels on held-out renders and writes the weights and the figures.
+/// Trains <see cref="LandmarkDetector"/> on fresh random renders drawn at its input size, 64x64
+/// (the renderer's anti-aliasing averages each pixel's area, as the detector's own reduction of a
+/// larger image does; half of each batch is softened by a 3x3 box blur, as generated images are
+/// softer than renders), with Adam on the mean squared error of the landmark positions as
+/// fractions of the image side; the learning rate drops tenfold for the last fifth of the run.
+/// Then measures the mean landmark error in pixels on held-out renders at the generator's
+/// resolution and writes the weights and the figures.
 /// </summary>
 internal sealed class DetectorTrainer(string outputDirectory, TextWriter log)
 {
@@ -22,6 +24,7 @@ internal sealed class DetectorTrainer(string outputDirectory, TextWriter log)
 
     public DetectorAccuracy Run(TimeSpan duration, int resolution = 256, int batchSize = 32, int heldOut = 512)
     {
+        const int trainingResolution = LandmarkDetector.InputResolution;
         Directory.CreateDirectory(outputDirectory);
         set_num_threads(Math.Max(1, Environment.ProcessorCount));
         using var detector = new LandmarkDetector();
@@ -40,16 +43,16 @@ internal sealed class DetectorTrainer(string outputDirectory, TextWriter log)
                 lowered = true;
             }
             using var scope = NewDisposeScope();
-            var (batch, truth) = LandmarkBatch.Render(random, batchSize, resolution);
+            var (batch, truth) = LandmarkBatch.Render(random, batchSize, trainingResolution);
             var half = batchSize / 2;
             batch = cat([F.avg_pool2d(batch.narrow(0, 0, half), 3, stride: 1, padding: 1, count_include_pad: false), batch.narrow(0, half, batchSize - half)], 0);
-            var loss = F.mse_loss(detector.forward(batch).div(resolution), truth.div(resolution));
+            var loss = F.mse_loss(detector.forward(batch).div(trainingResolution), truth.div(trainingResolution));
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
             images += batchSize;
             if (images % (batchSize * 50) == 0)
-                log.WriteLine(Invariant($"{images,7} images  {clock.Elapsed.TotalMinutes,5:F1} min  loss {loss.item<float>():E2}  (~{Math.Sqrt(loss.item<float>() * 2) * resolution:F2} px)"));
+                log.WriteLine(Invariant($"{images,7} images  {clock.Elapsed.TotalMinutes,5:F1} min  loss {loss.item<float>():E2}  (~{Math.Sqrt(loss.item<float>() * 2) * resolution:F2} px at {resolution})"));
         }
 
         detector.save(Path.Combine(outputDirectory, WeightsFile));

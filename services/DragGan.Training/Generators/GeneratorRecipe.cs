@@ -18,8 +18,16 @@ public sealed record GeneratorRecipe
     /// <summary>The reference's 0.01 barely moves the mapping in a short run; 0.1 lets it learn at a tenth of the synthesis rate.</summary>
     public float MappingLrMultiplier { get; init; } = 0.1f;
 
-    public int BatchSize { get; init; } = 8;
-    public double LearningRate { get; init; } = 0.002;
+    public int BatchSize { get; init; } = 4;
+
+    /// <summary>Adam's step size; the fit tolerates more than a GAN's 0.0025, and time is short on a CPU.</summary>
+    public double LearningRate { get; init; } = 0.005;
+
+    /// <summary>
+    /// Scale of the toRGB weights at initialisation. The official unit-variance init draws saturated
+    /// colour noise (standard deviation near 1.5); a tenth of it starts the fit from near grey.
+    /// </summary>
+    public float ToRgbInitGain { get; init; } = 0.1f;
 
     /// <summary>Half-life of the weights' exponential moving average, in images (ramped up over the first 20x as many images seen, as StyleGAN2-ADA's ema_rampup 0.05).</summary>
     public int EmaHalfLifeImages { get; init; } = 10_000;

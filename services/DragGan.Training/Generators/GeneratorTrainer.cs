@@ -37,9 +37,7 @@ internal sealed class GeneratorTrainer(GeneratorRecipe recipe, string outputDire
         var progressPath = Path.Combine(outputDirectory, ProgressFile);
 
         var resumed = File.Exists(statePath) && File.Exists(emaPath);
-        using var generator = resumed
-            ? LoadTrainable(statePath)
-            : TrainableGenerator.Initialise(recipe.GeneratorConfig(), recipe.WeightSeed);
+        using var generator = resumed ? LoadTrainable(statePath) : Initialise();
         var ema = resumed ? LoadEma(emaPath, generator) : generator.Parameters.Select(p => p.detach().clone()).ToArray();
         var progress = resumed ? TrainingProgress.Load(progressPath) : new TrainingProgress();
         log.WriteLine(Invariant($"{(resumed ? "Resuming" : "Starting")} at {progress.ImagesSeen} images; {generator.Parameters.Sum(p => p.numel())} trained values; threads {get_num_threads()}."));
@@ -54,6 +52,7 @@ internal sealed class GeneratorTrainer(GeneratorRecipe recipe, string outputDire
         var lastCheckpoint = clock.Elapsed;
         var imagesSeen = progress.ImagesSeen;
         var startImages = imagesSeen;
+        var startSeconds = progress.Seconds;
         double lossSum = 0;
         var lossCount = 0;
         while (clock.Elapsed < duration && imagesSeen < maxImages)
@@ -79,7 +78,7 @@ internal sealed class GeneratorTrainer(GeneratorRecipe recipe, string outputDire
             if (clock.Elapsed - lastCheckpoint >= checkpointEvery || done)
             {
                 lastCheckpoint = clock.Elapsed;
-                var seconds = progress.Seconds + clock.Elapsed.TotalSeconds;
+                var seconds = startSeconds + clock.Elapsed.TotalSeconds;
                 var validation = SaveCheckpoint(generator, ema, validationZ, validationTarget, imagesSeen, seconds);
                 progress = progress with { ImagesSeen = imagesSeen, Seconds = seconds };
                 progress.History.Add(new TrainingSnapshot(imagesSeen, Math.Round(seconds, 1), Math.Round(lossSum / Math.Max(lossCount, 1), 5), Math.Round(validation, 5)));
@@ -91,6 +90,15 @@ internal sealed class GeneratorTrainer(GeneratorRecipe recipe, string outputDire
         }
         foreach (var tensor in ema)
             tensor.Dispose();
+    }
+
+    private TrainableGenerator Initialise()
+    {
+        var generator = TrainableGenerator.Initialise(recipe.GeneratorConfig(), recipe.WeightSeed);
+        using var noGrad = no_grad();
+        foreach (var (name, tensor) in generator.Tensors.Where(t => t.Key.EndsWith(".torgb.weight", StringComparison.Ordinal)))
+            tensor.mul_(recipe.ToRgbInitGain);
+        return generator;
     }
 
     /// <summary>StyleGAN2-ADA's G_ema update: beta = 0.5^(batch / half-life), the half-life ramped up to 5% of the images seen.</summary>
