@@ -1,5 +1,6 @@
 using DragGan.Inference;
 using DragGan.Protos.V1;
+using DragGan.Sessions.Inference;
 using DragGan.Sessions.Tests.Support;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
@@ -41,7 +42,7 @@ public sealed class ReplicaHealthTests(RedisBackend backend) : IClassFixture<Red
             await client.StopDragAsync(new StopDragRequest { SessionId = first.Id, DragId = running.ActiveDrag.DragId });
             var third = await client.CreateAsync(seed: 3);
             var started = await client.StartDragAsync(LongDrag(second.Id));
-            Assert.Equal(replica.Urls.Single(), started.ActiveDrag.Replica);
+            Assert.Equal(InferenceReplica.NameOf(replica.Urls.Single()), started.ActiveDrag.Replica);
             Assert.NotNull(third.Latent);
             await client.StopDragAsync(new StopDragRequest { SessionId = second.Id, DragId = started.ActiveDrag.DragId });
         }
@@ -80,7 +81,7 @@ public sealed class ReplicaHealthTests(RedisBackend backend) : IClassFixture<Red
             while (frames.Count == 0 || !frames[^1].Frame.Paused)
                 frames.Add(await NextAsync(call));
             var pausedAt = frames[^1].Frame.Step;
-            Assert.Equal(relay.Address, (await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).ActiveDrag.Replica);
+            Assert.Equal(InferenceReplica.NameOf(relay.Address), (await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).ActiveDrag.Replica);
 
             relay.GoSilent();
             var maxSteps = pausedAt + 10;
@@ -92,7 +93,7 @@ public sealed class ReplicaHealthTests(RedisBackend backend) : IClassFixture<Red
             var resumed = Assert.Single(frames, f => f.Resumed);
             Assert.True(resumed.Frame.Step >= pausedAt, $"resumed at {resumed.Frame.Step}, paused at {pausedAt}");
             Assert.Equal(maxSteps, frames[^1].Frame.Step);
-            Assert.Equal(healthy.Urls.Single(), (await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).ActiveDrag.Replica);
+            Assert.Equal(InferenceReplica.NameOf(healthy.Urls.Single()), (await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).ActiveDrag.Replica);
             await call.RequestStream.CompleteAsync();
             var last = await NextAsync(call);
             Assert.True(last.HasCommittedEntryId);
