@@ -40,7 +40,10 @@ public sealed class DragEdit : IDisposable
     public int Resolution => Generator.Config.ImgResolution;
 
     /// <summary>DragGAN reads block b128's features (the reference's feature_idx 5), or the last block below that.</summary>
-    public int FeatureResolution => Math.Min(128, Resolution);
+    public int FeatureResolution => FeatureResolutionOf(Generator.Config);
+
+    /// <summary>The block whose features drags of this generator read.</summary>
+    internal static int FeatureResolutionOf(GeneratorConfig config) => Math.Min(128, config.ImgResolution);
 
     public DragParameters Parameters { get; private set; }
 
