@@ -12,6 +12,8 @@ internal sealed record BenchmarkModel(string Name, Func<GeneratorCheckpoint> Loa
 
     public static BenchmarkModel Fixture(string path) => new("fixture-stylegan2-tiny-256", () => CheckpointLoader.Load(path));
 
+    public static BenchmarkModel File(string name, string path) => new(name, () => CheckpointLoader.Load(path));
+
     public StyleGan2Generator Create(torch.Device device)
     {
         using var checkpoint = Load();

@@ -20,6 +20,14 @@ internal sealed record BenchmarkOptions
     public int[] Concurrency { get; init; } = [1, 4, 16];
     public int SoakSteps { get; init; }
 
+    /// <summary>The face experiments (drag MD table, inversion quality): a face generator checkpoint and landmark detector weights.</summary>
+    public bool RunFaces { get; init; }
+    public string? FacesModel { get; init; }
+    public string? Detector { get; init; }
+    public FaceBenchmarkOptions Faces { get; init; } = new();
+    public int InversionFaces { get; init; } = 8;
+    public int InversionSteps { get; init; } = 200;
+
     /// <summary>Drag runs left out, as "RESxEDITS" (e.g. 512x16: minutes per step on a small CPU).</summary>
     public string[] Skip { get; init; } = [];
 
@@ -43,7 +51,8 @@ internal sealed record BenchmarkOptions
                     "all" => options,
                     "ops" => options with { RunGenerator = false, RunDrag = false, RunOps = true },
                     "parity" => options with { RunGenerator = false, RunDrag = false, RunParity = true },
-                    var other => throw new ArgumentException($"Unknown suite '{other}' (generator, drag, ops, parity, all)."),
+                    "faces" => options with { RunGenerator = false, RunDrag = false, RunFaces = true },
+                    var other => throw new ArgumentException($"Unknown suite '{other}' (generator, drag, ops, parity, faces, all)."),
                 },
                 "--quick" => options with { Quick = true },
                 "--device" => options with { Device = Next() },
@@ -56,6 +65,13 @@ internal sealed record BenchmarkOptions
                 "--concurrency" => options with { Concurrency = Ints() },
                 "--skip" => options with { Skip = Next().Split(',') },
                 "--soak" => options with { SoakSteps = int.Parse(Next()) },
+                "--faces-model" => options with { FacesModel = Next() },
+                "--detector" => options with { Detector = Next() },
+                "--faces-pairs" => options with { Faces = options.Faces with { Pairs = int.Parse(Next()) } },
+                "--faces-steps" => options with { Faces = options.Faces with { MaxSteps = int.Parse(Next()) } },
+                "--faces-images" => options with { Faces = options.Faces with { ImageFolder = Next() } },
+                "--inversion-faces" => options with { InversionFaces = int.Parse(Next()) },
+                "--inversion-steps" => options with { InversionSteps = int.Parse(Next()) },
                 var unknown => throw new ArgumentException($"Unknown option '{unknown}'."),
             };
         }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using DragGan.Benchmarks;
+using DragGan.Faces.Detection;
 using static TorchSharp.torch;
 
 // Engine benchmarks: generator forward/backward and DragGAN steps/s, printed as a table and written
@@ -38,6 +39,17 @@ if (options.RunOps)
 
 if (options.SoakSteps > 0 && fixture is not null)
     rows.AddRange(Report(SoakBenchmark.Run(BenchmarkModel.Fixture(fixture), options.SoakSteps)));
+
+if (options.RunFaces)
+{
+    if (options.FacesModel is null || options.Detector is null)
+        throw new ArgumentException("--suite faces needs --faces-model (a face generator checkpoint) and --detector (landmark detector weights).");
+    using var faces = BenchmarkModel.File("faces", options.FacesModel).Create(device);
+    using var weights = File.OpenRead(options.Detector);
+    using var detector = LandmarkDetector.Load(weights);
+    rows.AddRange(Report(FaceDragBenchmark.Run(faces, detector, options.Faces)));
+    rows.AddRange(Report(FaceInversionBenchmark.Run(faces, detector, options.InversionFaces, options.InversionSteps)));
+}
 
 if (options.ReferenceResults is not null && fixture is not null)
     rows.AddRange(Report(ReferenceComparison.Run(fixture, options.ReferenceResults, options.Quick ? 1 : 3)));

@@ -134,10 +134,12 @@ Directory.CreateDirectory(Path.GetDirectoryName(output)!);
 await File.WriteAllTextAsync(output, json);
 Console.WriteLine($"Wrote {output}");
 
-var failed = workingLatencies.ErrorCount > 0 || workingRounds.Result == 0
+// A deleted session's drag must end: one still stepping holds capacity nobody can reach any more.
+var strandedDrags = hostileOutcomes.ErrorsByKind.Where(kv => kv.Key.StartsWith("deleted_drag_still_running", StringComparison.Ordinal)).Sum(kv => kv.Value);
+var failed = workingLatencies.ErrorCount > 0 || workingRounds.Result == 0 || strandedDrags > 0
     || workingFailures.Count + hostileFailures.Count > 0 || !(bool)result["services_alive"]!;
 Console.WriteLine(failed
-    ? "SOAK FAILED: the working tenant saw errors or completed no round, a session is unusable, or a service died."
+    ? "SOAK FAILED: the working tenant saw errors or completed no round, a deleted session's drag ran on, a session is unusable, or a service died."
     : "Soak passed.");
 return failed ? 1 : 0;
 

@@ -40,7 +40,10 @@ public sealed class DragEdit : IDisposable
     public int Resolution => Generator.Config.ImgResolution;
 
     /// <summary>DragGAN reads block b128's features (the reference's feature_idx 5), or the last block below that.</summary>
-    public int FeatureResolution => Math.Min(128, Resolution);
+    public int FeatureResolution => FeatureResolutionOf(Generator.Config);
+
+    /// <summary>The block whose features drags of this generator read.</summary>
+    internal static int FeatureResolutionOf(GeneratorConfig config) => Math.Min(128, config.ImgResolution);
 
     public DragParameters Parameters { get; private set; }
 
@@ -330,9 +333,28 @@ public sealed class DragEdit : IDisposable
         var uy = (float)((handle.Target.Y - handle.Row) / (distance + DirectionEpsilon));
         var rowTensor = torch.tensor(rows, device: map.LowResolution.device);
         var colTensor = torch.tensor(cols, device: map.LowResolution.device);
-        var reference = map.AtPixels(rowTensor, colTensor).detach();
+        var reference = Parameters.Supervision == MotionSupervision.ConfidenceGated && TrackingConfidence(map, handle) < Parameters.ConfidenceThreshold
+            ? TemplateDisk(rowTensor, colTensor, handle)
+            : map.AtPixels(rowTensor, colTensor).detach();
         var shifted = map.Bilinear(rowTensor.to(ScalarType.Float32).add(uy), colTensor.to(ScalarType.Float32).add(ux));
         return F.l1_loss(reference, shifted);
+    }
+
+    /// <summary>Cosine similarity between the feature at the handle's tracked pixel and the feature it tracks.</summary>
+    private static double TrackingConfidence(ResizedFeatureMap map, DragHandle handle)
+    {
+        using var noGrad = torch.no_grad();
+        var tracked = map.AtPixels(torch.tensor(new long[] { handle.Row }), torch.tensor(new long[] { handle.Col })).squeeze(1);
+        return F.cosine_similarity(tracked, handle.Reference!.to(tracked.device), dim: 0).item<float>();
+    }
+
+    /// <summary>The first step's features of the disk, moved from the handle to its origin: what the handle looked like.</summary>
+    private Tensor TemplateDisk(Tensor rows, Tensor cols, DragHandle handle)
+    {
+        var initial = new ResizedFeatureMap(_f0!, Resolution);
+        var originRows = rows.add(handle.OriginRow - handle.Row).clamp(0, Resolution - 1);
+        var originCols = cols.add(handle.OriginCol - handle.Col).clamp(0, Resolution - 1);
+        return initial.AtPixels(originRows, originCols).detach();
     }
 
     /// <summary>Adam on the optimised rows with the gradient of this step's leaf.</summary>

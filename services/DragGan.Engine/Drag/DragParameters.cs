@@ -38,6 +38,15 @@ public sealed record DragParameters
     /// </summary>
     internal bool ReferencePixelGrid { get; init; }
 
+    /// <summary>Reference features of motion supervision: DragGAN's, or StableDrag-style confidence-gated.</summary>
+    public MotionSupervision Supervision { get; init; } = MotionSupervision.Current;
+
+    /// <summary>
+    /// <see cref="MotionSupervision.ConfidenceGated"/> only: the cosine similarity between a handle's
+    /// tracked feature and its template below which the template supervises.
+    /// </summary>
+    public double ConfidenceThreshold { get; init; } = 0.85;
+
     public const int MaxStepsLimit = 100_000;
 
     /// <summary>

@@ -41,7 +41,7 @@ public sealed class DragStepper(StyleGan2Generator generator)
     public int EditsPerForward(bool renderImage)
     {
         var config = Generator.Config;
-        var lastBlock = renderImage ? config.ImgResolution : Math.Min(128, config.ImgResolution);
+        var lastBlock = renderImage ? config.ImgResolution : DragEdit.FeatureResolutionOf(config);
         var bytesPerEdit = config.BlockResolutions.Where(res => res <= lastBlock)
             .Max(res => (long)config.ChannelsAt(res) * res * res * sizeof(float));
         return ActivationBudgetBytes is { } budget ? (int)Math.Clamp(budget / bytesPerEdit, 1, int.MaxValue) : int.MaxValue;

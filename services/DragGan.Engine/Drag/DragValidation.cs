@@ -61,6 +61,10 @@ internal static class DragValidation
             throw new ArgumentException($"parameters.optimized_layers must be in 1..{config.NumWs}, got {p.OptimizedLayers}.", "parameters.optimized_layers");
         if (!Enum.IsDefined(p.Space))
             throw new ArgumentException($"parameters.space {p.Space} is not a latent space.", "parameters.space");
+        if (!Enum.IsDefined(p.Supervision))
+            throw new ArgumentException($"parameters.supervision {p.Supervision} is not a kind of motion supervision.", "parameters.supervision");
+        if (!double.IsFinite(p.ConfidenceThreshold) || p.ConfidenceThreshold is < -1 or > 1)
+            throw new ArgumentException($"parameters.confidence_threshold must be in [-1, 1], got {p.ConfidenceThreshold}.", "parameters.confidence_threshold");
         return p;
     }
 

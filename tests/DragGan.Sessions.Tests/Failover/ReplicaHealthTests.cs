@@ -41,7 +41,22 @@ public sealed class ReplicaHealthTests(RedisBackend backend) : IClassFixture<Red
             // Once the slot is free the replica takes work at once: it was full, never broken.
             await client.StopDragAsync(new StopDragRequest { SessionId = first.Id, DragId = running.ActiveDrag.DragId });
             var third = await client.CreateAsync(seed: 3);
-            var started = await client.StartDragAsync(LongDrag(second.Id));
+            // The replica frees the stopped stream's slot a moment after the stop; within 5 s, well
+            // inside the 10 s a broken replica would be avoided for.
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            StartDragResponse started;
+            while (true)
+            {
+                try
+                {
+                    started = await client.StartDragAsync(LongDrag(second.Id));
+                    break;
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100);
+                }
+            }
             Assert.Equal(InferenceReplica.NameOf(replica.Urls.Single()), started.ActiveDrag.Replica);
             Assert.NotNull(third.Latent);
             await client.StopDragAsync(new StopDragRequest { SessionId = second.Id, DragId = started.ActiveDrag.DragId });

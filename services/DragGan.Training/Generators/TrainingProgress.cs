@@ -1,0 +1,26 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DragGan.Training.Generators;
+
+/// <summary>Where a training run stands, saved beside its checkpoints so that a restarted run continues the count.</summary>
+public sealed record TrainingProgress
+{
+    [JsonPropertyName("images_seen")] public long ImagesSeen { get; init; }
+    [JsonPropertyName("seconds")] public double Seconds { get; init; }
+    [JsonPropertyName("history")] public List<TrainingSnapshot> History { get; init; } = [];
+
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
+
+    public static TrainingProgress Load(string path) =>
+        File.Exists(path) ? JsonSerializer.Deserialize<TrainingProgress>(File.ReadAllText(path)) ?? new() : new();
+
+    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Options));
+}
+
+/// <summary>One checkpoint's figures: the training loss averaged since the last one, and the EMA model's mean absolute error on fixed held-out latents (pixels in [-1, 1]).</summary>
+public sealed record TrainingSnapshot(
+    [property: JsonPropertyName("images_seen")] long ImagesSeen,
+    [property: JsonPropertyName("seconds")] double Seconds,
+    [property: JsonPropertyName("train_loss")] double TrainLoss,
+    [property: JsonPropertyName("validation_l1")] double ValidationL1);
