@@ -210,7 +210,8 @@ start_sessions() {
   local n="$1"
   podman run -d --name "draggan-sessions-$n" --read-only --user 1654:1654 --tmpfs /tmp \
     --secret draggan-api-key-hash,type=env,target=Sessions__ApiKeys__0__KeyHash \
-    -e Sessions__ApiKeys__0__Tenant=ci -e Sessions__Store=redis -e ConnectionStrings__Redis="127.0.0.1:${port[redis]}" \
+    --secret draggan-redis-connection,type=env,target=ConnectionStrings__Redis \
+    -e Sessions__ApiKeys__0__Tenant=ci -e Sessions__Store=redis \
     -e Sessions__InferenceAddress="http://127.0.0.1:${port[inference1]},http://127.0.0.1:${port[inference2]}" \
     -e Kestrel__Endpoints__Grpc__Url="http://0.0.0.0:${port[sessions$n]}" -e Kestrel__Endpoints__Grpc__Protocols=Http2 \
     -e Kestrel__Endpoints__Web__Url="http://0.0.0.0:${port[sessions${n}_web]}" -e Kestrel__Endpoints__Web__Protocols=Http1 \
@@ -229,17 +230,26 @@ timed_start() {
   echo "  $what SERVING after ${startup[$what]} s"
 }
 
-step "stack: Redis (append-only file on a volume), 2 inference, 2 session containers"
+step "stack: Redis (append-only file on a volume, password, memory limit), 2 inference, 2 session containers"
 api_key="$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
 printf '%s' "$api_key" | sha256sum | cut -d' ' -f1 | tr -d '\n' | podman secret create draggan-api-key-hash - >/dev/null
+# Redis as compose runs it: a password, protected mode, and a memory limit at which it refuses
+# writes. The session containers get the connection string, password included, from a secret.
+redis_password="$(head -c 24 /dev/urandom | base64 | tr -d '\n/+=')"
+printf '127.0.0.1:%s,password=%s' "${port[redis]}" "$redis_password" | podman secret create draggan-redis-connection - >/dev/null
 podman volume create draggan-redis-data >/dev/null
 start_redis() {
   podman run -d --name draggan-redis --read-only --user 999:999 -v draggan-redis-data:/data:U \
+    -e REDISCLI_AUTH="$redis_password" \
     localhost/draggan-redis:bookworm redis-server --port "${port[redis]}" --bind 127.0.0.1 \
-    --appendonly yes --save "" --dir /data >/dev/null
+    --appendonly yes --save "" --dir /data --protected-mode yes \
+    --maxmemory 512mb --maxmemory-policy noeviction --requirepass "$redis_password" >/dev/null
 }
 start_redis
 wait_for 60 "Redis answering" podman exec draggan-redis redis-cli -p "${port[redis]}" ping
+[[ "$(podman exec -e REDISCLI_AUTH= draggan-redis redis-cli -p "${port[redis]}" ping 2>&1)" == *NOAUTH* ]] \
+  || fail "Redis answers a client without the password."
+echo "  Redis refuses clients without the password; maxmemory $(podman exec draggan-redis redis-cli -p "${port[redis]}" config get maxmemory | tail -n1) bytes, noeviction"
 timed_start inference-1 "127.0.0.1:${port[inference1]}" start_inference 1
 timed_start inference-2 "127.0.0.1:${port[inference2]}" start_inference 2
 timed_start sessions-1 "127.0.0.1:${port[sessions1]}" start_sessions 1
@@ -374,10 +384,17 @@ printf '{"Sessions__ApiKeys__0__Tenant": "%s", "Sessions__ApiKeys__0__KeyHash": 
 mapfile -t redis_argv < <(awk '/^ *- args:$/ {a = 1; next} a && /^ *- / {sub(/^ *- /, ""); print; next} a {exit}' "$redis_object")
 redis_argv=("${redis_argv[@]//\"/}")
 ((${#redis_argv[@]})) || fail "the Redis StatefulSet's container has no args."
+# The Secret the manifests expect to exist (draggan-redis-auth, key password), and the session
+# pod's connection string as a secret of its own (podman does not expand $(REDIS_PASSWORD)).
+kube_redis_password="$(head -c 24 /dev/urandom | base64 | tr -d '\n/+=')"
+printf '{"password": "%s"}' "$(printf '%s' "$kube_redis_password" | base64 -w0)" | podman secret create draggan-redis-auth - >/dev/null
+printf '{"connection": "%s"}' "$(printf '127.0.0.1:6379,password=%s' "$kube_redis_password" | base64 -w0)" \
+  | podman secret create draggan-podman-redis-connection - >/dev/null
 echo "  Redis (StatefulSet) runs as a container instead: ${redis_argv[*]}"
+redis_argv=("${redis_argv[@]//\$\(REDIS_PASSWORD\)/$kube_redis_password}")
 podman volume create draggan-kube-redis-data >/dev/null
 podman run -d --name draggan-kube-redis --read-only --user 999:999 -v draggan-kube-redis-data:/data:U \
-  localhost/draggan-redis:bookworm "${redis_argv[@]}" >/dev/null
+  -e REDISCLI_AUTH="$kube_redis_password" localhost/draggan-redis:bookworm "${redis_argv[@]}" >/dev/null
 wait_for 60 "the StatefulSet's Redis answering" podman exec draggan-kube-redis redis-cli ping
 quiet_timers podman kube play "$kube/play.yaml" >/dev/null
 podman pod ps --format '  pod {{.Name}}: {{.Status}}, {{.NumberOfContainers}} containers'
