@@ -32,11 +32,9 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
         ) WITHOUT ROWID;
         """;
 
-    private readonly string _connectionString;
+    private readonly SqliteDatabase _database;
     private readonly SessionStoreLimits _limits;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _initializing = new(1, 1);
-    private volatile bool _initialized;
 
     public SqliteSessionStore(IOptions<SessionsOptions> options, IHostEnvironment environment, TimeProvider time)
         : this(Path.GetFullPath(options.Value.SqlitePath, environment.ContentRootPath), SessionStoreLimits.From(options.Value), time)
@@ -48,15 +46,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
         if (Path.GetDirectoryName(path) is { Length: > 0 } directory)
             Directory.CreateDirectory(directory);
         FilePath = path;
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            // Microsoft.Data.Sqlite retries SQLITE_BUSY until this many seconds have passed.
-            DefaultTimeout = 30,
-        }.ToString();
+        _database = new SqliteDatabase(path, Schema);
         _limits = limits;
         _time = time;
     }
@@ -65,7 +55,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
 
     public async Task<SessionRecord> CreateAsync(StoredSession session, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO sessions (tenant, id, version, expires_at, data) VALUES ($tenant, $id, 1, $expires, $data)
@@ -83,7 +73,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
 
     public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT version, data FROM sessions WHERE tenant = $tenant AND id = $id AND expires_at > $now";
         AddKey(command, key);
@@ -97,7 +87,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
     public async Task<SessionRecord> ReplaceAsync(StoredSession session, long expectedVersion, CancellationToken cancellationToken)
     {
         var key = SessionKey.Of(session);
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
             UPDATE sessions SET version = version + 1, expires_at = $expires, data = $data
@@ -117,7 +107,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
 
     public async Task<bool> DeleteAsync(SessionKey key, long? expectedVersion, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         // BEGIN IMMEDIATE: the version read below cannot change before the delete.
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         long? version;
@@ -147,7 +137,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         var after = pageToken is null ? (PageToken?)null : PageToken.Decode(pageToken);
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         // The size first: a row past the page's byte budget is never read into memory here.
         command.CommandText = """
@@ -184,7 +174,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
     public async Task<bool> AppendFrameAsync(SessionKey key, StoredDragFrame frame, CancellationToken cancellationToken)
     {
         var data = frame.ToByteArray();
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using (var exists = connection.CreateCommand())
         {
@@ -256,7 +246,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
 
     public async Task<IReadOnlyList<StoredDragFrame>> ReadFramesAsync(SessionKey key, string dragId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT f.data FROM drag_frames f
@@ -277,7 +267,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
     /// <summary>Deletes expired sessions and the frames of sessions that are gone; returns the sessions deleted.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var sessions = connection.CreateCommand();
         sessions.CommandText = "DELETE FROM sessions WHERE expires_at <= $now";
         sessions.Parameters.AddWithValue("$now", NowMs());
@@ -289,37 +279,6 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
             """;
         await frames.ExecuteNonQueryAsync(cancellationToken);
         return deleted;
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        if (!_initialized)
-            await InitializeAsync(cancellationToken);
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        return connection;
-    }
-
-    /// <summary>Creates the schema and switches the file to WAL, once per store; a failure is retried by the next call.</summary>
-    private async Task InitializeAsync(CancellationToken cancellationToken)
-    {
-        await _initializing.WaitAsync(cancellationToken);
-        try
-        {
-            if (_initialized)
-                return;
-            await using var connection = new SqliteConnection(_connectionString);
-            await connection.OpenAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            // WAL is a property of the file: set once, every later connection (of any process) uses it.
-            command.CommandText = $"PRAGMA journal_mode = WAL; {Schema}";
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            _initialized = true;
-        }
-        finally
-        {
-            _initializing.Release();
-        }
     }
 
     private static async Task DeleteFramesAsync(

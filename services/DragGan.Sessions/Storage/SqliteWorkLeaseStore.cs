@@ -21,10 +21,8 @@ public sealed class SqliteWorkLeaseStore : IWorkLeaseStore
         ) WITHOUT ROWID;
         """;
 
-    private readonly string _connectionString;
+    private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _initializing = new(1, 1);
-    private volatile bool _initialized;
 
     public SqliteWorkLeaseStore(SqliteSessionStore sessions, TimeProvider time)
         : this(sessions.FilePath, time)
@@ -33,20 +31,13 @@ public sealed class SqliteWorkLeaseStore : IWorkLeaseStore
 
     public SqliteWorkLeaseStore(string path, TimeProvider time)
     {
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        _database = new SqliteDatabase(path, Schema);
         _time = time;
     }
 
     public async Task<LeaseGrant> TryAcquireAsync(WorkLease lease, int capacity, TimeSpan duration, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var now = NowMs();
         await ExecuteAsync(connection, transaction, "DELETE FROM work_leases WHERE tenant = $tenant AND kind = $kind AND expires_at <= $now", lease, now, cancellationToken);
@@ -84,7 +75,7 @@ public sealed class SqliteWorkLeaseStore : IWorkLeaseStore
 
     public async Task<bool> RenewAsync(WorkLease lease, TimeSpan duration, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         var now = NowMs();
         // Its own row, however late; or, when it lapsed and nobody took the id meanwhile, a new one.
         await using var command = Command(connection, null, """
@@ -97,13 +88,13 @@ public sealed class SqliteWorkLeaseStore : IWorkLeaseStore
 
     public async Task ReleaseAsync(WorkLease lease, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await ExecuteAsync(connection, null, "DELETE FROM work_leases WHERE tenant = $tenant AND kind = $kind AND id = $id AND holder = $holder", lease, NowMs(), cancellationToken);
     }
 
     public async Task<string?> HolderAsync(string tenant, WorkKind kind, string id, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = Command(connection, null,
             "SELECT holder FROM work_leases WHERE tenant = $tenant AND kind = $kind AND id = $id AND expires_at > $now",
             new WorkLease(tenant, kind, id, "", 0), NowMs());
@@ -128,35 +119,6 @@ public sealed class SqliteWorkLeaseStore : IWorkLeaseStore
     {
         await using var command = Command(connection, transaction, sql, lease, now);
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        if (!_initialized)
-            await InitializeAsync(cancellationToken);
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        return connection;
-    }
-
-    private async Task InitializeAsync(CancellationToken cancellationToken)
-    {
-        await _initializing.WaitAsync(cancellationToken);
-        try
-        {
-            if (_initialized)
-                return;
-            await using var connection = new SqliteConnection(_connectionString);
-            await connection.OpenAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"PRAGMA journal_mode = WAL; {Schema}";
-            await command.ExecuteNonQueryAsync(cancellationToken);
-            _initialized = true;
-        }
-        finally
-        {
-            _initializing.Release();
-        }
     }
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
