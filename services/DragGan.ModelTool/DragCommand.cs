@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace DragGan.ModelTool;
 
 /// <summary>
-/// <c>drag [--model demo|PATH] --seed S --point x,y:x2,y2 [...] --steps N --out edited.png</c>: a
+/// <c>drag [--model faces|demo|PATH] --seed S --point x,y:x2,y2 [...] --steps N --out edited.png</c>: a
 /// DragGAN edit run locally, printing every step and writing the first and last frames.
 /// </summary>
 internal static class DragCommand

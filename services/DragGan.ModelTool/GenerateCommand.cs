@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 namespace DragGan.ModelTool;
 
 /// <summary>
-/// <c>generate [--model demo|PATH] --seed S --psi P --out image.png</c>: one image from a seed,
+/// <c>generate [--model faces|demo|PATH] --seed S --psi P --out image.png</c>: one image from a seed,
 /// with z drawn as the reference does (<c>np.random.RandomState(seed).randn(1, z_dim)</c>).
 /// </summary>
 internal static class GenerateCommand

@@ -8,7 +8,7 @@ internal static class SharedOptions
 {
     public static Option<string> Model() => new("--model", "-m")
     {
-        Description = $"'{ModelSource.DemoArgument}' for the built-in untrained demo model, or a checkpoint path (.pkl or .safetensors).",
+        Description = $"'{ModelSource.DemoArgument}' for the built-in untrained demo model, '{ModelSource.FacesArgument}' for the built-in face model (128x128), or a checkpoint path (.pkl or .safetensors).",
         DefaultValueFactory = _ => ModelSource.DemoArgument,
     };
 

@@ -69,6 +69,8 @@ internal sealed record BenchmarkOptions
                 "--detector" => options with { Detector = Next() },
                 "--faces-pairs" => options with { Faces = options.Faces with { Pairs = int.Parse(Next()) } },
                 "--faces-steps" => options with { Faces = options.Faces with { MaxSteps = int.Parse(Next()) } },
+                "--faces-psi" => options with { Faces = options.Faces with { Psi = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) } },
+                "--faces-lr" => options with { Faces = options.Faces with { LearningRate = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) } },
                 "--faces-images" => options with { Faces = options.Faces with { ImageFolder = Next() } },
                 "--inversion-faces" => options with { InversionFaces = int.Parse(Next()) },
                 "--inversion-steps" => options with { InversionSteps = int.Parse(Next()) },

@@ -20,8 +20,11 @@ namespace DragGan.Benchmarks;
 /// </summary>
 internal static class FaceDragBenchmark
 {
-    /// <summary>Pixels within this distance of a handle, a target or the segment between them are not counted by the fidelity figure.</summary>
-    public const float FidelityExclusionRadius = 24;
+    /// <summary>
+    /// Pixels within this distance of a handle, a target or the segment between them are not counted
+    /// by the fidelity figure: 24 px at 256 px, scaled with the image (12 px at 128).
+    /// </summary>
+    public static float FidelityExclusionRadius(int resolution) => 24f * resolution / 256;
 
     public static IEnumerable<Dictionary<string, object>> Run(StyleGan2Generator generator, LandmarkDetector detector, FaceBenchmarkOptions options)
     {
@@ -53,7 +56,7 @@ internal static class FaceDragBenchmark
                     var targets = Pick(landmarks[2 * p + 1], subsets[p]);
                     var points = handles.Zip(targets, (h, t) => (ToPixel(h, resolution), ToPixel(t, resolution))).ToArray();
                     clock.Start();
-                    using var edit = DragEdit.Start(generator, latents[2 * p], points, parameters: parameters with { MaxSteps = options.MaxSteps });
+                    using var edit = DragEdit.Start(generator, latents[2 * p], points, parameters: parameters with { MaxSteps = options.MaxSteps, LearningRate = options.LearningRate });
                     var stepper = new DragStepper(generator);
                     while (!edit.Finished)
                     {
@@ -68,7 +71,7 @@ internal static class FaceDragBenchmark
                     steps += edit.Step;
                     after[p] = DragQualityMetrics.MeanDistance(Pick(Detect(detector, [editedImage])[0], subsets[p]), targets);
                     mse[p] = DragQualityMetrics.MseOutsidePoints(ImageCodec.ToRgb(images[2 * p]), ImageCodec.ToRgb(editedImage),
-                        handles.Zip(targets).ToArray(), FidelityExclusionRadius);
+                        handles.Zip(targets).ToArray(), FidelityExclusionRadius(resolution));
                     if (options.ImageFolder is { } folder && p == 0)
                         SavePair(folder, $"{engine}-{count}pt", images[2 * p], editedImage, images[2 * p + 1]);
                     editedImage.Dispose();
@@ -143,6 +146,9 @@ internal sealed record FaceBenchmarkOptions
     public long FirstSeed { get; init; } = 1000;
     public double Psi { get; init; } = 0.7;
     public int MaxSteps { get; init; } = 200;
+
+    /// <summary>Adam's step size for every engine's edits: the reference's 0.001 unless a model needs its own (the faces model: 0.01).</summary>
+    public double LearningRate { get; init; } = 0.001;
     public int[] PointCounts { get; init; } = [1, 5, FaceLandmarks.Count];
     public string? ImageFolder { get; init; }
 

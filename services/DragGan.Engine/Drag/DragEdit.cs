@@ -15,6 +15,11 @@ public sealed class DragEdit : IDisposable
     private const double DirectionEpsilon = 1e-7;
     private const int ReferenceResolution = 512;
 
+    /// <summary>The scaled radii at 256 px, kept as floors below it; at 256 px and above the scaling alone decides.</summary>
+    internal const double MinimumMotionRadius = 2;
+
+    internal const double MinimumTrackingRadius = 6;
+
     private readonly List<DragHandle> _handles = [];
     private readonly Tensor _initialLatent;  // [num_ws, w_dim]
     private readonly Tensor _optimized;      // [rows, w_dim] (w+) or [1, w_dim] (w)
@@ -68,9 +73,14 @@ public sealed class DragEdit : IDisposable
     /// <summary>Each handle's distance to its target, pixels.</summary>
     public IReadOnlyList<double> Distances => _handles.Select(h => h.DistanceToTarget).ToArray();
 
-    internal double MotionRadius => Parameters.MotionRadius ?? Math.Round(3.0 * Resolution / ReferenceResolution, MidpointRounding.ToEven);
+    /// <summary>
+    /// r1: the reference's 3 px at 512 scaled with the image, but at least <see cref="MinimumMotionRadius"/>
+    /// (at 128 px the scaled value rounds to 1, a disk of one pixel, too little to pull a feature).
+    /// </summary>
+    internal double MotionRadius => Parameters.MotionRadius ?? Math.Max(Math.Round(3.0 * Resolution / ReferenceResolution, MidpointRounding.ToEven), MinimumMotionRadius);
 
-    internal int TrackingRadius => (int)Math.Round(Parameters.TrackingRadius ?? 12.0 * Resolution / ReferenceResolution, MidpointRounding.ToEven);
+    /// <summary>r2: the reference's 12 px at 512 scaled with the image, but at least <see cref="MinimumTrackingRadius"/>.</summary>
+    internal int TrackingRadius => (int)Math.Round(Parameters.TrackingRadius ?? Math.Max(12.0 * Resolution / ReferenceResolution, MinimumTrackingRadius), MidpointRounding.ToEven);
 
     internal double StopDistance => Parameters.StopDistance ?? Math.Max(2.0 * Resolution / ReferenceResolution, 2);
 

@@ -2,15 +2,16 @@ namespace DragGan.Engine.Drag;
 
 /// <summary>
 /// Settings of one drag. Defaults are the reference's (XingangPan/DragGAN, viz/renderer.py and the
-/// GUI's defaults): r1 = 3 and r2 = 12 at 512 px scaled with the image, lambda 20, Adam lr 0.001,
+/// GUI's defaults): r1 = 3 and r2 = 12 at 512 px scaled with the image (never below their 256 px
+/// values, 2 and 6, so that 128 px models get usable radii), lambda 20, Adam lr 0.001,
 /// w+ with the first 6 rows optimised, stop within max(2, 2 * res / 512) px.
 /// </summary>
 public sealed record DragParameters
 {
-    /// <summary>Motion-supervision radius in pixels; null scales the reference's 3 px at 512 px.</summary>
+    /// <summary>Motion-supervision radius in pixels; null scales the reference's 3 px at 512 px (at least 2).</summary>
     public double? MotionRadius { get; init; }
 
-    /// <summary>Point-tracking search radius in pixels; null scales the reference's 12 px at 512 px.</summary>
+    /// <summary>Point-tracking search radius in pixels; null scales the reference's 12 px at 512 px (at least 6).</summary>
     public double? TrackingRadius { get; init; }
 
     /// <summary>Weight of the L1 term that keeps the fixed (mask = 1) region's features at F0, 0..<see cref="MaxWeight"/>.</summary>

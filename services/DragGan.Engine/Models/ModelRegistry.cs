@@ -14,7 +14,7 @@ public interface IModelRegistry
     /// <summary>The model used when a request names none.</summary>
     string DefaultModelName { get; }
 
-    /// <summary>Every registered model, in configuration order with the demo model last. Native checkpoints answer from their header without loading.</summary>
+    /// <summary>Every registered model, in configuration order, then the built-in faces model (when offered), then the demo model. Native checkpoints answer from their header without loading.</summary>
     IReadOnlyList<ModelInfo> List();
 
     /// <summary>One model's description.</summary>
@@ -35,7 +35,7 @@ public interface IModelRegistry
 
 /// <summary>
 /// <see cref="IModelRegistry"/> over <see cref="ModelRegistryOptions"/>: configured checkpoints
-/// plus, unless turned off, the built-in <see cref="DemoModel"/>.
+/// plus, when turned on, the built-in <see cref="FacesModel"/> and, unless turned off, the built-in <see cref="DemoModel"/>.
 /// </summary>
 public sealed class ModelRegistry : IModelRegistry, IDisposable
 {
@@ -66,14 +66,22 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
             var source = new ModelSource(name, ResolvePath(options, entry.Path), entry.Format, IsDemo: false);
             Add(new Slot(source, entry.Description ?? $"Checkpoint {Path.GetFileName(source.Path)}", entry.DefaultPsi, entry.DefaultLearningRate));
         }
+        var defaults = new ModelEntry();
+        if (options.IncludeFacesModel)
+        {
+            Add(new Slot(new ModelSource(FacesModel.Name, "", CheckpointFormat.Auto, IsDemo: false, BuiltIn: FacesModel.CreateCheckpoint), FacesModel.Description,
+                defaults.DefaultPsi, FacesModel.DefaultLearningRate) { Config = FacesModel.Config });
+        }
         if (options.IncludeDemoModel)
         {
-            var defaults = new ModelEntry();
-            Add(new Slot(new ModelSource(DemoModel.Name, "", CheckpointFormat.Auto, IsDemo: true), DemoModel.Description,
+            Add(new Slot(new ModelSource(DemoModel.Name, "", CheckpointFormat.Auto, IsDemo: true, BuiltIn: DemoModel.CreateCheckpoint), DemoModel.Description,
                 defaults.DefaultPsi, defaults.DefaultLearningRate) { Config = DemoModel.Config });
         }
 
-        DefaultModelName = options.DefaultModel is { } configured ? _slots[configured].Source.Name : _ordered[0].Source.Name;
+        // Configured models come first; with none, the demo model stays the default while the faces model is offered beside it.
+        DefaultModelName = options.DefaultModel is { } configured ? _slots[configured].Source.Name
+            : options.Models.Count == 0 && options.IncludeDemoModel ? DemoModel.Name
+            : _ordered[0].Source.Name;
     }
 
     /// <summary>The device generators are loaded onto.</summary>
@@ -154,7 +162,7 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
     }
 
     private static GeneratorCheckpoint LoadCheckpoint(ModelSource source) =>
-        source.IsDemo ? DemoModel.CreateCheckpoint() : CheckpointLoader.Load(source.Path, source.Format);
+        source.BuiltIn is { } builtIn ? builtIn() : CheckpointLoader.Load(source.Path, source.Format);
 
     private void Add(Slot slot)
     {
@@ -213,7 +221,7 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
     {
         var source = slot.Source;
         var clock = Stopwatch.StartNew();
-        _logger.LogInformation("Loading model {Model} from {Path} onto {Device}", source.Name, source.IsDemo ? "(built in)" : source.Path, Device);
+        _logger.LogInformation("Loading model {Model} from {Path} onto {Device}", source.Name, source.BuiltIn is not null ? "(built in)" : source.Path, Device);
         try
         {
             using var checkpoint = _loader(source);
@@ -225,7 +233,7 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             _logger.LogError(e, "Loading model {Model} failed", source.Name);
-            var where = source.IsDemo ? "the built-in weights" : $"'{source.Path}'";
+            var where = source.BuiltIn is not null ? "the built-in weights" : $"'{source.Path}'";
             throw new ModelLoadException(source.Name, $"Model '{source.Name}' could not be loaded from {where}: {e.Message}", e);
         }
     }
@@ -243,5 +251,5 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
     }
 }
 
-/// <summary>Where a registered model's weights come from.</summary>
-internal sealed record ModelSource(string Name, string Path, CheckpointFormat Format, bool IsDemo);
+/// <summary>Where a registered model's weights come from: a file, or (<paramref name="BuiltIn"/>) weights the engine carries.</summary>
+internal sealed record ModelSource(string Name, string Path, CheckpointFormat Format, bool IsDemo, Func<GeneratorCheckpoint>? BuiltIn = null);

@@ -20,10 +20,16 @@ public sealed class ModelRegistryOptions
     /// <summary>Models by name (letters, digits, '.', '_' and '-'; matched case-insensitively).</summary>
     public Dictionary<string, ModelEntry> Models { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Also offer the built-in face model fitted to the procedural renderer (<see cref="FacesModel.Name"/>).
+    /// Off by default: its faces are still soft (bench/README.md), so it is not yet the default model.
+    /// </summary>
+    public bool IncludeFacesModel { get; set; }
+
     /// <summary>Also offer the built-in untrained demo model (<see cref="DemoModel.Name"/>).</summary>
     public bool IncludeDemoModel { get; set; } = true;
 
-    /// <summary>The model used when a request names none; by default the first configured model, else the demo model.</summary>
+    /// <summary>The model used when a request names none; by default the first configured model, else the demo model, else the faces model.</summary>
     public string? DefaultModel { get; set; }
 
     /// <summary>Where generators run: "cpu", "cuda" or "cuda:N".</summary>

@@ -28,6 +28,8 @@ public sealed partial class ModelRegistryOptionsValidator : IValidateOptions<Mod
                 errors.Add($"Model name '{modelName}' is configured twice (names are case-insensitive).");
             if (options.IncludeDemoModel && string.Equals(modelName, DemoModel.Name, StringComparison.OrdinalIgnoreCase))
                 errors.Add($"Model name '{modelName}' is reserved for the built-in demo model.");
+            if (options.IncludeFacesModel && string.Equals(modelName, FacesModel.Name, StringComparison.OrdinalIgnoreCase))
+                errors.Add($"Model name '{modelName}' is reserved for the built-in faces model.");
             if (entry is null)
             {
                 errors.Add($"Model '{modelName}' has no settings.");
@@ -45,12 +47,13 @@ public sealed partial class ModelRegistryOptionsValidator : IValidateOptions<Mod
                 errors.Add($"Model '{modelName}': DefaultLearningRate must be in (0, 1], got {entry.DefaultLearningRate}.");
         }
 
-        if (models.Count == 0 && !options.IncludeDemoModel)
-            errors.Add("No models are configured and IncludeDemoModel is false: the registry would be empty.");
+        if (models.Count == 0 && !options.IncludeDemoModel && !options.IncludeFacesModel)
+            errors.Add("No models are configured and IncludeFacesModel and IncludeDemoModel are false: the registry would be empty.");
 
         if (options.DefaultModel is { } defaultModel &&
             !names.Contains(defaultModel) &&
-            !(options.IncludeDemoModel && string.Equals(defaultModel, DemoModel.Name, StringComparison.OrdinalIgnoreCase)))
+            !(options.IncludeDemoModel && string.Equals(defaultModel, DemoModel.Name, StringComparison.OrdinalIgnoreCase)) &&
+            !(options.IncludeFacesModel && string.Equals(defaultModel, FacesModel.Name, StringComparison.OrdinalIgnoreCase)))
             errors.Add($"DefaultModel '{defaultModel}' is not a registered model.");
 
         try

@@ -1,5 +1,6 @@
 using DragGan.Engine.Checkpoints;
 using DragGan.Engine.Imaging;
+using DragGan.Engine.Models;
 using DragGan.Engine.Tests.Support;
 using DragGan.ModelTool;
 
@@ -85,6 +86,19 @@ public sealed class ModelToolTests : IDisposable
         Assert.Contains("demo-untrained-256", stdout);
         var image = ImageCodec.Decode(File.ReadAllBytes(output));
         Assert.Equal((256, 256), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public void GenerateDrawsTheBuiltInFacesModelByName()
+    {
+        var output = _directory.File("face.png");
+
+        var (code, stdout, stderr) = Run("generate", "--model", "faces", "--seed", "1", "--out", output);
+
+        Assert.True(code == ExitCodes.Success, stderr);
+        Assert.Contains(FacesModel.Name, stdout);
+        var image = ImageCodec.Decode(File.ReadAllBytes(output));
+        Assert.Equal((128, 128), (image.Width, image.Height));
     }
 
     [Fact]

@@ -46,6 +46,29 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
+    public void OffersTheBuiltInFacesModelBesideTheDemoModelWhenTurnedOn()
+    {
+        using var registry = new ModelRegistry(new ModelRegistryOptions { IncludeFacesModel = true });
+
+        Assert.Equal([FacesModel.Name, DemoModel.Name], registry.List().Select(m => m.Name));
+        Assert.Equal(DemoModel.Name, registry.DefaultModelName);
+        var faces = registry.Describe(FacesModel.Name);
+        Assert.False(faces.IsDemo);
+        Assert.Equal((128, 12, 128, 64), (faces.Resolution, faces.NumWs, faces.WDim, faces.ZDim));
+        Assert.Equal(FacesModel.DefaultLearningRate, faces.DefaultLearningRate);
+        Assert.Equal(128, registry.Get(FacesModel.Name).Config.ImgResolution);
+    }
+
+    [Fact]
+    public void TheFacesModelAloneIsTheDefault()
+    {
+        using var registry = new ModelRegistry(new ModelRegistryOptions { IncludeFacesModel = true, IncludeDemoModel = false });
+
+        Assert.Equal(FacesModel.Name, Assert.Single(registry.List()).Name);
+        Assert.Equal(FacesModel.Name, registry.DefaultModelName);
+    }
+
+    [Fact]
     public void UnknownModelIsAModelNotFoundExceptionNamingIt()
     {
         using var registry = new ModelRegistry(new ModelRegistryOptions());
@@ -124,7 +147,9 @@ public sealed class ModelRegistryTests : IDisposable
                 ["missing"] = new ModelEntry { Path = _directory.File("missing.safetensors") },
                 ["psi"] = new ModelEntry { Path = TestFixtures.TinyStyleGan2Pickle, DefaultPsi = 1.5, DefaultLearningRate = 0 },
                 [DemoModel.Name] = new ModelEntry { Path = TestFixtures.TinyStyleGan2Pickle },
+                [FacesModel.Name] = new ModelEntry { Path = TestFixtures.TinyStyleGan2Pickle },
             },
+            IncludeFacesModel = true,
             DefaultModel = "other",
             Device = "tpu",
         };
@@ -136,10 +161,12 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Contains("DefaultPsi", message);
         Assert.Contains("DefaultLearningRate", message);
         Assert.Contains("reserved for the built-in demo model", message);
+        Assert.Contains("reserved for the built-in faces model", message);
         Assert.Contains("DefaultModel 'other'", message);
         Assert.Contains("'tpu'", message);
 
-        Assert.Throws<OptionsValidationException>(() => new ModelRegistry(new ModelRegistryOptions { IncludeDemoModel = false }));
+        Assert.Contains("the registry would be empty", Assert.Throws<OptionsValidationException>(
+            () => new ModelRegistry(new ModelRegistryOptions { IncludeDemoModel = false })).Message);
     }
 
     [Fact]

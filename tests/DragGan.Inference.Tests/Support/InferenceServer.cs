@@ -76,6 +76,16 @@ public sealed class DemoServer : InferenceServer
     ];
 }
 
+/// <summary>The service with no models configured and the built-in faces model turned on.</summary>
+public sealed class FacesModelServer : InferenceServer
+{
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("ModelRegistry:IncludeFacesModel", "true"),
+        new("Inference:MetricsPort", "0"),
+    ];
+}
+
 /// <summary>The service with the reference fixture checkpoint configured as model "tiny".</summary>
 public class FixtureModelServer : InferenceServer
 {
