@@ -23,7 +23,7 @@ internal static partial class NetworkFamily
         {
             var kind = IsRotationEquivariant(generator) ? GeneratorKind.StyleGan3R : GeneratorKind.StyleGan3T;
             throw new CheckpointFormatException(
-                $"{network} is a {kind} generator (training.networks_stylegan3); this build computes StyleGAN2-family generators only (StyleGAN2, TF-era StyleGAN2, StyleGAN-Human).");
+                $"{network} is a {GeneratorKindNames.Title(kind)} generator (training.networks_stylegan3), which is not supported by this build; it reads StyleGAN2, TF-era StyleGAN2 and StyleGAN-Human generators.");
         }
         if (IsStyleGanHuman(generator))
             return generator.State["square"] is true ? GeneratorKind.StyleGan2 : GeneratorKind.StyleGanHuman;
