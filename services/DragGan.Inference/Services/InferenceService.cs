@@ -37,6 +37,8 @@ internal sealed class InferenceService(IModelRegistry registry, ModelGates gates
                 IsDemo = model.IsDemo,
                 DefaultPsi = model.DefaultPsi,
                 DefaultLearningRate = model.DefaultLearningRate,
+                Kind = ModelMessages.KindOf(model.Kind),
+                Content = ModelMessages.ContentOf(model.Content),
             });
         }
         return Task.FromResult(response);
@@ -57,6 +59,7 @@ internal sealed class InferenceService(IModelRegistry registry, ModelGates gates
             Image = rendering.Encode(pixels),
             Latent = LatentMessages.FromWPlus(latent, model.NumWs, model.WDim),
             Model = model.Name,
+            Content = ModelMessages.ContentOf(model.Content),
         };
     }
 
