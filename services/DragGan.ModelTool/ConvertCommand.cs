@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using DragGan.Engine.Checkpoints;
+using DragGan.Engine.Networks;
 
 namespace DragGan.ModelTool;
 
@@ -65,7 +66,7 @@ internal static class ConvertCommand
 
         var config = checkpoint.Config;
         stdout.WriteLine($"Read {format.ToString().ToLowerInvariant()} checkpoint '{input}' in {loaded.TotalSeconds:F1} s: " +
-                         $"{config.ImgResolution}x{config.ImgResolution}, {checkpoint.Tensors.Count} tensors.");
+                         $"{GeneratorKindNames.ToName(config.Kind)}, {config.ImgResolution}x{config.ImgResolution}, {checkpoint.Tensors.Count} tensors.");
         stdout.WriteLine($"Wrote '{output}' ({(fp16 ? "float16" : "float32")}, {Format.Bytes(new FileInfo(output).Length)}) in {clock.Elapsed.TotalSeconds:F1} s.");
         return ExitCodes.Success;
     }

@@ -42,14 +42,20 @@ internal static class InspectCommand
             using var checkpoint = CheckpointLoader.Load(path, format);
             config = checkpoint.Config;
             tensors = checkpoint.Tensors.Select(p => (p.Key, p.Value.shape)).ToArray();
-            storage = "network pickle (G_ema)";
+            storage = config.Kind == GeneratorKind.StyleGan2Tf ? "TF-era network pickle (Gs, converted)" : "network pickle (G_ema)";
         }
 
         var parameters = tensors.Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
         var channels = string.Join(" ", config.BlockResolutions.Select(r => Format.Invariant($"b{r}:{config.ChannelsAt(r)}")));
         stdout.WriteLine($"file          {path} ({Format.Bytes(new FileInfo(path).Length)})");
         stdout.WriteLine($"format        {storage}");
+        stdout.WriteLine($"kind          {GeneratorKindNames.ToName(config.Kind)}: {GeneratorKindNames.Title(config.Kind)}");
         stdout.WriteLine(Format.Invariant($"resolution    {config.ImgResolution}x{config.ImgResolution}, {config.ImgChannels} channels"));
+        if (config.IsRectangular)
+        {
+            var content = config.Content;
+            stdout.WriteLine(Format.Invariant($"content       {content.Width}x{content.Height} at x {content.X}, y {content.Y} (synthesised {config.ImgResolution} high, {content.Width} wide)"));
+        }
         stdout.WriteLine(Format.Invariant($"z_dim         {config.ZDim}"));
         stdout.WriteLine(Format.Invariant($"w_dim         {config.WDim}"));
         stdout.WriteLine(Format.Invariant($"num_ws        {config.NumWs}"));

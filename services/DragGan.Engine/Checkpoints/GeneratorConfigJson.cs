@@ -8,7 +8,9 @@ namespace DragGan.Engine.Checkpoints;
 /// <see cref="GeneratorConfig"/> as the JSON object stored in native checkpoints, with the
 /// official init kwargs' snake_case names. Every field is written and every field is required on
 /// read, so a later change of a default in <see cref="GeneratorConfig"/> never silently changes
-/// what an existing file means.
+/// what an existing file means. <c>kind</c> (<see cref="GeneratorKindNames"/>) is required from
+/// format version 2 on; version 1 files, written before other kinds were read, are StyleGAN2 and
+/// have none.
 /// </summary>
 public static class GeneratorConfigJson
 {
@@ -22,7 +24,7 @@ public static class GeneratorConfigJson
         JsonSerializer.Serialize(Dto.From(config), Options);
 
     /// <summary>Parses and validates a config; throws <see cref="CheckpointFormatException"/> describing what is wrong.</summary>
-    public static GeneratorConfig Deserialize(string json)
+    public static GeneratorConfig Deserialize(string json, int formatVersion = NativeCheckpointFormat.CurrentFormatVersion)
     {
         Dto? dto;
         try
@@ -36,7 +38,20 @@ public static class GeneratorConfigJson
         if (dto is null)
             throw new CheckpointFormatException("Generator config is null.");
 
-        var config = dto.ToConfig();
+        GeneratorKind kind;
+        if (formatVersion < 2)
+        {
+            if (dto.Kind is not null)
+                throw new CheckpointFormatException($"Generator config has 'kind' {dto.Kind}, which format_version {formatVersion} does not have.");
+            kind = GeneratorKind.StyleGan2;
+        }
+        else if (!GeneratorKindNames.TryParse(dto.Kind, out kind))
+        {
+            throw new CheckpointFormatException(
+                $"Generator config 'kind' is {(dto.Kind is null ? "missing" : $"'{dto.Kind}'")}; expected one of {string.Join(", ", GeneratorKindNames.All)}.");
+        }
+
+        var config = dto.ToConfig() with { Kind = kind };
         try
         {
             config.Validate();
@@ -50,6 +65,7 @@ public static class GeneratorConfigJson
 
     private sealed record Dto
     {
+        [JsonPropertyName("kind"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Kind { get; init; }
         [JsonPropertyName("z_dim"), JsonRequired] public int ZDim { get; init; }
         [JsonPropertyName("c_dim"), JsonRequired] public int CDim { get; init; }
         [JsonPropertyName("w_dim"), JsonRequired] public int WDim { get; init; }
@@ -64,6 +80,7 @@ public static class GeneratorConfigJson
 
         public static Dto From(GeneratorConfig c) => new()
         {
+            Kind = GeneratorKindNames.ToName(c.Kind),
             ZDim = c.ZDim,
             CDim = c.CDim,
             WDim = c.WDim,

@@ -16,9 +16,12 @@ internal static class GeneratorKwargs
     // Generator.__init__'s positional parameters, in both the ADA and the StyleGAN3-repo signatures.
     private static readonly string[] Positional = ["z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_kwargs", "synthesis_kwargs"];
 
-    public static GeneratorConfig ToConfig(PersistentObject generator)
+    // StyleGAN-Human's Generator takes square between img_resolution and img_channels.
+    private static readonly string[] HumanPositional = ["z_dim", "c_dim", "w_dim", "img_resolution", "square", "img_channels", "mapping_kwargs", "synthesis_kwargs", "padding"];
+
+    public static GeneratorConfig ToConfig(PersistentObject generator, GeneratorKind kind)
     {
-        var kwargs = Arguments(generator);
+        var kwargs = Arguments(generator, kind == GeneratorKind.StyleGanHuman ? HumanPositional : Positional);
         var mapping = Dict(kwargs, "mapping_kwargs");
         // ADA nests the synthesis options; the StyleGAN3 repo's StyleGAN2 generator takes them as **kwargs,
         // and DragGAN's accepts either (the flat ones when synthesis_kwargs is empty).
@@ -32,6 +35,7 @@ internal static class GeneratorKwargs
 
         var config = new GeneratorConfig
         {
+            Kind = kind,
             ZDim = Required(kwargs, "z_dim"),
             CDim = Required(kwargs, "c_dim"),
             WDim = Required(kwargs, "w_dim"),
@@ -56,7 +60,7 @@ internal static class GeneratorKwargs
         return config;
     }
 
-    private static Hashtable Arguments(PersistentObject generator)
+    private static Hashtable Arguments(PersistentObject generator, string[] parameters)
     {
         if (generator.State["_init_kwargs"] is not IDictionary named)
             throw new CheckpointFormatException("the generator has no _init_kwargs, so its configuration is unknown.");
@@ -64,10 +68,10 @@ internal static class GeneratorKwargs
         var arguments = new Hashtable();
         if (generator.State["_init_args"] is object[] positional)
         {
-            if (positional.Length > Positional.Length)
-                throw new CheckpointFormatException($"the generator was constructed with {positional.Length} positional arguments, expected at most {Positional.Length}.");
+            if (positional.Length > parameters.Length)
+                throw new CheckpointFormatException($"the generator was constructed with {positional.Length} positional arguments, expected at most {parameters.Length}.");
             for (var i = 0; i < positional.Length; i++)
-                arguments[Positional[i]] = positional[i];
+                arguments[parameters[i]] = positional[i];
         }
         foreach (DictionaryEntry entry in named)
             arguments[entry.Key] = entry.Value;

@@ -57,7 +57,8 @@ public static class NativeCheckpointFormat
     public const string Extension = ".safetensors";
     public const string FormatVersionKey = "format_version";
     public const string ConfigKey = "draggan.generator_config";
-    public const int CurrentFormatVersion = 1;
+    /// <summary>2: the config names the generator's kind (<see cref="GeneratorConfigJson"/>); 1: StyleGAN2 only.</summary>
+    public const int CurrentFormatVersion = 2;
 
     /// <summary>Headers above this size are rejected as corrupt (the reference safetensors library uses the same bound).</summary>
     public const long MaxHeaderBytes = 100_000_000;
@@ -260,7 +261,7 @@ public static class NativeCheckpointFormat
             GeneratorConfig config;
             try
             {
-                config = GeneratorConfigJson.Deserialize(configJson);
+                config = GeneratorConfigJson.Deserialize(configJson, version);
             }
             catch (CheckpointFormatException e)
             {

@@ -1,35 +1,61 @@
+using System.Collections;
 using System.Text.RegularExpressions;
+using DragGan.Engine.Networks;
 
 namespace DragGan.Engine.Checkpoints;
 
 /// <summary>
-/// Tells a StyleGAN3 generator from a StyleGAN2 one. Both are persistent classes named
-/// <c>Generator</c> with similar init kwargs, so the signs are the module they come from
-/// (<c>training.networks_stylegan3</c>, which alone defines <c>SynthesisInput</c>) and the tensor
-/// names it registers (<c>synthesis.input.*</c>, layers named <c>synthesis.L0_36_512</c>).
+/// Tells what a pickled generator is from its content, never from the file's name (the official
+/// renderer picks the architecture by a substring of the path, which misroutes files kept in
+/// oddly named folders). The signs: the module source that <c>torch_utils.persistence</c> embeds
+/// (StyleGAN3's <c>training.networks_stylegan3</c> alone defines <c>SynthesisInput</c>;
+/// StyleGAN-Human's networks take a <c>square</c> argument), the attributes the modules recorded
+/// (StyleGAN-Human's <c>square</c> and <c>padding</c>), the init kwargs and the tensor names
+/// (StyleGAN3's <c>synthesis.input.*</c> and <c>synthesis.L0_36_512.*</c>).
+/// TF-era pickles are recognised earlier, by their pickled class <c>dnnlib.tflib.network.Network</c>.
 /// </summary>
 internal static partial class NetworkFamily
 {
-    private const string StyleGan3Message =
-        "is a StyleGAN3 generator (training.networks_stylegan3); StyleGAN3 is not supported, only StyleGAN2-ADA / DragGAN StyleGAN2 generators.";
-
-    public static void RejectStyleGan3(string network, PersistentObject generator)
+    /// <summary>The kind of a persistent-class generator; StyleGAN3 generators are refused with a clear message.</summary>
+    public static GeneratorKind Detect(string network, PersistentObject generator, IEnumerable<string> tensorNames)
     {
-        if (generator.ModuleName?.Contains("stylegan3", StringComparison.OrdinalIgnoreCase) == true
-            || StyleGan3Source().IsMatch(generator.ModuleSource))
+        if (IsStyleGan3(generator, tensorNames))
         {
-            throw new CheckpointFormatException($"{network} {StyleGan3Message}");
+            var kind = IsRotationEquivariant(generator) ? GeneratorKind.StyleGan3R : GeneratorKind.StyleGan3T;
+            throw new CheckpointFormatException(
+                $"{network} is a {GeneratorKindNames.Title(kind)} generator (training.networks_stylegan3), which is not supported by this build; it reads StyleGAN2, TF-era StyleGAN2 and StyleGAN-Human generators.");
         }
+        if (IsStyleGanHuman(generator))
+            return generator.State["square"] is true ? GeneratorKind.StyleGan2 : GeneratorKind.StyleGanHuman;
+        return GeneratorKind.StyleGan2;
     }
 
-    public static void RejectStyleGan3(string network, IEnumerable<string> tensorNames)
+    private static bool IsStyleGan3(PersistentObject generator, IEnumerable<string> tensorNames) =>
+        generator.ModuleName?.Contains("stylegan3", StringComparison.OrdinalIgnoreCase) == true
+        || StyleGan3Source().IsMatch(generator.ModuleSource)
+        || tensorNames.Any(n => n.StartsWith("synthesis.input.", StringComparison.Ordinal) || StyleGan3Layer().IsMatch(n));
+
+    /// <summary>
+    /// StyleGAN-Human's generator records <c>square</c> and <c>padding</c> on itself and its source
+    /// takes <c>square</c>; a square one (<c>square=True</c>) is a plain StyleGAN2 network.
+    /// </summary>
+    private static bool IsStyleGanHuman(PersistentObject generator) =>
+        generator.State.ContainsKey("square") || HumanSource().IsMatch(generator.ModuleSource);
+
+    /// <summary>Config R: 1x1 convolutions and radial filters (stylegan3 train.py's <c>--cfg=stylegan3-r</c>).</summary>
+    private static bool IsRotationEquivariant(PersistentObject generator)
     {
-        if (tensorNames.Any(n => n.StartsWith("synthesis.input.", StringComparison.Ordinal) || StyleGan3Layer().IsMatch(n)))
-            throw new CheckpointFormatException($"{network} {StyleGan3Message}");
+        if (generator.State["_init_kwargs"] is not IDictionary kwargs)
+            return false;
+        var synthesis = kwargs["synthesis_kwargs"] as IDictionary ?? kwargs;
+        return synthesis["use_radial_filters"] is true || (synthesis["conv_kernel"] is { } k && k is 1 or 1L);
     }
 
     [GeneratedRegex(@"^class SynthesisInput\b", RegexOptions.Multiline)]
     private static partial Regex StyleGan3Source();
+
+    [GeneratedRegex(@"^\s*self\.square\s*=\s*square\b", RegexOptions.Multiline)]
+    private static partial Regex HumanSource();
 
     [GeneratedRegex(@"^synthesis\.L\d+_\d+_\d+\.")]
     private static partial Regex StyleGan3Layer();

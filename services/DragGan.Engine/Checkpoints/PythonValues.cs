@@ -46,6 +46,8 @@ internal static class PythonValues
         PersistentObject p => $"a {p.ClassName} object",
         Razorvine.Pickle.Objects.ClassDict c => $"a {c.ClassName} object",
         PickledTensor => "a tensor",
+        NumpyArray => "a numpy array",
+        NumpyScalar => "a numpy scalar",
         PickledStorage => "a tensor storage",
         byte[] => "bytes",
         object[] => "a tuple",

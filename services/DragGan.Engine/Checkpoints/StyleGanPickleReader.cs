@@ -5,11 +5,13 @@ using Razorvine.Pickle.Objects;
 namespace DragGan.Engine.Checkpoints;
 
 /// <summary>
-/// Reads the generator from an official StyleGAN2-ADA / DragGAN network pickle (<c>.pkl</c>) without
-/// Python: the dict <c>{G, D, G_ema, ...}</c> written by the training loop, or a pickle of the
-/// generator alone. Takes <c>G_ema</c>, the moving average used for inference (<c>G</c> is the raw
-/// training copy), checks it against <see cref="GeneratorLayout"/> and returns float32 tensors under
-/// their official names.
+/// Reads the generator from an official network pickle (<c>.pkl</c>) without Python: the dict
+/// <c>{G, D, G_ema, ...}</c> written by the StyleGAN2-ADA / DragGAN / StyleGAN-Human training loops,
+/// a pickle of the generator alone, or a TF-era StyleGAN2 pickle (the tuple <c>(G, D, Gs)</c>).
+/// Takes <c>G_ema</c> (<c>Gs</c>), the moving average used for inference (<c>G</c> is the raw
+/// training copy), tells its <see cref="GeneratorKind"/> from the content (<see cref="NetworkFamily"/>),
+/// checks it against <see cref="GeneratorLayout"/> and returns float32 tensors under their official
+/// names; a TF network is converted as the official converter does (<see cref="TfGeneratorConversion"/>).
 /// </summary>
 public static class StyleGanPickleReader
 {
@@ -43,12 +45,14 @@ public static class StyleGanPickleReader
     {
         try
         {
-            var generator = SelectNetwork(NetworkPickle.Load(data), network);
-            NetworkFamily.RejectStyleGan3(network, generator);
+            var root = NetworkPickle.Load(data);
+            if (TfNetworks(root) is { } tf)
+                return TfGeneratorConversion.Convert(SelectTfNetwork(tf, network), TfName(network));
 
+            var generator = SelectNetwork(root, network);
             var pickled = ModuleTensors.Collect(generator);
-            NetworkFamily.RejectStyleGan3(network, pickled.Keys);
-            var config = GeneratorKwargs.ToConfig(generator);
+            var kind = NetworkFamily.Detect(network, generator, pickled.Keys);
+            var config = GeneratorKwargs.ToConfig(generator, kind);
             var layout = GeneratorLayout.For(config);
             GeneratorLayoutCheck.Validate(network, layout, pickled);
 
@@ -59,6 +63,26 @@ public static class StyleGanPickleReader
             throw new CheckpointFormatException($"Cannot read checkpoint '{name}': {e.Message}", e.InnerException);
         }
     }
+
+    /// <summary>The (G, D, Gs) tuple of a TF-era pickle, as legacy.py recognises it; null for any other pickle.</summary>
+    private static object[]? TfNetworks(object? root)
+    {
+        if (root is not object[] tuple || !tuple.Any(TfNetwork.Is))
+            return null;
+        if (tuple.Length != 3 || !tuple.All(TfNetwork.Is))
+            throw new CheckpointFormatException(
+                $"it holds a tuple of {tuple.Length} items with TF networks; a TF-era StyleGAN2 pickle is the tuple (G, D, Gs) of three {TfNetwork.ClassName} objects.");
+        return tuple;
+    }
+
+    private static TfNetwork SelectTfNetwork(object[] tuple, string network) => network switch
+    {
+        InferenceNetwork => TfNetwork.From(tuple[2], "Gs"),
+        "G" => TfNetwork.From(tuple[0], "G"),
+        _ => throw new CheckpointFormatException($"a TF-era pickle holds G, D and Gs; there is no generator '{network}'."),
+    };
+
+    private static string TfName(string network) => network == InferenceNetwork ? "Gs (TF)" : $"{network} (TF)";
 
     private static PersistentObject SelectNetwork(object? root, string network)
     {

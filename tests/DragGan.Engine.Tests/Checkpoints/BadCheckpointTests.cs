@@ -135,7 +135,7 @@ public sealed class BadCheckpointTests : IDisposable
                 .Append(new NamedArray("synthesis.input.affine.weight", [4, 16], new float[64], IsBuffer: false)).ToList()),
         };
         var error = Fails(builder.Build());
-        Assert.Contains("StyleGAN3 is not supported", error.Message);
+        Assert.Contains("is a StyleGAN3-T generator (training.networks_stylegan3), which is not supported", error.Message);
     }
 
     [Fact]

@@ -202,7 +202,7 @@ public sealed class CraftedCheckpointTests(ITestOutputHelper output) : IDisposab
         {
             ["__metadata__"] = new JsonObject
             {
-                [NativeCheckpointFormat.FormatVersionKey] = "1",
+                [NativeCheckpointFormat.FormatVersionKey] = NativeCheckpointFormat.CurrentFormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [NativeCheckpointFormat.ConfigKey] = configJson,
             },
         };

@@ -94,8 +94,9 @@ public sealed class NativeCheckpointFormatTests(ConvertedFixture fixture) : ICla
         var header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLength))!.AsObject();
 
         var metadata = header["__metadata__"]!.AsObject();
-        Assert.Equal("1", (string?)metadata[NativeCheckpointFormat.FormatVersionKey]);
+        Assert.Equal("2", (string?)metadata[NativeCheckpointFormat.FormatVersionKey]);
         var config = JsonNode.Parse((string)metadata[NativeCheckpointFormat.ConfigKey]!)!;
+        Assert.Equal("stylegan2", (string)config["kind"]!);
         Assert.Equal(256, (int)config["img_resolution"]!);
         Assert.Equal(4096, (int)config["channel_base"]!);
         Assert.Equal(0.01f, (float)config["mapping_lr_multiplier"]!);
@@ -299,9 +300,9 @@ public sealed class NativeCheckpointValidationTests : IDisposable
     public void NewerFormatVersionIsRefused()
     {
         var path = SmallCheckpoints.WriteNative(_directory.File("small.safetensors"));
-        RewriteHeader(path, header => header["__metadata__"]![NativeCheckpointFormat.FormatVersionKey] = "2");
+        RewriteHeader(path, header => header["__metadata__"]![NativeCheckpointFormat.FormatVersionKey] = "3");
 
-        Assert.Contains("format_version 2", Assert.Throws<CheckpointFormatException>(() => NativeCheckpointFormat.Read(path)).Message);
+        Assert.Contains("format_version 3", Assert.Throws<CheckpointFormatException>(() => NativeCheckpointFormat.Read(path)).Message);
     }
 
     [Fact]

@@ -54,6 +54,7 @@ internal sealed class PickleEmitter(int protocol = 4)
                 break;
             case PyGlobal global: EmitGlobal(global); break;
             case PyCall call: EmitGlobal(call.Callable); Emit(call.Args); Op('R'); break;
+            case PyCallWithState built: Emit(built.Call); Emit(built.State); Op('b'); break;
             case PyInstance instance:
                 EmitGlobal(instance.Class); Op(')'); Op(0x81); // NEWOBJ
                 Emit(instance.State); Op('b');

@@ -14,6 +14,13 @@ internal sealed class PyCall(string module, string name, params object?[] args)
     public object?[] Args { get; } = args;
 }
 
+/// <summary><c>module.name(*args)</c>, then BUILD(state): how NumPy pickles arrays and dtypes (GLOBAL, args, REDUCE, state, BUILD).</summary>
+internal sealed class PyCallWithState(string module, string name, object?[] args, object? state)
+{
+    public PyCall Call { get; } = new(module, name, args);
+    public object? State { get; } = state;
+}
+
 /// <summary>An instance of a plain class pickled by <c>__reduce_ex__(2)</c>: NEWOBJ with no args, then BUILD(state).</summary>
 internal sealed class PyInstance(string module, string name, object? state)
 {

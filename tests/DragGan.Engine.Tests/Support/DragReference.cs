@@ -10,10 +10,13 @@ public sealed record DragReference(
     IReadOnlyList<IReadOnlyList<PixelPoint>> Trajectory,
     float[] FinalWs)
 {
-    /// <summary>Reads a case; the file stores points as [row, col], the engine takes (x, y).</summary>
-    public static DragReference Load(string name)
+    /// <summary>Reads a case of the StyleGAN2 fixture; the file stores points as [row, col], the engine takes (x, y).</summary>
+    public static DragReference Load(string name) => Load(TestFixtures.TinyStyleGan2("drag_reference.json"), name);
+
+    /// <summary>Reads a case of the drag_reference.json at <paramref name="path"/>.</summary>
+    public static DragReference Load(string path, string name)
     {
-        using var document = JsonDocument.Parse(File.ReadAllText(TestFixtures.TinyStyleGan2("drag_reference.json")));
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
         var root = document.RootElement.GetProperty("cases").GetProperty(name);
         var handles = ReadPoints(root.GetProperty("points"));
         var targets = ReadPoints(root.GetProperty("targets"));

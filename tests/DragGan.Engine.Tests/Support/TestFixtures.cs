@@ -13,6 +13,18 @@ public static class TestFixtures
 
     public static string TinyStyleGan2Pickle => TinyStyleGan2("stylegan2-tiny-256.pkl");
 
+    /// <summary>A StyleGAN-Human checkpoint (256 x 128, padded to 256 x 256) and the official DragGAN code's outputs.</summary>
+    public static string StyleGanHuman(string file) =>
+        Path.Combine(RepositoryRoot, "..", "shared", "fixtures", "stylegan_human-tiny-256x128", file);
+
+    public static string StyleGanHumanPickle => StyleGanHuman("stylegan_human-tiny-256x128.pkl");
+
+    /// <summary>A TF-era StyleGAN2 pickle (config F layout) and the official DragGAN code's outputs for its conversion.</summary>
+    public static string StyleGan2Tf(string file) =>
+        Path.Combine(RepositoryRoot, "..", "shared", "fixtures", "stylegan2-tf-tiny-config-f-256", file);
+
+    public static string StyleGan2TfPickle => StyleGan2Tf("stylegan2-tf-tiny-config-f-256.pkl");
+
     private static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -155,7 +155,7 @@ public sealed class InvertTests(FixtureModelServer server, ITestOutputHelper out
         return ~crc;
     }
 
-    private static async Task<List<InvertProgress>> ReadAllAsync(AsyncDuplexStreamingCall<InvertRequest, InvertProgress> call)
+    internal static async Task<List<InvertProgress>> ReadAllAsync(AsyncDuplexStreamingCall<InvertRequest, InvertProgress> call)
     {
         var frames = new List<InvertProgress>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
@@ -164,7 +164,7 @@ public sealed class InvertTests(FixtureModelServer server, ITestOutputHelper out
         return frames;
     }
 
-    private static double Psnr(RgbImage a, RgbImage b)
+    internal static double Psnr(RgbImage a, RgbImage b)
     {
         var sum = 0.0;
         for (var i = 0; i < a.Pixels.Length; i++)

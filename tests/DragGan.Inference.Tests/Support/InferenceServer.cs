@@ -151,3 +151,33 @@ public sealed class BrokenModelServer : InferenceServer, IDisposable
         return path;
     }
 }
+
+/// <summary>
+/// The service with the StyleGAN-Human fixture as model "human" and the TF-era StyleGAN2 fixture
+/// as model "tf-cats"; the files sit in folders whose names would mislead a loader that goes by path.
+/// </summary>
+public sealed class KindModelServer : InferenceServer, IDisposable
+{
+    public const string HumanModel = "human";
+    public const string TfModel = "tf-cats";
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("draggan-kinds-").FullName;
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+    [
+        new("ModelRegistry:Models:human:Path", Copy(Engine.Tests.Support.TestFixtures.StyleGanHumanPickle, "stylegan2/human.pkl")),
+        new("ModelRegistry:Models:tf-cats:Path", Copy(Engine.Tests.Support.TestFixtures.StyleGan2TfPickle, "stylegan_human/cats.pkl")),
+        new("Inference:MetricsPort", "0"),
+    ];
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string Copy(string source, string relative)
+    {
+        var path = Path.Combine(_directory, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (!File.Exists(path))
+            File.Copy(source, path);
+        return path;
+    }
+}
