@@ -15,12 +15,13 @@ internal static partial class NetworkFamily
 
     public static void RejectStyleGan3(string network, PersistentObject generator)
     {
-        if (generator.ModuleName?.Contains("stylegan3", StringComparison.OrdinalIgnoreCase) == true
-            || StyleGan3Source().IsMatch(generator.ModuleSource))
-        {
+        if (IsStyleGan3(generator))
             throw new CheckpointFormatException($"{network} {StyleGan3Message}");
-        }
     }
+
+    public static bool IsStyleGan3(PersistentObject generator) =>
+        generator.ModuleName?.Contains("stylegan3", StringComparison.OrdinalIgnoreCase) == true
+        || StyleGan3Source().IsMatch(generator.ModuleSource);
 
     public static void RejectStyleGan3(string network, IEnumerable<string> tensorNames)
     {

@@ -43,6 +43,8 @@ internal static class PickleGlobals
             Add(module, "scalar", args => new NumpyScalar(
                 Arg<NumpyDtype>(args, 0, "numpy scalar", "dtype"),
                 Arg<byte[]>(args, 1, "numpy scalar", "bytes")));
+            // ndarray.__reduce__: _reconstruct(ndarray, (0,), b'b'), the contents follow through BUILD.
+            Add(module, "_reconstruct", args => NumpyArrayOf(args));
         }
 
         // Protocol 0/1 pickles of plain classes: copyreg._reconstructor(cls, base, state).
@@ -64,6 +66,13 @@ internal static class PickleGlobals
             PythonValues.ToInt64(args.ElementAtOrDefault(1), $"{function} storage offset"),
             PythonValues.ToInt64Array(args.ElementAtOrDefault(2), $"{function} size"),
             PythonValues.ToInt64Array(args.ElementAtOrDefault(3), $"{function} stride"));
+    }
+
+    private static NumpyArray NumpyArrayOf(object?[] args)
+    {
+        if (args.ElementAtOrDefault(0) is not ClassDictConstructor { module: "numpy", name: "ndarray" })
+            throw new CheckpointFormatException($"numpy _reconstruct builds {PythonValues.Describe(args.ElementAtOrDefault(0))}, expected numpy.ndarray.");
+        return new NumpyArray();
     }
 
     private static Hashtable FromPairs(object?[] args)

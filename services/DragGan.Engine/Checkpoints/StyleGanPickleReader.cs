@@ -60,7 +60,7 @@ public static class StyleGanPickleReader
         }
     }
 
-    private static PersistentObject SelectNetwork(object? root, string network)
+    internal static PersistentObject SelectNetwork(object? root, string network)
     {
         object? candidate;
         switch (root)
@@ -106,7 +106,7 @@ public static class StyleGanPickleReader
         }
     }
 
-    private static byte[] ReadAll(Stream stream)
+    internal static byte[] ReadAll(Stream stream)
     {
         if (stream.CanSeek)
         {
