@@ -62,10 +62,10 @@ internal static class DragCommand
 
         var (modelName, checkpoint) = ModelSource.Load(request.Model);
         using (checkpoint)
-        using (var generator = StyleGan2Generator.Create(checkpoint, target))
+        using (var generator = GeneratorFactory.Create(checkpoint, target))
         using (NewDisposeScope())
         {
-            var z = tensor(LegacyNumpyRandom.LatentZ(request.Seed, generator.Config.ZDim), [1, generator.Config.ZDim]);
+            var z = tensor(LegacyNumpyRandom.LatentZ(request.Seed, generator.ZDim), [1, generator.ZDim]);
             var ws = generator.Map(z, request.Psi);
             DragEdit edit;
             try
@@ -79,7 +79,7 @@ internal static class DragCommand
 
             using (edit)
             {
-                stdout.WriteLine(Format.Invariant($"Dragging {pairs.Length} point(s) on {modelName} ({generator.Config.ImgResolution}px), seed {request.Seed}, psi {request.Psi}."));
+                stdout.WriteLine(Format.Invariant($"Dragging {pairs.Length} point(s) on {modelName} ({generator.Resolution}px), seed {request.Seed}, psi {request.Psi}."));
                 var stepper = new DragStepper(generator);
                 var clock = Stopwatch.StartNew();
                 DragStepResult? last = null;

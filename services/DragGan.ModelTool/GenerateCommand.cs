@@ -65,11 +65,11 @@ internal static class GenerateCommand
         byte[] encoded;
         int resolution;
         using (checkpoint)
-        using (var generator = StyleGan2Generator.Create(checkpoint, target))
+        using (var generator = GeneratorFactory.Create(checkpoint, target))
         using (var scope = NewDisposeScope())
         {
-            resolution = generator.Config.ImgResolution;
-            var z = tensor(LegacyNumpyRandom.LatentZ(request.Seed, generator.Config.ZDim), [1, generator.Config.ZDim]);
+            resolution = generator.Resolution;
+            var z = tensor(LegacyNumpyRandom.LatentZ(request.Seed, generator.ZDim), [1, generator.ZDim]);
             using var noGrad = no_grad();
             var ws = generator.Map(z, request.Psi, request.TruncationCutoff);
             using var result = generator.Synthesize(ws, new SynthesisOptions { NoiseMode = request.NoiseMode });

@@ -12,6 +12,8 @@ public sealed class GeneratorCheckpoint(GeneratorConfig config, IReadOnlyDiction
 {
     public GeneratorConfig Config { get; } = config;
 
+    public GeneratorKind Kind => Config.Kind;
+
     public IReadOnlyDictionary<string, torch.Tensor> Tensors { get; } = tensors;
 
     public void Dispose()

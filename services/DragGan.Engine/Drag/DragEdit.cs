@@ -24,10 +24,10 @@ public sealed class DragEdit : IDisposable
     private Tensor? _fixedRegion;            // [1, 1, H, W], 1 = fixed
     private bool[]? _fixedRegionMask;
 
-    private DragEdit(StyleGan2Generator generator, Tensor initialLatent, DragParameters parameters, DragLimits limits)
+    private DragEdit(ImageGenerator generator, Tensor initialLatent, DragParameters parameters, DragLimits limits)
     {
         Generator = generator;
-        Parameters = DragValidation.Parameters(parameters, generator.Config);
+        Parameters = DragValidation.Parameters(parameters, generator);
         _limits = limits;
         _initialLatent = initialLatent.DetachFromDisposeScope();
         using (NewDisposeScope())
@@ -35,15 +35,13 @@ public sealed class DragEdit : IDisposable
         _adam = new LatentAdam(_optimized);
     }
 
-    public StyleGan2Generator Generator { get; }
+    public ImageGenerator Generator { get; }
 
-    public int Resolution => Generator.Config.ImgResolution;
+    /// <summary>The side of the square frame points and masks are given in.</summary>
+    public int Resolution => Generator.Resolution;
 
-    /// <summary>DragGAN reads block b128's features (the reference's feature_idx 5), or the last block below that.</summary>
-    public int FeatureResolution => FeatureResolutionOf(Generator.Config);
-
-    /// <summary>The block whose features drags of this generator read.</summary>
-    internal static int FeatureResolutionOf(GeneratorConfig config) => Math.Min(128, config.ImgResolution);
+    /// <summary>The side of the feature map the edit tracks (<see cref="ImageGenerator.DragFeatureResolution"/>).</summary>
+    public int FeatureResolution => Generator.DragFeatureResolution;
 
     public DragParameters Parameters { get; private set; }
 
@@ -76,7 +74,7 @@ public sealed class DragEdit : IDisposable
 
     /// <summary>Starts an edit from w0 ([num_ws, w_dim] or [1, num_ws, w_dim]).</summary>
     public static DragEdit Start(
-        StyleGan2Generator generator,
+        ImageGenerator generator,
         Tensor initialLatent,
         IReadOnlyList<(PixelPoint Handle, PixelPoint Target)> points,
         bool[]? fixedRegion = null,
@@ -87,10 +85,10 @@ public sealed class DragEdit : IDisposable
         DragValidation.PointCount(points.Count, limits, "points", allowEmpty: false);
         for (var i = 0; i < points.Count; i++)
         {
-            DragValidation.Point(points[i].Handle, generator.Config.ImgResolution, $"points[{i}].handle");
-            DragValidation.Point(points[i].Target, generator.Config.ImgResolution, $"points[{i}].target");
+            DragValidation.Point(points[i].Handle, generator.Resolution, $"points[{i}].handle");
+            DragValidation.Point(points[i].Target, generator.Resolution, $"points[{i}].target");
         }
-        var latent = DragValidation.Latent(initialLatent, generator.Config, "latent");
+        var latent = DragValidation.Latent(initialLatent, generator, "latent");
         var edit = new DragEdit(generator, latent, parameters ?? new DragParameters(), limits);
         try
         {
@@ -107,25 +105,24 @@ public sealed class DragEdit : IDisposable
     }
 
     /// <summary>Continues an edit from a snapshot taken on this or another replica.</summary>
-    public static DragEdit Resume(StyleGan2Generator generator, DragEditState state, DragLimits? limits = null)
+    public static DragEdit Resume(ImageGenerator generator, DragEditState state, DragLimits? limits = null)
     {
         limits ??= DragLimits.Default;
-        var config = generator.Config;
-        if (state.NumWs != config.NumWs || state.WDim != config.WDim)
-            throw new ArgumentException($"State latents are [{state.NumWs}, {state.WDim}] but the model needs [{config.NumWs}, {config.WDim}].", "state.latent");
+        if (state.NumWs != generator.NumWs || state.WDim != generator.WDim)
+            throw new ArgumentException($"State latents are [{state.NumWs}, {state.WDim}] but the model needs [{generator.NumWs}, {generator.WDim}].", "state.latent");
         DragValidation.PointCount(state.Handles.Count, limits, "state.handles", allowEmpty: true);
         if (state.Step < 0)
             throw new ArgumentException("Step must be >= 0.", "state.step");
 
-        DragValidation.LatentLength(state.InitialLatent, config, "state.initial_latent");
-        DragValidation.LatentLength(state.Latent, config, "state.latent");
+        DragValidation.LatentLength(state.InitialLatent, generator, "state.initial_latent");
+        DragValidation.LatentLength(state.Latent, generator, "state.latent");
         using var raw = torch.tensor(state.InitialLatent, [state.NumWs, state.WDim]);
-        var edit = new DragEdit(generator, DragValidation.Latent(raw, config, "state.initial_latent"), state.Parameters, limits);
+        var edit = new DragEdit(generator, DragValidation.Latent(raw, generator, "state.initial_latent"), state.Parameters, limits);
         try
         {
             using (NewDisposeScope())
             {
-                var current = DragValidation.Latent(torch.tensor(state.Latent, [state.NumWs, state.WDim]), config, "state.latent");
+                var current = DragValidation.Latent(torch.tensor(state.Latent, [state.NumWs, state.WDim]), generator, "state.latent");
                 edit._optimized.copy_(edit.OptimizedRowsOf(current));
             }
             if (state.Adam is { } adam)
@@ -133,7 +130,7 @@ public sealed class DragEdit : IDisposable
             edit.SetFixedRegion(state.FixedRegion);
             edit.Step = state.Step;
             for (var i = 0; i < state.Handles.Count; i++)
-                edit._handles.Add(edit.RestoreHandle(state.Handles[i], config.ImgResolution, $"state.handles[{i}]"));
+                edit._handles.Add(edit.RestoreHandle(state.Handles[i], generator.Resolution, $"state.handles[{i}]"));
             edit.ComputeInitialFeatures();
             return edit;
         }
@@ -147,7 +144,7 @@ public sealed class DragEdit : IDisposable
     public DragEditState Snapshot() => new()
     {
         NumWs = Generator.NumWs,
-        WDim = Generator.Config.WDim,
+        WDim = Generator.WDim,
         InitialLatent = _initialLatent.cpu().data<float>().ToArray(),
         Latent = CurrentLatentValues(),
         Handles = _handles.Select(h => new DragHandleState(h.Position, h.Target)
@@ -229,7 +226,7 @@ public sealed class DragEdit : IDisposable
     /// </summary>
     public DragParameters CheckParameters(DragParameters parameters)
     {
-        var validated = DragValidation.Parameters(parameters, Generator.Config);
+        var validated = DragValidation.Parameters(parameters, Generator);
         if (validated.Space != Parameters.Space || validated.OptimizedLayers != Parameters.OptimizedLayers)
             throw new ArgumentException("The latent space and optimised layers are fixed for the life of an edit.", "parameters.space");
         return validated;
@@ -280,7 +277,7 @@ public sealed class DragEdit : IDisposable
 
     /// <summary>
     /// Point tracking, then motion supervision on the same forward's features, as the reference's
-    /// step (viz/renderer.py): features [1, C, r, r] of block b128 at the current latent.
+    /// step (viz/renderer.py): the drag feature [1, C, r, r] at the current latent.
     /// Returns the loss to back-propagate, or null when every handle is within the stop distance
     /// (converged) or no term applies this step.
     /// </summary>
@@ -368,9 +365,9 @@ public sealed class DragEdit : IDisposable
         {
             NoiseMode = NoiseMode.Const,
             RenderImage = false,
-            FeatureResolutions = [FeatureResolution],
+            DragFeature = true,
         });
-        var features = result.Features[FeatureResolution];
+        var features = result.DragFeature!;
         _f0 = features.clone().DetachFromDisposeScope();
         var map = new ResizedFeatureMap(features, Resolution);
         foreach (var handle in _handles.Where(h => h.Reference is null))
@@ -387,7 +384,7 @@ public sealed class DragEdit : IDisposable
         handle.RestoreOrigin(origin);
         if (state.ReferenceFeature is { } feature)
         {
-            var channels = Generator.Config.ChannelsAt(FeatureResolution);
+            var channels = Generator.DragFeatureChannels;
             if (feature.Length != channels || feature.Any(v => !float.IsFinite(v)))
             {
                 handle.Dispose();

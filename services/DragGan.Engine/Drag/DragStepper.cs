@@ -4,14 +4,14 @@ using static TorchSharp.torch;
 namespace DragGan.Engine.Drag;
 
 /// <summary>
-/// Steps DragGAN edits of one generator together: one batched forward to block b128 (to the image
+/// Steps DragGAN edits of one generator together: one batched forward to the drag feature (to the image
 /// only when a frame is wanted), per-edit point tracking and motion supervision, one backward of
 /// the summed losses (edits share no parameters, so each latent gets exactly its own gradient), and
 /// a per-edit Adam update. Stepping edits together gives the same results as stepping each alone.
 /// </summary>
-public sealed class DragStepper(StyleGan2Generator generator)
+public sealed class DragStepper(ImageGenerator generator)
 {
-    public StyleGan2Generator Generator { get; } = generator;
+    public ImageGenerator Generator { get; } = generator;
 
     /// <summary>
     /// Fused (grouped) modulated convolutions; null shares the weights and scales the activations
@@ -40,10 +40,7 @@ public sealed class DragStepper(StyleGan2Generator generator)
     /// <summary>How many edits one forward takes under <see cref="ActivationBudgetBytes"/>.</summary>
     public int EditsPerForward(bool renderImage)
     {
-        var config = Generator.Config;
-        var lastBlock = renderImage ? config.ImgResolution : DragEdit.FeatureResolutionOf(config);
-        var bytesPerEdit = config.BlockResolutions.Where(res => res <= lastBlock)
-            .Max(res => (long)config.ChannelsAt(res) * res * res * sizeof(float));
+        var bytesPerEdit = Generator.ActivationBytesPerSample(renderImage);
         return ActivationBudgetBytes is { } budget ? (int)Math.Clamp(budget / bytesPerEdit, 1, int.MaxValue) : int.MaxValue;
     }
 
@@ -107,18 +104,17 @@ public sealed class DragStepper(StyleGan2Generator generator)
         using var scope = NewDisposeScope();
         var leaves = edits.Select(e => e.CreateLeaf()).ToArray();
         var latents = edits.Select((e, i) => e.ComposeLatent(leaves[i])).ToArray();
-        var featureResolution = edits[0].FeatureResolution;
         var render = renderFrames?.Any(wanted => wanted) ?? false;
 
         using var synthesis = Generator.Synthesize(torch.cat(latents, 0), new SynthesisOptions
         {
             NoiseMode = NoiseMode.Const,
             RenderImage = render,
-            FeatureResolutions = [featureResolution],
+            DragFeature = true,
             FusedModulation = FusedModulation ?? false,
             ForceFp32 = ForceFp32,
         });
-        var features = synthesis.Features[featureResolution];
+        var features = synthesis.DragFeature!;
 
         // split, not narrow: the backward of N narrows would build N zero-filled gradients of the
         // whole batch's features (quadratic in N); split's backward assembles one.

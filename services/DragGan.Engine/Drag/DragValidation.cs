@@ -22,43 +22,43 @@ internal static class DragValidation
             throw new ArgumentException($"At most {limits.MaxPoints} points are allowed, got {count}.", field);
     }
 
-    public static void LatentLength(float[] values, GeneratorConfig config, string field)
+    public static void LatentLength(float[] values, ImageGenerator generator, string field)
     {
-        if (values.Length != config.NumWs * config.WDim)
-            throw new ArgumentException($"{field} must hold {config.NumWs}x{config.WDim} values, got {values.Length}.", field);
+        if (values.Length != generator.NumWs * generator.WDim)
+            throw new ArgumentException($"{field} must hold {generator.NumWs}x{generator.WDim} values, got {values.Length}.", field);
     }
 
     /// <summary>A finite float32 copy [num_ws, w_dim] on the generator's device, from [num_ws, w_dim] or [1, num_ws, w_dim].</summary>
-    public static Tensor Latent(Tensor latent, GeneratorConfig config, string field)
+    public static Tensor Latent(Tensor latent, ImageGenerator generator, string field)
     {
         var shape = latent.shape;
         var valid = shape.Length switch
         {
-            2 => shape[0] == config.NumWs && shape[1] == config.WDim,
-            3 => shape[0] == 1 && shape[1] == config.NumWs && shape[2] == config.WDim,
+            2 => shape[0] == generator.NumWs && shape[1] == generator.WDim,
+            3 => shape[0] == 1 && shape[1] == generator.NumWs && shape[2] == generator.WDim,
             _ => false,
         };
         if (!valid)
-            throw new ArgumentException($"{field} must be [{config.NumWs}, {config.WDim}], got [{string.Join(", ", shape)}].", field);
+            throw new ArgumentException($"{field} must be [{generator.NumWs}, {generator.WDim}], got [{string.Join(", ", shape)}].", field);
         using var scope = NewDisposeScope();
-        var values = latent.detach().to(ScalarType.Float32).reshape(config.NumWs, config.WDim);
+        var values = latent.detach().to(ScalarType.Float32).reshape(generator.NumWs, generator.WDim);
         if (!values.isfinite().all().item<bool>())
             throw new ArgumentException($"{field} contains NaN or infinite values.", field);
         return values.clone().MoveToOuterDisposeScope();
     }
 
-    public static DragParameters Parameters(DragParameters p, GeneratorConfig config)
+    public static DragParameters Parameters(DragParameters p, ImageGenerator generator)
     {
         Positive(p.LearningRate, "parameters.learning_rate", max: 1);
         Weight(p.MaskWeight, "parameters.mask_weight");
         Weight(p.LatentRegularization, "parameters.latent_regularization");
-        if (p.MotionRadius is { } r1) Positive(r1, "parameters.motion_radius", max: config.ImgResolution);
-        if (p.TrackingRadius is { } r2) Positive(r2, "parameters.tracking_radius", max: config.ImgResolution);
-        if (p.StopDistance is { } stop) Positive(stop, "parameters.stop_distance", max: config.ImgResolution);
+        if (p.MotionRadius is { } r1) Positive(r1, "parameters.motion_radius", max: generator.Resolution);
+        if (p.TrackingRadius is { } r2) Positive(r2, "parameters.tracking_radius", max: generator.Resolution);
+        if (p.StopDistance is { } stop) Positive(stop, "parameters.stop_distance", max: generator.Resolution);
         if (p.MaxSteps < 1 || p.MaxSteps > DragParameters.MaxStepsLimit)
             throw new ArgumentException($"parameters.max_steps must be in 1..{DragParameters.MaxStepsLimit}, got {p.MaxSteps}.", "parameters.max_steps");
-        if (p.OptimizedLayers < 1 || p.OptimizedLayers > config.NumWs)
-            throw new ArgumentException($"parameters.optimized_layers must be in 1..{config.NumWs}, got {p.OptimizedLayers}.", "parameters.optimized_layers");
+        if (p.OptimizedLayers < 1 || p.OptimizedLayers > generator.NumWs)
+            throw new ArgumentException($"parameters.optimized_layers must be in 1..{generator.NumWs}, got {p.OptimizedLayers}.", "parameters.optimized_layers");
         if (!Enum.IsDefined(p.Space))
             throw new ArgumentException($"parameters.space {p.Space} is not a latent space.", "parameters.space");
         if (!Enum.IsDefined(p.Supervision))

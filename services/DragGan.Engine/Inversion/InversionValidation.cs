@@ -30,9 +30,9 @@ internal static class InversionValidation
     /// The latent to start from as the optimised rows: [1, w_dim] for W, [num_ws, w_dim] for W+.
     /// <paramref name="values"/> holds one w or num_ws rows; in W space the rows must be equal.
     /// </summary>
-    public static float[] InitialRows(float[] values, LatentSpace space, GeneratorConfig config, string field)
+    public static float[] InitialRows(float[] values, LatentSpace space, ImageGenerator generator, string field)
     {
-        int wDim = config.WDim, numWs = config.NumWs;
+        int wDim = generator.WDim, numWs = generator.NumWs;
         if (values.Length != wDim && values.Length != numWs * wDim)
             throw new ArgumentException($"{field} must hold {wDim} values (one w) or {numWs}x{wDim} (w+), got {values.Length}.", field);
         if (values.Any(v => !float.IsFinite(v)))

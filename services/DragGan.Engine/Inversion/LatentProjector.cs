@@ -14,18 +14,18 @@ public sealed class LatentProjector
 {
     private readonly Lazy<WStatistics> _statistics;
 
-    public LatentProjector(StyleGan2Generator generator, WStatistics? statistics = null)
+    public LatentProjector(ImageGenerator generator, WStatistics? statistics = null)
     {
         ArgumentNullException.ThrowIfNull(generator);
-        if (statistics is not null && statistics.Mean.Count != generator.Config.WDim)
-            throw new ArgumentException($"The statistics are of {statistics.Mean.Count}-wide w, the generator's are {generator.Config.WDim}.", nameof(statistics));
+        if (statistics is not null && statistics.Mean.Count != generator.WDim)
+            throw new ArgumentException($"The statistics are of {statistics.Mean.Count}-wide w, the generator's are {generator.WDim}.", nameof(statistics));
         Generator = generator;
         _statistics = statistics is not null
             ? new Lazy<WStatistics>(statistics)
             : new Lazy<WStatistics>(() => WStatistics.Estimate(generator), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
-    public StyleGan2Generator Generator { get; }
+    public ImageGenerator Generator { get; }
 
     /// <summary>The mean and spread of W the projections start from and scale their noise with.</summary>
     public WStatistics Statistics => _statistics.Value;
@@ -36,7 +36,7 @@ public sealed class LatentProjector
     {
         options = InversionValidation.Options(options ?? new InversionOptions());
         var initialRows = InitialRows(options);
-        return Create(InversionTarget.FromRgb(target, Generator.Config.ImgResolution, Generator.Device), initialRows, options);
+        return Create(InversionTarget.FromRgb(target, Generator.Resolution, Generator.Device), initialRows, options);
     }
 
     /// <summary>Starts projecting an image tensor: [3, H, W] or [1, 3, H, W] in [-1, 1], square, any size.</summary>
@@ -45,11 +45,11 @@ public sealed class LatentProjector
     {
         options = InversionValidation.Options(options ?? new InversionOptions());
         var initialRows = InitialRows(options);
-        return Create(InversionTarget.FromTensor(target, Generator.Config.ImgResolution, Generator.Device), initialRows, options);
+        return Create(InversionTarget.FromTensor(target, Generator.Resolution, Generator.Device), initialRows, options);
     }
 
     private float[] InitialRows(InversionOptions options) =>
-        InversionValidation.InitialRows(options.InitialLatent ?? Statistics.MeanValues(), options.Space, Generator.Config, "start.initial_latent");
+        InversionValidation.InitialRows(options.InitialLatent ?? Statistics.MeanValues(), options.Space, Generator, "start.initial_latent");
 
     private Projection Create(Tensor target, float[] initialRows, InversionOptions options)
     {

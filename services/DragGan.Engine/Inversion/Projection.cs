@@ -44,12 +44,12 @@ public sealed class Projection : IDisposable
     private readonly IPerceptualTarget? _perceptual;
     private readonly Tensor _latent;             // [1, w_dim] (W) or [num_ws, w_dim] (W+)
     private readonly LatentAdam _latentAdam;
-    private readonly Tensor[] _noise;            // one [res, res] per synthesis layer, or none
+    private readonly Tensor[] _noise;            // one per noise input (NoiseShapes), or none
     private readonly LatentAdam[] _noiseAdam;
     private readonly Tensor _best;
     private readonly torch.Generator _random;
 
-    internal Projection(StyleGan2Generator generator, Tensor target, float[] initialRows, InversionOptions options, WStatistics statistics)
+    internal Projection(ImageGenerator generator, Tensor target, float[] initialRows, InversionOptions options, WStatistics statistics)
     {
         Generator = generator;
         _options = options;
@@ -59,14 +59,14 @@ public sealed class Projection : IDisposable
             _perceptual = distance.Prepare(target);
         _target = target.DetachFromDisposeScope();
         var device = generator.Device;
-        var rows = initialRows.Length / generator.Config.WDim;
+        var rows = initialRows.Length / generator.WDim;
         _random = new torch.Generator(options.Seed, device);
-        _latent = torch.tensor(initialRows, [rows, generator.Config.WDim], device: device).DetachFromDisposeScope();
+        _latent = torch.tensor(initialRows, [rows, generator.WDim], device: device).DetachFromDisposeScope();
         _latentAdam = new LatentAdam(_latent);
         _best = _latent.clone().DetachFromDisposeScope();
         // As the reference: the buffers start as fresh unit Gaussian noise, not the checkpoint's.
         _noise = options.OptimizeNoise
-            ? generator.NoiseResolutions.Select(res => torch.randn([res, res], device: device, generator: _random).DetachFromDisposeScope()).ToArray()
+            ? generator.NoiseShapes.Select(shape => torch.randn([shape.Height, shape.Width], device: device, generator: _random).DetachFromDisposeScope()).ToArray()
             : [];
         _noiseAdam = _noise.Select(buffer => new LatentAdam(buffer)).ToArray();
 
@@ -74,7 +74,7 @@ public sealed class Projection : IDisposable
         Initial = Best = ResultOf(0, initial);
     }
 
-    public StyleGan2Generator Generator { get; }
+    public ImageGenerator Generator { get; }
 
     public InversionOptions Options => _options;
 
@@ -199,7 +199,7 @@ public sealed class Projection : IDisposable
             Step = step,
             Latent = ComposeLatent(_best).cpu().data<float>().ToArray(),
             NumWs = Generator.NumWs,
-            WDim = Generator.Config.WDim,
+            WDim = Generator.WDim,
             Quality = quality,
         };
     }

@@ -44,12 +44,12 @@ public sealed class WStatistics
     public long Seed { get; }
 
     /// <summary>Maps <paramref name="samples"/> seeded z in chunks; deterministic for a generator, count and seed.</summary>
-    public static WStatistics Estimate(StyleGan2Generator generator, int samples = DefaultSamples, long seed = DefaultSeed)
+    public static WStatistics Estimate(ImageGenerator generator, int samples = DefaultSamples, long seed = DefaultSeed)
     {
         ArgumentNullException.ThrowIfNull(generator);
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 2);
         var random = new LegacyNumpyRandom(seed);
-        var zDim = generator.Config.ZDim;
+        var zDim = generator.ZDim;
 
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();

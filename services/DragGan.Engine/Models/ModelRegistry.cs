@@ -30,7 +30,7 @@ public interface IModelRegistry
     /// </summary>
     /// <exception cref="ModelNotFoundException">No model has that name.</exception>
     /// <exception cref="ModelLoadException">Its checkpoint could not be loaded; a later call tries again.</exception>
-    StyleGan2Generator Get(string name);
+    ImageGenerator Get(string name);
 }
 
 /// <summary>
@@ -70,7 +70,7 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
         {
             var defaults = new ModelEntry();
             Add(new Slot(new ModelSource(DemoModel.Name, "", CheckpointFormat.Auto, IsDemo: true), DemoModel.Description,
-                defaults.DefaultPsi, defaults.DefaultLearningRate) { Config = DemoModel.Config });
+                defaults.DefaultPsi, defaults.DefaultLearningRate) { Shape = GeneratorShape.Of(DemoModel.Config) });
         }
 
         DefaultModelName = options.DefaultModel is { } configured ? _slots[configured].Source.Name : _ordered[0].Source.Name;
@@ -103,7 +103,7 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
 
     public bool Contains(string name) => name is not null && _slots.ContainsKey(name);
 
-    public StyleGan2Generator Get(string name)
+    public ImageGenerator Get(string name)
     {
         var slot = Find(name);
         var generator = Volatile.Read(ref slot.Generator);
@@ -115,7 +115,7 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
             if (slot.Generator is null)
             {
                 var loaded = Load(slot);
-                slot.Config = loaded.Config;
+                slot.Shape = GeneratorShape.Of(loaded);
                 Volatile.Write(ref slot.Generator, loaded);
             }
             return slot.Generator;
@@ -171,30 +171,34 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
 
     private ModelInfo Describe(Slot slot)
     {
-        var config = slot.Config;
-        if (config is null)
+        var shape = slot.Shape;
+        if (shape is null)
         {
             if (slot.Source.Format == CheckpointFormat.Native ||
                 (slot.Source.Format == CheckpointFormat.Auto && TryDetect(slot.Source.Path) == CheckpointFormat.Native))
             {
                 try
                 {
-                    config = NativeCheckpointFormat.ReadInfo(slot.Source.Path).Config;
+                    shape = GeneratorShape.Of(NativeCheckpointFormat.ReadInfo(slot.Source.Path).Config);
                 }
                 catch (Exception e) when (e is CheckpointFormatException or IOException or UnauthorizedAccessException)
                 {
                     throw new ModelLoadException(slot.Source.Name, $"Model '{slot.Source.Name}' could not be read from '{slot.Source.Path}': {e.Message}", e);
                 }
-                slot.Config = config;
+                slot.Shape = shape;
             }
             else
             {
                 // A pickle holds its config among its tensors: reading one means loading it.
-                config = Get(slot.Source.Name).Config;
+                shape = GeneratorShape.Of(Get(slot.Source.Name));
             }
         }
-        return new ModelInfo(slot.Source.Name, config.ImgResolution, config.NumWs, config.WDim, config.ZDim,
-            slot.Description, slot.Source.IsDemo, slot.DefaultPsi, slot.DefaultLearningRate);
+        return new ModelInfo(slot.Source.Name, shape.Resolution, shape.NumWs, shape.WDim, shape.ZDim,
+            slot.Description, slot.Source.IsDemo, slot.DefaultPsi, slot.DefaultLearningRate)
+        {
+            Kind = shape.Kind,
+            Content = shape.Content,
+        };
     }
 
     private static CheckpointFormat? TryDetect(string path)
@@ -209,7 +213,7 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
         }
     }
 
-    private StyleGan2Generator Load(Slot slot)
+    private ImageGenerator Load(Slot slot)
     {
         var source = slot.Source;
         var clock = Stopwatch.StartNew();
@@ -217,9 +221,9 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
         try
         {
             using var checkpoint = _loader(source);
-            var generator = StyleGan2Generator.Create(checkpoint, Device);
-            _logger.LogInformation("Loaded model {Model} ({Resolution}x{Resolution}) in {Seconds:F1} s",
-                source.Name, generator.Config.ImgResolution, generator.Config.ImgResolution, clock.Elapsed.TotalSeconds);
+            var generator = GeneratorFactory.Create(checkpoint, Device);
+            _logger.LogInformation("Loaded model {Model} ({Kind}, {Resolution}x{Resolution}) in {Seconds:F1} s",
+                source.Name, generator.Kind, generator.Resolution, generator.Resolution, clock.Elapsed.TotalSeconds);
             return generator;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -233,14 +237,24 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
     private sealed class Slot(ModelSource source, string description, double defaultPsi, double defaultLearningRate)
     {
         public readonly object Gate = new();
-        public StyleGan2Generator? Generator;
+        public ImageGenerator? Generator;
 
         public ModelSource Source { get; } = source;
         public string Description { get; } = description;
         public double DefaultPsi { get; } = defaultPsi;
         public double DefaultLearningRate { get; } = defaultLearningRate;
-        public GeneratorConfig? Config { get; set; }
+        public GeneratorShape? Shape { get; set; }
     }
+}
+
+/// <summary>What a model's description needs of its generator, known from a native header or a loaded generator.</summary>
+internal sealed record GeneratorShape(GeneratorKind Kind, int Resolution, int NumWs, int WDim, int ZDim, ContentRectangle Content)
+{
+    public static GeneratorShape Of(ImageGenerator generator) =>
+        new(generator.Kind, generator.Resolution, generator.NumWs, generator.WDim, generator.ZDim, generator.Content);
+
+    public static GeneratorShape Of(GeneratorConfig config) =>
+        new(config.Kind, config.ImgResolution, config.NumWs, config.WDim, config.ZDim, config.Content);
 }
 
 /// <summary>Where a registered model's weights come from.</summary>

@@ -1,11 +1,14 @@
 namespace DragGan.Engine.Networks;
 
 /// <summary>
-/// Hyper-parameters of a StyleGAN2-ADA generator (config F, skip-architecture synthesis), named
-/// after the init kwargs of the official <c>training.networks.Generator</c>.
+/// Hyper-parameters of a StyleGAN2-family generator (config F, skip-architecture synthesis), named
+/// after the init kwargs of the official <c>training.networks.Generator</c>, and its
+/// <see cref="GeneratorKind"/>: StyleGAN2, a converted TF-era StyleGAN2, or StyleGAN-Human.
 /// </summary>
 public sealed record GeneratorConfig
 {
+    public GeneratorKind Kind { get; init; } = GeneratorKind.StyleGan2;
+
     public int ZDim { get; init; } = 512;
     public int CDim { get; init; }
     public int WDim { get; init; } = 512;
@@ -21,6 +24,18 @@ public sealed record GeneratorConfig
     public float? ConvClamp { get; init; } = 256;
 
     public int ResolutionLog2 => (int)Math.Log2(ImgResolution);
+
+    /// <summary>
+    /// StyleGAN-Human synthesises height x height/2 (its <c>square=False</c>): every block's width is
+    /// half its resolution.
+    /// </summary>
+    public bool IsRectangular => Kind == GeneratorKind.StyleGanHuman;
+
+    /// <summary>The width of block <paramref name="resolution"/>'s output (its height is the resolution).</summary>
+    public int WidthAt(int resolution) => IsRectangular ? resolution / 2 : resolution;
+
+    /// <summary>Where the image lies in the square frame: centred on the width, as DragGAN pads it.</summary>
+    public ContentRectangle Content => new((ImgResolution - WidthAt(ImgResolution)) / 2, 0, WidthAt(ImgResolution), ImgResolution);
 
     /// <summary>4, 8, ..., ImgResolution: one synthesis block each.</summary>
     public IReadOnlyList<int> BlockResolutions =>
@@ -59,6 +74,8 @@ public sealed record GeneratorConfig
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field that is out of range.</summary>
     public void Validate()
     {
+        if (Kind is not (GeneratorKind.StyleGan2 or GeneratorKind.StyleGan2Tf or GeneratorKind.StyleGanHuman))
+            throw new ArgumentException($"kind {Kind} is not a StyleGAN2-family generator.");
         if (ImgResolution < 4 || ImgResolution > MaxImgResolution || (ImgResolution & (ImgResolution - 1)) != 0)
             throw new ArgumentException($"img_resolution must be a power of two in 4..{MaxImgResolution}, got {ImgResolution}.");
         if (ZDim <= 0 || ZDim > MaxLatentDim) throw new ArgumentException($"z_dim must be in 1..{MaxLatentDim}, got {ZDim}.");

@@ -2,7 +2,8 @@ namespace DragGan.Engine.Networks;
 
 /// <summary>
 /// Every parameter and buffer of a StyleGAN2-ADA generator, by its official state-dict name and
-/// shape, as <c>training.networks.Generator</c> registers them. Checkpoint readers validate
+/// shape, as <c>training.networks.Generator</c> registers them (StyleGAN-Human's: the same names,
+/// every spatial width halved). Checkpoint readers validate
 /// against it and the generator loads by it.
 /// </summary>
 public static class GeneratorLayout
@@ -27,13 +28,13 @@ public static class GeneratorLayout
             specs.Add(new($"{block}.resample_filter", [4, 4], IsBuffer: true));
             if (res == 4)
             {
-                specs.Add(new($"{block}.const", [outChannels, res, res]));
+                specs.Add(new($"{block}.const", [outChannels, res, config.WidthAt(res)]));
             }
             else
             {
-                AddSynthesisLayer(specs, $"{block}.conv0", config.ChannelsAt(res / 2), outChannels, res, config.WDim);
+                AddSynthesisLayer(specs, $"{block}.conv0", config.ChannelsAt(res / 2), outChannels, res, config.WidthAt(res), config.WDim);
             }
-            AddSynthesisLayer(specs, $"{block}.conv1", outChannels, outChannels, res, config.WDim);
+            AddSynthesisLayer(specs, $"{block}.conv1", outChannels, outChannels, res, config.WidthAt(res), config.WDim);
 
             specs.Add(new($"{block}.torgb.affine.weight", [outChannels, config.WDim]));
             specs.Add(new($"{block}.torgb.affine.bias", [outChannels]));
@@ -43,7 +44,7 @@ public static class GeneratorLayout
         return specs;
     }
 
-    private static void AddSynthesisLayer(List<TensorSpec> specs, string name, int inChannels, int outChannels, int res, int wDim)
+    private static void AddSynthesisLayer(List<TensorSpec> specs, string name, int inChannels, int outChannels, int res, int width, int wDim)
     {
         specs.Add(new($"{name}.affine.weight", [inChannels, wDim]));
         specs.Add(new($"{name}.affine.bias", [inChannels]));
@@ -51,7 +52,7 @@ public static class GeneratorLayout
         specs.Add(new($"{name}.noise_strength", []));
         specs.Add(new($"{name}.bias", [outChannels]));
         specs.Add(new($"{name}.resample_filter", [4, 4], IsBuffer: true));
-        specs.Add(new($"{name}.noise_const", [res, res], IsBuffer: true));
+        specs.Add(new($"{name}.noise_const", [res, width], IsBuffer: true));
     }
 }
 

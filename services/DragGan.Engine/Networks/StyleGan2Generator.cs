@@ -6,12 +6,18 @@ namespace DragGan.Engine.Networks;
 
 /// <summary>
 /// A StyleGAN2-ADA generator (config F, skip architecture) matching the official PyTorch
-/// implementation (NVlabs/stylegan2-ada-pytorch, training/networks.py). Weights are frozen; the
-/// latent is what DragGAN and inversion optimise. fp16 is used for the top <c>num_fp16_res</c>
-/// resolutions on CUDA only, as the reference; on CPU every block runs in fp32.
+/// implementation (NVlabs/stylegan2-ada-pytorch, training/networks.py), for every StyleGAN2-family
+/// <see cref="GeneratorKind"/>. Weights are frozen; the latent is what DragGAN and inversion
+/// optimise. fp16 is used for the top <c>num_fp16_res</c> resolutions on CUDA only, as the
+/// reference; on CPU every block runs in fp32. StyleGAN-Human's rectangular outputs are padded on
+/// the width to the square frame as DragGAN's renderer pads them (its <c>padding=True</c>): the
+/// image with 1 (white), features with 0.
 /// </summary>
-public sealed class StyleGan2Generator : IDisposable
+public sealed class StyleGan2Generator : ImageGenerator
 {
+    /// <summary>DragGAN tracks the output of block b128 (the renderer's feature_idx 5), or the last block below that.</summary>
+    private const int DragFeatureBlock = 128;
+
     private readonly MappingNetwork _mapping;
     private readonly SynthesisBlock[] _blocks;
 
@@ -22,27 +28,44 @@ public sealed class StyleGan2Generator : IDisposable
         _mapping = mapping;
         _blocks = blocks;
         NoiseResolutions = blocks.SelectMany(b => b.Layers).Select(l => l.Resolution).ToArray();
+        NoiseShapes = NoiseResolutions.Select(res => new NoiseShape(res, config.WidthAt(res))).ToArray();
+        DragFeatureResolution = Math.Min(DragFeatureBlock, config.ImgResolution);
     }
 
     public GeneratorConfig Config { get; }
 
-    public Device Device { get; }
+    public override GeneratorKind Kind => Config.Kind;
 
-    public int NumWs => Config.NumWs;
+    public override Device Device { get; }
 
-    /// <summary>The mean w of the checkpoint, [w_dim]: where inversion starts.</summary>
-    public Tensor WAverage => _mapping.WAverage;
+    public override int ZDim => Config.ZDim;
+
+    public override int WDim => Config.WDim;
+
+    public override int NumWs => Config.NumWs;
+
+    public override int Resolution => Config.ImgResolution;
+
+    public override ContentRectangle Content => Config.Content;
+
+    public override Tensor WAverage => _mapping.WAverage;
+
+    public override int DragFeatureChannels => Config.ChannelsAt(DragFeatureResolution);
+
+    public override int DragFeatureResolution { get; }
 
     /// <summary>
-    /// The noise resolution of each synthesis layer, in the reference's order (b4.conv1, b8.conv0,
-    /// b8.conv1, ...): the shapes <see cref="SynthesisOptions.NoiseBuffers"/> must have, [res, res] each.
+    /// The noise resolution (height) of each synthesis layer, in the reference's order (b4.conv1,
+    /// b8.conv0, b8.conv1, ...); <see cref="NoiseShapes"/> has their widths.
     /// </summary>
     public IReadOnlyList<int> NoiseResolutions { get; }
+
+    public override IReadOnlyList<NoiseShape> NoiseShapes { get; }
 
     /// <summary>Copies of the checkpoint's <c>noise_const</c> buffers, in <see cref="NoiseResolutions"/> order.</summary>
     internal Tensor[] CopyNoiseConstants() => _blocks.SelectMany(b => b.Layers).Select(l => l.CopyNoiseConst()).ToArray();
 
-    /// <summary>Builds the networks from a checkpoint; the tensors are copied onto <paramref name="device"/>.</summary>
+    /// <summary>Builds the networks from a StyleGAN2-family checkpoint; the tensors are copied onto <paramref name="device"/>.</summary>
     public static StyleGan2Generator Create(GeneratorCheckpoint checkpoint, Device? device = null)
     {
         checkpoint.Config.Validate();
@@ -55,11 +78,8 @@ public sealed class StyleGan2Generator : IDisposable
         return new StyleGan2Generator(checkpoint.Config, source.Device, mapping, blocks);
     }
 
-    /// <summary>
-    /// z: [N, z_dim] -> ws: [N, num_ws, w_dim], truncated toward w_avg with <paramref name="psi"/>
-    /// on all rows, or on the first <paramref name="truncationCutoff"/> rows.
-    /// </summary>
-    public Tensor Map(Tensor z, double psi = 1, int? truncationCutoff = null)
+    /// <inheritdoc/>
+    public override Tensor Map(Tensor z, double psi = 1, int? truncationCutoff = null)
     {
         if (z.dim() != 2 || z.shape[1] != Config.ZDim)
             throw new ArgumentException($"z must be [N, {Config.ZDim}], got [{string.Join(", ", z.shape)}].", nameof(z));
@@ -67,8 +87,8 @@ public sealed class StyleGan2Generator : IDisposable
         return _mapping.Forward(z.to(Device), psi, truncationCutoff).MoveToOuterDisposeScope();
     }
 
-    /// <summary>ws: [N, num_ws, w_dim] -> image and/or the requested blocks' features.</summary>
-    public SynthesisResult Synthesize(Tensor ws, SynthesisOptions? options = null)
+    /// <summary>ws: [N, num_ws, w_dim] -> image and/or the drag feature and the requested blocks' features, padded to the frame.</summary>
+    public override SynthesisResult Synthesize(Tensor ws, SynthesisOptions? options = null)
     {
         options ??= new SynthesisOptions();
         if (ws.dim() != 3 || ws.shape[1] != NumWs || ws.shape[2] != Config.WDim)
@@ -81,7 +101,8 @@ public sealed class StyleGan2Generator : IDisposable
 
         ValidateNoise(options);
 
-        var lastBlock = options.RenderImage ? Config.ImgResolution : options.FeatureResolutions.DefaultIfEmpty(4).Max();
+        var featureBlocks = options.DragFeature ? options.FeatureResolutions.Append(DragFeatureResolution).ToHashSet() : options.FeatureResolutions.ToHashSet();
+        var lastBlock = options.RenderImage ? Config.ImgResolution : featureBlocks.DefaultIfEmpty(4).Max();
         var fp16Allowed = Device.type == DeviceType.CUDA && !options.ForceFp32;
 
         using var scope = NewDisposeScope();
@@ -102,10 +123,35 @@ public sealed class StyleGan2Generator : IDisposable
             x = block.Features(x, blockWs, dtype, options.NoiseMode, blockNoise, fused);
             if (options.RenderImage)
                 image = block.Image(image, x, blockWs, fused);
-            if (options.FeatureResolutions.Contains(block.Resolution))
-                features[block.Resolution] = x.to(ScalarType.Float32).MoveToOuterDisposeScope();
+            if (featureBlocks.Contains(block.Resolution))
+                features[block.Resolution] = PadToFrame(x.to(ScalarType.Float32), block.Resolution, value: 0).MoveToOuterDisposeScope();
         }
-        return new SynthesisResult(image?.MoveToOuterDisposeScope(), features);
+        var dragFeature = options.DragFeature ? features[DragFeatureResolution] : null;
+        if (!options.FeatureResolutions.Contains(DragFeatureResolution))
+            features.Remove(DragFeatureResolution);
+        image = image is null ? null : PadToFrame(image, Config.ImgResolution, value: 1).MoveToOuterDisposeScope();
+        return new SynthesisResult(image, features, dragFeature);
+    }
+
+    /// <inheritdoc/>
+    public override long ActivationBytesPerSample(bool renderImage)
+    {
+        var lastBlock = renderImage ? Config.ImgResolution : DragFeatureResolution;
+        return Config.BlockResolutions.Where(res => res <= lastBlock)
+            .Max(res => (long)Config.ChannelsAt(res) * res * res * sizeof(float));
+    }
+
+    /// <summary>Columns of padding on each side of block <paramref name="resolution"/>'s output: (H - W) / 2, as DragGAN.</summary>
+    private int PaddingAt(int resolution) => (resolution - Config.WidthAt(resolution)) / 2;
+
+    /// <summary>
+    /// DragGAN's <c>torch.nn.functional.pad(x, (pad, pad), 'constant', value)</c> on the width of a
+    /// rectangular output (StyleGAN-Human); square outputs are returned as they are.
+    /// </summary>
+    private Tensor PadToFrame(Tensor x, int resolution, double value)
+    {
+        var pad = PaddingAt(resolution);
+        return pad == 0 ? x : nn.functional.pad(x, [pad, pad], PaddingModes.Constant, value);
     }
 
     private void ValidateNoise(SynthesisOptions options)
@@ -122,14 +168,16 @@ public sealed class StyleGan2Generator : IDisposable
             throw new ArgumentException($"Expected {NoiseResolutions.Count} noise buffers, one per synthesis layer, got {buffers.Count}.", nameof(options));
         for (var i = 0; i < buffers.Count; i++)
         {
-            var res = NoiseResolutions[i];
-            if (buffers[i].dim() != 2 || buffers[i].shape[0] != res || buffers[i].shape[1] != res)
-                throw new ArgumentException($"Noise buffer {i} must be [{res}, {res}], got [{string.Join(", ", buffers[i].shape)}].", nameof(options));
+            var (height, width) = NoiseShapes[i];
+            if (buffers[i].dim() != 2 || buffers[i].shape[0] != height || buffers[i].shape[1] != width)
+                throw new ArgumentException($"Noise buffer {i} must be [{height}, {width}], got [{string.Join(", ", buffers[i].shape)}].", nameof(options));
         }
     }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
+        if (!disposing)
+            return;
         _mapping.Dispose();
         foreach (var block in _blocks)
             block.Dispose();

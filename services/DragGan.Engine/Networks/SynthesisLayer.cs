@@ -31,8 +31,8 @@ internal sealed class SynthesisLayer : IDisposable
     public int Resolution => _resolution;
 
     /// <summary>
-    /// x: [N, C_in, H, W], w: [N, w_dim] -> [N, C_out, res, res]. <paramref name="givenNoise"/>
-    /// ([res, res]) is read for <see cref="NoiseMode.Given"/> only. Call inside a dispose scope.
+    /// x: [N, C_in, H, W], w: [N, w_dim] -> [N, C_out, res, width]. <paramref name="givenNoise"/>
+    /// (shaped as <c>noise_const</c>) is read for <see cref="NoiseMode.Given"/> only. Call inside a dispose scope.
     /// </summary>
     public Tensor Forward(Tensor x, Tensor w, NoiseMode noiseMode, Tensor? givenNoise, bool fused)
     {
@@ -40,7 +40,7 @@ internal sealed class SynthesisLayer : IDisposable
         var noise = noiseMode switch
         {
             NoiseMode.Const => _noiseConst.mul(_noiseStrength),
-            NoiseMode.Random => torch.randn([x.shape[0], 1, _resolution, _resolution], device: x.device).mul(_noiseStrength),
+            NoiseMode.Random => torch.randn([x.shape[0], 1, _noiseConst.shape[0], _noiseConst.shape[1]], device: x.device).mul(_noiseStrength),
             NoiseMode.Given => givenNoise!.mul(_noiseStrength),
             _ => null,
         };
@@ -48,7 +48,7 @@ internal sealed class SynthesisLayer : IDisposable
         return BiasAct.LeakyRelu(y, _bias, BiasAct.LeakyReluGain, _convClamp);
     }
 
-    /// <summary>A copy of the checkpoint's <c>noise_const</c>, [res, res].</summary>
+    /// <summary>A copy of the checkpoint's <c>noise_const</c>, [res, width].</summary>
     public Tensor CopyNoiseConst() => _noiseConst.detach().clone();
 
     public void Dispose()

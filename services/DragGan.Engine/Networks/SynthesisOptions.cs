@@ -6,12 +6,19 @@ public sealed record SynthesisOptions
     public NoiseMode NoiseMode { get; init; } = NoiseMode.Const;
 
     /// <summary>
-    /// Compute the full image. When false the forward stops after the last block named in
-    /// <see cref="FeatureResolutions"/>: the drag loop needs only features between frames.
+    /// Compute the full image. When false the forward stops after the last feature asked for
+    /// (<see cref="DragFeature"/>, <see cref="FeatureResolutions"/>): the drag loop needs only
+    /// features between frames.
     /// </summary>
     public bool RenderImage { get; init; } = true;
 
-    /// <summary>Blocks (by resolution, e.g. 128 for DragGAN's b128) whose output features to return.</summary>
+    /// <summary>Return the feature map drags track (<see cref="SynthesisResult.DragFeature"/>).</summary>
+    public bool DragFeature { get; init; }
+
+    /// <summary>
+    /// StyleGAN2-family generators only: blocks (by resolution, e.g. 128 for DragGAN's b128) whose
+    /// output features to return.
+    /// </summary>
     public IReadOnlyCollection<int> FeatureResolutions { get; init; } = [];
 
     /// <summary>Keep every block in fp32 even on CUDA.</summary>
@@ -19,8 +26,8 @@ public sealed record SynthesisOptions
 
     /// <summary>
     /// Per-layer noise for <see cref="NoiseMode.Given"/>, required there and refused otherwise: one
-    /// tensor per synthesis layer in <see cref="StyleGan2Generator.NoiseResolutions"/> order, each
-    /// [res, res] as the checkpoint's <c>noise_const</c>, on the generator's device. Gradients flow into
+    /// tensor per synthesis layer in <see cref="ImageGenerator.NoiseShapes"/> order, each shaped as
+    /// the checkpoint's <c>noise_const</c>, on the generator's device. Gradients flow into
     /// them. A forward that stops early reads only the buffers of the blocks it runs.
     /// </summary>
     public IReadOnlyList<TorchSharp.torch.Tensor>? NoiseBuffers { get; init; }

@@ -17,9 +17,9 @@ namespace DragGan.Inference.Drag;
 /// </summary>
 internal sealed class DragOpening
 {
-    private readonly Func<StyleGan2Generator, DragEdit> _create;
+    private readonly Func<ImageGenerator, DragEdit> _create;
 
-    private DragOpening(ModelInfo model, FrameSettings frames, string sessionId, Func<StyleGan2Generator, DragEdit> create)
+    private DragOpening(ModelInfo model, FrameSettings frames, string sessionId, Func<ImageGenerator, DragEdit> create)
     {
         Model = model;
         Frames = frames;
@@ -44,7 +44,7 @@ internal sealed class DragOpening
     };
 
     /// <exception cref="ArgumentException">The engine refused the edit; the field is named as in the request.</exception>
-    public DragEdit CreateEdit(StyleGan2Generator generator) => _create(generator);
+    public DragEdit CreateEdit(ImageGenerator generator) => _create(generator);
 
     public static string KindName(DragRequest.KindOneofCase kind) =>
         kind == DragRequest.KindOneofCase.None ? "nothing" : kind.ToString().ToLowerInvariant();

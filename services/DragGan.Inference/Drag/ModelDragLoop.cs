@@ -40,7 +40,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
     private int _cursor;
     private volatile bool _handingBack;
 
-    public ModelDragLoop(string model, StyleGan2Generator generator, ModelGates gates, InferenceMetrics metrics, InferenceOptions options, ILogger logger)
+    public ModelDragLoop(string model, ImageGenerator generator, ModelGates gates, InferenceMetrics metrics, InferenceOptions options, ILogger logger)
     {
         _model = model;
         _stepper = new DragStepper(generator);

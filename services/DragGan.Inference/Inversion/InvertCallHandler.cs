@@ -91,7 +91,7 @@ internal sealed class InvertCallHandler(
             Mse = result.Mse,
         };
         if (frames.LatentDue(step))
-            progress.Latent = LatentMessages.FromWPlus(projection.CurrentLatent(), projection.Generator.NumWs, projection.Generator.Config.WDim);
+            progress.Latent = LatentMessages.FromWPlus(projection.CurrentLatent(), projection.Generator.NumWs, projection.Generator.WDim);
         return (progress, result.Preview is null ? null : ImageCodec.ToRgb(result.Preview));
     }
 

@@ -80,20 +80,19 @@ internal sealed class InferenceService(IModelRegistry registry, ModelGates gates
     };
 
     /// <summary>One forward: the seed's or the given w+, synthesised. Runs on a pool thread under the model's gate.</summary>
-    private static (RgbImage Pixels, float[] Latent) Render(StyleGan2Generator generator, GenerateSource source, EngineNoiseMode noise)
+    private static (RgbImage Pixels, float[] Latent) Render(ImageGenerator generator, GenerateSource source, EngineNoiseMode noise)
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var config = generator.Config;
         torch.Tensor ws;
         if (source.Seed is { } seed)
         {
-            var z = torch.tensor(LegacyNumpyRandom.LatentZ(seed, config.ZDim), [1, config.ZDim]);
+            var z = torch.tensor(LegacyNumpyRandom.LatentZ(seed, generator.ZDim), [1, generator.ZDim]);
             ws = generator.Map(z, source.Psi, source.TruncationCutoff);
         }
         else
         {
-            ws = torch.tensor(source.Latent!, [1, config.NumWs, config.WDim]).to(generator.Device);
+            ws = torch.tensor(source.Latent!, [1, generator.NumWs, generator.WDim]).to(generator.Device);
         }
         using var result = generator.Synthesize(ws, new SynthesisOptions { NoiseMode = noise });
         var pixels = ImageCodec.ToRgb(result.Image ?? throw new InvalidOperationException("Synthesis returned no image."));

@@ -1,5 +1,6 @@
 using DragGan.Engine.Checkpoints;
 using DragGan.Engine.Models;
+using DragGan.Engine.Networks;
 using DragGan.Engine.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +29,7 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal("small", registry.DefaultModelName);
 
         var generator = registry.Get("small");
-        Assert.Equal(SmallCheckpoints.Config, generator.Config);
+        Assert.Equal(SmallCheckpoints.Config, Assert.IsType<StyleGan2Generator>(generator).Config);
         Assert.Same(generator, registry.Get("SMALL"));
     }
 
@@ -42,7 +43,7 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.True(model.IsDemo);
         Assert.Equal((256, 14, 512), (model.Resolution, model.NumWs, model.WDim));
         Assert.Equal(DemoModel.Name, registry.DefaultModelName);
-        Assert.Equal(256, registry.Get(DemoModel.Name).Config.ImgResolution);
+        Assert.Equal(256, registry.Get(DemoModel.Name).Resolution);
     }
 
     [Fact]
@@ -76,7 +77,7 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Single(registry.List());
         Assert.Equal(0, loads);
 
-        var generators = new Engine.Networks.StyleGan2Generator[8];
+        var generators = new ImageGenerator[8];
         Parallel.For(0, generators.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => generators[i] = registry.Get("small"));
 
         Assert.Equal(1, loads);
@@ -110,7 +111,7 @@ public sealed class ModelRegistryTests : IDisposable
 
         var info = Assert.Single(registry.List());
         Assert.Equal((256, 14), (info.Resolution, info.NumWs));
-        Assert.Equal(4096, registry.Get("tiny").Config.ChannelBase);
+        Assert.Equal(4096, Assert.IsType<StyleGan2Generator>(registry.Get("tiny")).Config.ChannelBase);
     }
 
     [Fact]

@@ -1,0 +1,74 @@
+using static TorchSharp.torch;
+
+namespace DragGan.Engine.Networks;
+
+/// <summary>
+/// What the drag engine, inversion, the model registry and the services need of a generator,
+/// whatever its family: z to w+, w+ to an image in a square frame plus the feature map drags
+/// track. Weights are frozen; the latent is what DragGAN and inversion optimise. Implementations
+/// own their weights and are safe for concurrent forwards.
+/// </summary>
+public abstract class ImageGenerator : IDisposable
+{
+    public abstract GeneratorKind Kind { get; }
+
+    public abstract Device Device { get; }
+
+    public abstract int ZDim { get; }
+
+    public abstract int WDim { get; }
+
+    /// <summary>Rows of w+.</summary>
+    public abstract int NumWs { get; }
+
+    /// <summary>
+    /// The side of the square frame that images, drag points, masks and inversion targets live in
+    /// (DragGAN's <c>img_resolution</c>).
+    /// </summary>
+    public abstract int Resolution { get; }
+
+    /// <summary>The part of the frame the network draws; the rest is padding.</summary>
+    public virtual ContentRectangle Content => ContentRectangle.Square(Resolution);
+
+    /// <summary>The mean w of the checkpoint, [w_dim]: where truncation pulls and inversion starts.</summary>
+    public abstract Tensor WAverage { get; }
+
+    /// <summary>Channels of the drag feature map (<see cref="SynthesisResult.DragFeature"/>).</summary>
+    public abstract int DragFeatureChannels { get; }
+
+    /// <summary>Side of the square drag feature map; drags resize it to <see cref="Resolution"/>.</summary>
+    public abstract int DragFeatureResolution { get; }
+
+    /// <summary>
+    /// The shape of each noise input, in the order <see cref="SynthesisOptions.NoiseBuffers"/> takes
+    /// them for <see cref="NoiseMode.Given"/>; empty when the network has no noise inputs.
+    /// </summary>
+    public abstract IReadOnlyList<NoiseShape> NoiseShapes { get; }
+
+    /// <summary>
+    /// z: [N, z_dim] -> ws: [N, num_ws, w_dim], truncated toward w_avg with <paramref name="psi"/>
+    /// on all rows, or on the first <paramref name="truncationCutoff"/> rows.
+    /// </summary>
+    public abstract Tensor Map(Tensor z, double psi = 1, int? truncationCutoff = null);
+
+    /// <summary>
+    /// ws: [N, num_ws, w_dim] -> the image [N, C, Resolution, Resolution] and/or the drag feature
+    /// [N, DragFeatureChannels, r, r], as <paramref name="options"/> ask.
+    /// </summary>
+    public abstract SynthesisResult Synthesize(Tensor ws, SynthesisOptions? options = null);
+
+    /// <summary>
+    /// Bytes of the largest float32 activation one sample's forward holds, up to the image
+    /// (<paramref name="renderImage"/>) or only up to the drag feature: what batched drag steps
+    /// are chunked by.
+    /// </summary>
+    public abstract long ActivationBytesPerSample(bool renderImage);
+
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract void Dispose(bool disposing);
+}
