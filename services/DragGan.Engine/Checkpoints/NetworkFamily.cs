@@ -26,7 +26,7 @@ internal static partial class NetworkFamily
     public static void RejectStyleGan3(string network, IEnumerable<string> tensorNames)
     {
         if (tensorNames.Any(n => n.StartsWith("synthesis.input.", StringComparison.Ordinal) || StyleGan3Layer().IsMatch(n)))
-            throw new CheckpointFormatException($"{network} {StyleGan3Message}");
+            throw new CheckpointFormatException($"{network} has StyleGAN3 tensors (synthesis.input.*, synthesis.L<i>_<size>_<channels>.*) but its class is not from training.networks_stylegan3.");
     }
 
     [GeneratedRegex(@"^class SynthesisInput\b", RegexOptions.Multiline)]

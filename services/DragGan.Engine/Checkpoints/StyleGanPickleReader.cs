@@ -44,7 +44,8 @@ public static class StyleGanPickleReader
         try
         {
             var generator = SelectNetwork(NetworkPickle.Load(data), network);
-            NetworkFamily.RejectStyleGan3(network, generator);
+            if (NetworkFamily.IsStyleGan3(generator))
+                return StyleGan3PickleReader.Read(generator, network);
 
             var pickled = ModuleTensors.Collect(generator);
             NetworkFamily.RejectStyleGan3(network, pickled.Keys);
