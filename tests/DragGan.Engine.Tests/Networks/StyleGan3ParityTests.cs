@@ -1,3 +1,4 @@
+using DragGan.Engine.Networks;
 using DragGan.Engine.Networks.StyleGan3;
 using DragGan.Engine.Random;
 using DragGan.Engine.Tests.Support;
@@ -33,6 +34,8 @@ public sealed class StyleGan3ParityTests(TinyStyleGan3 tiny) : IClassFixture<Tin
         Assert.Equal(new SynthesisInputSpec(32, 36, 16, 2), _generator.Architecture.Input);
         Assert.Equal(16, _generator.NumWs);
         Assert.Equal("L5_84_32", _generator.DragFeature.Name);
+        Assert.Equal((32, 84), (_generator.DragFeatureChannels, _generator.DragFeatureResolution));
+        Assert.Equal(GeneratorKind.StyleGan3T, _generator.Kind);
     }
 
     [Fact]
@@ -53,14 +56,14 @@ public sealed class StyleGan3ParityTests(TinyStyleGan3 tiny) : IClassFixture<Tin
     {
         using var scope = NewDisposeScope();
         var ws = Npy.ReadFloat32(TestFixtures.TinyStyleGan3("seed42_ws.npy"));
-        using var result = _generator.Synthesize(ws, returnFeature: true);
+        using var result = _generator.Synthesize(ws, new SynthesisOptions { DragFeature = true });
         var image = Npy.ReadFloat32(TestFixtures.TinyStyleGan3("seed42_img.npy"));
         var feature = Npy.ReadFloat32(TestFixtures.TinyStyleGan3("seed42_feat5.npy"));
 
         Assert.Equal(image.shape, result.Image!.shape);
-        Assert.Equal(feature.shape, result.Feature!.shape);
+        Assert.Equal(feature.shape, result.DragFeature!.shape);
         var imageDifference = MaxAbsDifference(result.Image, image);
-        var featureDifference = MaxAbsDifference(result.Feature, feature);
+        var featureDifference = MaxAbsDifference(result.DragFeature, feature);
         Assert.True(imageDifference <= 1e-3, $"max |img - ref| = {imageDifference}");
         Assert.True(featureDifference <= 1e-3, $"max |feat - ref| = {featureDifference}");
         // Both carry real content, so the comparison is not between near-zero tensors.
@@ -83,10 +86,10 @@ public sealed class StyleGan3ParityTests(TinyStyleGan3 tiny) : IClassFixture<Tin
     {
         using var scope = NewDisposeScope();
         var ws = Npy.ReadFloat32(TestFixtures.TinyStyleGan3("seed42_ws.npy"));
-        using var full = _generator.Synthesize(ws, returnFeature: true);
-        using var partial = _generator.Synthesize(ws, renderImage: false, returnFeature: true);
+        using var full = _generator.Synthesize(ws, new SynthesisOptions { DragFeature = true });
+        using var partial = _generator.Synthesize(ws, new SynthesisOptions { DragFeature = true, RenderImage = false });
         Assert.Null(partial.Image);
-        Assert.Equal(0, MaxAbsDifference(full.Feature!, partial.Feature!));
+        Assert.Equal(0, MaxAbsDifference(full.DragFeature!, partial.DragFeature!));
     }
 
     [Fact]

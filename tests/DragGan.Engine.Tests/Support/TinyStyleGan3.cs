@@ -1,4 +1,5 @@
 using DragGan.Engine.Checkpoints;
+using DragGan.Engine.Networks;
 using DragGan.Engine.Networks.StyleGan3;
 
 namespace DragGan.Engine.Tests.Support;
@@ -8,8 +9,8 @@ public sealed class TinyStyleGan3 : IDisposable
 {
     public TinyStyleGan3()
     {
-        using var checkpoint = StyleGan3PickleReader.Read(TestFixtures.TinyStyleGan3Pickle);
-        Generator = StyleGan3Generator.Create(checkpoint.Config, checkpoint.Tensors);
+        using var checkpoint = CheckpointLoader.Load(TestFixtures.TinyStyleGan3Pickle);
+        Generator = (StyleGan3Generator)GeneratorFactory.Create(checkpoint);
     }
 
     public StyleGan3Generator Generator { get; }
