@@ -64,7 +64,7 @@ public static class GeneratorConfigJson
         [JsonPropertyName("conv_clamp"), JsonRequired] public float? ConvClamp { get; init; }
 
         /// <summary>Present exactly for StyleGAN3 generators.</summary>
-        [JsonPropertyName("stylegan3")] public StyleGan3Dto? StyleGan3 { get; init; }
+        [JsonPropertyName("stylegan3"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public StyleGan3Dto? StyleGan3 { get; init; }
 
         public static Dto From(GeneratorConfig c) => new()
         {
