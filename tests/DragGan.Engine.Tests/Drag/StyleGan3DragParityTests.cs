@@ -2,6 +2,7 @@ using System.Text.Json;
 using DragGan.Engine.Drag;
 using DragGan.Engine.Networks.StyleGan3;
 using DragGan.Engine.Tests.Support;
+using Xunit.Abstractions;
 
 namespace DragGan.Engine.Tests.Drag;
 
@@ -11,7 +12,7 @@ namespace DragGan.Engine.Tests.Drag;
 /// optimised, Adam lr 0.001, r1 = 2, r2 = 6, feature = layer L5's whole 84 x 84 output resized to
 /// 256 x 256, the reference's linspace pixel grid, up to 30 steps, stopping as the renderer stops.
 /// </summary>
-public sealed class StyleGan3DragParityTests(TinyStyleGan3 tiny) : IClassFixture<TinyStyleGan3>
+public sealed class StyleGan3DragParityTests(TinyStyleGan3 tiny, ITestOutputHelper output) : IClassFixture<TinyStyleGan3>
 {
     private const int MaxSteps = 30;
     private readonly StyleGan3Generator _generator = tiny.Generator;
@@ -30,6 +31,7 @@ public sealed class StyleGan3DragParityTests(TinyStyleGan3 tiny) : IClassFixture
         Assert.Equal(stoppedAt is not null, converged);
 
         var maxDifference = finalWs.Zip(reference.FinalWs, (a, b) => Math.Abs(a - b)).Max();
+        output.WriteLine($"{name}: {trajectory.Count} steps, converged {converged}, max |ws - reference ws| = {maxDifference:E2}");
         Assert.True(maxDifference <= 5e-4, $"max |ws - reference ws| after {trajectory.Count} steps = {maxDifference}");
     }
 

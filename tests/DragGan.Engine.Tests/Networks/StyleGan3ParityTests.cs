@@ -3,6 +3,7 @@ using DragGan.Engine.Networks.StyleGan3;
 using DragGan.Engine.Random;
 using DragGan.Engine.Tests.Support;
 using TorchSharp;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace DragGan.Engine.Tests.Networks;
@@ -12,7 +13,7 @@ namespace DragGan.Engine.Tests.Networks;
 /// checkpoint (seed 42, psi 0.7, float32 on CPU, the reference filtered_lrelu path; see the
 /// fixture's README).
 /// </summary>
-public sealed class StyleGan3ParityTests(TinyStyleGan3 tiny) : IClassFixture<TinyStyleGan3>
+public sealed class StyleGan3ParityTests(TinyStyleGan3 tiny, ITestOutputHelper output) : IClassFixture<TinyStyleGan3>
 {
     private readonly StyleGan3Generator _generator = tiny.Generator;
 
@@ -48,6 +49,7 @@ public sealed class StyleGan3ParityTests(TinyStyleGan3 tiny) : IClassFixture<Tin
 
         Assert.Equal(expected.shape, ws.shape);
         var difference = MaxAbsDifference(ws, expected);
+        output.WriteLine($"max |ws - ref| = {difference:E2}");
         Assert.True(difference <= 1e-4, $"max |ws - ref| = {difference}");
     }
 
@@ -64,6 +66,7 @@ public sealed class StyleGan3ParityTests(TinyStyleGan3 tiny) : IClassFixture<Tin
         Assert.Equal(feature.shape, result.DragFeature!.shape);
         var imageDifference = MaxAbsDifference(result.Image, image);
         var featureDifference = MaxAbsDifference(result.DragFeature, feature);
+        output.WriteLine($"max |img - ref| = {imageDifference:E2}, max |feat - ref| = {featureDifference:E2}");
         Assert.True(imageDifference <= 1e-3, $"max |img - ref| = {imageDifference}");
         Assert.True(featureDifference <= 1e-3, $"max |feat - ref| = {featureDifference}");
         // Both carry real content, so the comparison is not between near-zero tensors.
