@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DragGan.Engine.Networks;
+using DragGan.Engine.Networks.StyleGan3;
 
 namespace DragGan.Engine.Checkpoints;
 
@@ -78,6 +79,9 @@ public static class GeneratorConfigJson
         [JsonPropertyName("num_fp16_res"), JsonRequired] public int NumFp16Res { get; init; }
         [JsonPropertyName("conv_clamp"), JsonRequired] public float? ConvClamp { get; init; }
 
+        /// <summary>Present exactly for StyleGAN3 generators.</summary>
+        [JsonPropertyName("stylegan3"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public StyleGan3Dto? StyleGan3 { get; init; }
+
         public static Dto From(GeneratorConfig c) => new()
         {
             Kind = GeneratorKindNames.ToName(c.Kind),
@@ -92,9 +96,10 @@ public static class GeneratorConfigJson
             ChannelMax = c.ChannelMax,
             NumFp16Res = c.NumFp16Res,
             ConvClamp = c.ConvClamp,
+            StyleGan3 = c.StyleGan3Config is { } s ? StyleGan3Dto.From(s) : null,
         };
 
-        public GeneratorConfig ToConfig() => new()
+        public GeneratorConfig ToConfig() => StyleGan3 is { } s ? GeneratorConfig.ForStyleGan3(s.ToConfig(this)) : new()
         {
             ZDim = ZDim,
             CDim = CDim,
@@ -107,6 +112,65 @@ public static class GeneratorConfigJson
             ChannelMax = ChannelMax,
             NumFp16Res = NumFp16Res,
             ConvClamp = ConvClamp,
+        };
+    }
+
+    private sealed record StyleGan3Dto
+    {
+        [JsonPropertyName("num_layers"), JsonRequired] public int NumLayers { get; init; }
+        [JsonPropertyName("num_critical"), JsonRequired] public int NumCritical { get; init; }
+        [JsonPropertyName("first_cutoff"), JsonRequired] public double FirstCutoff { get; init; }
+        [JsonPropertyName("first_stopband"), JsonRequired] public double FirstStopband { get; init; }
+        [JsonPropertyName("last_stopband_rel"), JsonRequired] public double LastStopbandRel { get; init; }
+        [JsonPropertyName("margin_size"), JsonRequired] public int MarginSize { get; init; }
+        [JsonPropertyName("output_scale"), JsonRequired] public double OutputScale { get; init; }
+        [JsonPropertyName("conv_kernel"), JsonRequired] public int ConvKernel { get; init; }
+        [JsonPropertyName("filter_size"), JsonRequired] public int FilterSize { get; init; }
+        [JsonPropertyName("lrelu_upsampling"), JsonRequired] public int LreluUpsampling { get; init; }
+        [JsonPropertyName("use_radial_filters"), JsonRequired] public bool UseRadialFilters { get; init; }
+        [JsonPropertyName("magnitude_ema_beta"), JsonRequired] public double MagnitudeEmaBeta { get; init; }
+
+        public static StyleGan3Dto From(StyleGan3Config c) => new()
+        {
+            NumLayers = c.NumLayers,
+            NumCritical = c.NumCritical,
+            FirstCutoff = c.FirstCutoff,
+            FirstStopband = c.FirstStopband,
+            LastStopbandRel = c.LastStopbandRel,
+            MarginSize = c.MarginSize,
+            OutputScale = c.OutputScale,
+            ConvKernel = c.ConvKernel,
+            FilterSize = c.FilterSize,
+            LreluUpsampling = c.LreluUpsampling,
+            UseRadialFilters = c.UseRadialFilters,
+            MagnitudeEmaBeta = c.MagnitudeEmaBeta,
+        };
+
+        public StyleGan3Config ToConfig(Dto shared) => new()
+        {
+            ZDim = shared.ZDim,
+            CDim = shared.CDim,
+            WDim = shared.WDim,
+            ImgResolution = shared.ImgResolution,
+            ImgChannels = shared.ImgChannels,
+            MappingLayers = shared.MappingLayers,
+            MappingLrMultiplier = shared.MappingLrMultiplier,
+            ChannelBase = shared.ChannelBase,
+            ChannelMax = shared.ChannelMax,
+            NumFp16Res = shared.NumFp16Res,
+            ConvClamp = shared.ConvClamp,
+            NumLayers = NumLayers,
+            NumCritical = NumCritical,
+            FirstCutoff = FirstCutoff,
+            FirstStopband = FirstStopband,
+            LastStopbandRel = LastStopbandRel,
+            MarginSize = MarginSize,
+            OutputScale = OutputScale,
+            ConvKernel = ConvKernel,
+            FilterSize = FilterSize,
+            LreluUpsampling = LreluUpsampling,
+            UseRadialFilters = UseRadialFilters,
+            MagnitudeEmaBeta = MagnitudeEmaBeta,
         };
     }
 }

@@ -16,24 +16,30 @@ namespace DragGan.Engine.Checkpoints;
 /// </summary>
 internal static partial class NetworkFamily
 {
-    /// <summary>The kind of a persistent-class generator; StyleGAN3 generators are refused with a clear message.</summary>
+    /// <summary>The kind of a persistent-class generator; StyleGAN3-R generators are refused with a clear message.</summary>
     public static GeneratorKind Detect(string network, PersistentObject generator, IEnumerable<string> tensorNames)
     {
-        if (IsStyleGan3(generator, tensorNames))
+        var styleGan3Class = IsStyleGan3(generator);
+        if (!styleGan3Class && tensorNames.Any(n => n.StartsWith("synthesis.input.", StringComparison.Ordinal) || StyleGan3Layer().IsMatch(n)))
         {
-            var kind = IsRotationEquivariant(generator) ? GeneratorKind.StyleGan3R : GeneratorKind.StyleGan3T;
             throw new CheckpointFormatException(
-                $"{network} is a {GeneratorKindNames.Title(kind)} generator (training.networks_stylegan3), which is not supported by this build; it reads StyleGAN2, TF-era StyleGAN2 and StyleGAN-Human generators.");
+                $"{network} has StyleGAN3 tensors (synthesis.input.*, synthesis.L<i>_<size>_<channels>.*) but its class is not from training.networks_stylegan3.");
+        }
+        if (styleGan3Class)
+        {
+            if (!IsRotationEquivariant(generator))
+                return GeneratorKind.StyleGan3T;
+            throw new CheckpointFormatException(
+                $"{network} is a {GeneratorKindNames.Title(GeneratorKind.StyleGan3R)} generator (training.networks_stylegan3), which is not supported by this build; it reads StyleGAN2, TF-era StyleGAN2, StyleGAN-Human and StyleGAN3-T generators.");
         }
         if (IsStyleGanHuman(generator))
             return generator.State["square"] is true ? GeneratorKind.StyleGan2 : GeneratorKind.StyleGanHuman;
         return GeneratorKind.StyleGan2;
     }
 
-    private static bool IsStyleGan3(PersistentObject generator, IEnumerable<string> tensorNames) =>
+    private static bool IsStyleGan3(PersistentObject generator) =>
         generator.ModuleName?.Contains("stylegan3", StringComparison.OrdinalIgnoreCase) == true
-        || StyleGan3Source().IsMatch(generator.ModuleSource)
-        || tensorNames.Any(n => n.StartsWith("synthesis.input.", StringComparison.Ordinal) || StyleGan3Layer().IsMatch(n));
+        || StyleGan3Source().IsMatch(generator.ModuleSource);
 
     /// <summary>
     /// StyleGAN-Human's generator records <c>square</c> and <c>padding</c> on itself and its source

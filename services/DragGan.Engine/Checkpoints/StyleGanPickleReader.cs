@@ -52,6 +52,8 @@ public static class StyleGanPickleReader
             var generator = SelectNetwork(root, network);
             var pickled = ModuleTensors.Collect(generator);
             var kind = NetworkFamily.Detect(network, generator, pickled.Keys);
+            if (kind == GeneratorKind.StyleGan3T)
+                return StyleGan3PickleReader.Read(generator, network);
             var config = GeneratorKwargs.ToConfig(generator, kind);
             var layout = GeneratorLayout.For(config);
             GeneratorLayoutCheck.Validate(network, layout, pickled);
@@ -84,7 +86,7 @@ public static class StyleGanPickleReader
 
     private static string TfName(string network) => network == InferenceNetwork ? "Gs (TF)" : $"{network} (TF)";
 
-    private static PersistentObject SelectNetwork(object? root, string network)
+    internal static PersistentObject SelectNetwork(object? root, string network)
     {
         object? candidate;
         switch (root)
@@ -130,7 +132,7 @@ public static class StyleGanPickleReader
         }
     }
 
-    private static byte[] ReadAll(Stream stream)
+    internal static byte[] ReadAll(Stream stream)
     {
         if (stream.CanSeek)
         {

@@ -79,6 +79,8 @@ internal sealed class TfNetwork
         {
             if (item is not object[] { Length: 2 } pair || pair[0] is not string variable || pair[1] is not (NumpyArray or NumpyScalar))
                 throw new CheckpointFormatException($"{what} has a variable entry {PythonValues.Describe(item)}, expected (name, numpy value).");
+            if (pair[1] is NumpyArray { Dtype: not { Code: "f4", ByteOrder: '<' or '=' } } array)
+                throw new CheckpointFormatException($"{what}'s variable {variable} has dtype '{array.Dtype?.ByteOrder}{array.Dtype?.Code}'; TF-era network variables are little-endian float32.");
             variables.Add((variable, pair[1]));
         }
         return new TfNetwork(name, version, kwargs, components, variables);

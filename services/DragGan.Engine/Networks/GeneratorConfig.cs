@@ -1,3 +1,5 @@
+using DragGan.Engine.Networks.StyleGan3;
+
 namespace DragGan.Engine.Networks;
 
 /// <summary>
@@ -8,6 +10,30 @@ namespace DragGan.Engine.Networks;
 public sealed record GeneratorConfig
 {
     public GeneratorKind Kind { get; init; } = GeneratorKind.StyleGan2;
+
+    /// <summary>
+    /// The synthesis network's options of a <see cref="GeneratorKind.StyleGan3T"/> generator (null for
+    /// every other kind); the fields above repeat its mapping and size options.
+    /// </summary>
+    public StyleGan3Config? StyleGan3Config { get; init; }
+
+    /// <summary>The config of a StyleGAN3-T generator, its shared fields taken from <paramref name="config"/>.</summary>
+    public static GeneratorConfig ForStyleGan3(StyleGan3Config config) => new()
+    {
+        Kind = GeneratorKind.StyleGan3T,
+        ZDim = config.ZDim,
+        CDim = config.CDim,
+        WDim = config.WDim,
+        ImgResolution = config.ImgResolution,
+        ImgChannels = config.ImgChannels,
+        MappingLayers = config.MappingLayers,
+        MappingLrMultiplier = config.MappingLrMultiplier,
+        ChannelBase = config.ChannelBase,
+        ChannelMax = config.ChannelMax,
+        NumFp16Res = config.NumFp16Res,
+        ConvClamp = config.ConvClamp,
+        StyleGan3Config = config,
+    };
 
     public int ZDim { get; init; } = 512;
     public int CDim { get; init; }
@@ -42,7 +68,7 @@ public sealed record GeneratorConfig
         Enumerable.Range(2, ResolutionLog2 - 1).Select(i => 1 << i).ToArray();
 
     /// <summary>Rows of w+: one per conv layer plus the last block's toRGB (2*log2(res) - 2).</summary>
-    public int NumWs => 2 * ResolutionLog2 - 2;
+    public int NumWs => StyleGan3Config?.NumWs ?? 2 * ResolutionLog2 - 2;
 
     /// <summary>Blocks at or above this resolution run in fp16 where the device supports it.</summary>
     public int Fp16Resolution => Math.Max(1 << (ResolutionLog2 + 1 - NumFp16Res), 8);
@@ -74,6 +100,13 @@ public sealed record GeneratorConfig
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field that is out of range.</summary>
     public void Validate()
     {
+        if (Kind == GeneratorKind.StyleGan3T)
+        {
+            ValidateStyleGan3();
+            return;
+        }
+        if (StyleGan3Config is not null)
+            throw new ArgumentException($"kind {Kind} takes no StyleGAN3 synthesis options.");
         if (Kind is not (GeneratorKind.StyleGan2 or GeneratorKind.StyleGan2Tf or GeneratorKind.StyleGanHuman))
             throw new ArgumentException($"kind {Kind} is not a StyleGAN2-family generator.");
         if (ImgResolution < 4 || ImgResolution > MaxImgResolution || (ImgResolution & (ImgResolution - 1)) != 0)
@@ -93,5 +126,13 @@ public sealed record GeneratorConfig
             throw new ArgumentException($"channel_base {ChannelBase} leaves no channels at resolution {ImgResolution}.");
         if (NumFp16Res < 0) throw new ArgumentException($"num_fp16_res must be >= 0, got {NumFp16Res}.");
         if (ConvClamp is { } clamp && !float.IsFinite(clamp)) throw new ArgumentException($"conv_clamp must be finite or None, got {clamp}.");
+    }
+
+    private void ValidateStyleGan3()
+    {
+        var synthesis = StyleGan3Config ?? throw new ArgumentException("a StyleGAN3-T config needs its synthesis options.");
+        synthesis.Validate();
+        if (this != ForStyleGan3(synthesis))
+            throw new ArgumentException("the shared fields of a StyleGAN3-T config disagree with its synthesis options.");
     }
 }

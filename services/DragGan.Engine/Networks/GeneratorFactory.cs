@@ -14,6 +14,7 @@ public static class GeneratorFactory
         return checkpoint.Config.Kind switch
         {
             GeneratorKind.StyleGan2 or GeneratorKind.StyleGan2Tf or GeneratorKind.StyleGanHuman => StyleGan2Generator.Create(checkpoint, device),
+            GeneratorKind.StyleGan3T => StyleGan3.StyleGan3Generator.Create(checkpoint, device),
             var kind => throw new NotSupportedException($"{kind} generators are not supported by this build."),
         };
     }

@@ -10,6 +10,8 @@ public static class GeneratorLayout
 {
     public static IReadOnlyList<TensorSpec> For(GeneratorConfig config)
     {
+        if (config.StyleGan3Config is { } styleGan3)
+            return StyleGan3.StyleGan3Layout.For(styleGan3);
         var specs = new List<TensorSpec>();
 
         var features = config.ZDim;

@@ -15,12 +15,18 @@ internal sealed class MappingNetwork : IDisposable
     private readonly int _numWs;
 
     public MappingNetwork(NamedTensors source, GeneratorConfig config)
+        : this(source, config.MappingLayers, config.MappingLrMultiplier, config.NumWs)
     {
-        _layers = Enumerable.Range(0, config.MappingLayers)
-            .Select(i => new FullyConnectedLayer(source, $"mapping.fc{i}", config.MappingLrMultiplier, leakyRelu: true))
+    }
+
+    /// <summary>StyleGAN3's mapping network computes the same function; only the layer count and num_ws differ.</summary>
+    public MappingNetwork(NamedTensors source, int layers, float lrMultiplier, int numWs)
+    {
+        _layers = Enumerable.Range(0, layers)
+            .Select(i => new FullyConnectedLayer(source, $"mapping.fc{i}", lrMultiplier, leakyRelu: true))
             .ToArray();
         WAverage = source.Take("mapping.w_avg");
-        _numWs = config.NumWs;
+        _numWs = numWs;
     }
 
     /// <summary>The running mean of w the checkpoint was trained with: [w_dim].</summary>

@@ -25,6 +25,12 @@ public static class TestFixtures
 
     public static string StyleGan2TfPickle => StyleGan2Tf("stylegan2-tf-tiny-config-f-256.pkl");
 
+    /// <summary>The StyleGAN3-T training snapshot and its reference outputs.</summary>
+    public static string TinyStyleGan3(string file) =>
+        Path.Combine(RepositoryRoot, "..", "shared", "fixtures", "stylegan3-tiny-t-256", file);
+
+    public static string TinyStyleGan3Pickle => TinyStyleGan3("stylegan3-tiny-t-256.pkl");
+
     private static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
