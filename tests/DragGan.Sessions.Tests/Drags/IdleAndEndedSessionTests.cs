@@ -125,16 +125,4 @@ public sealed class IdleAndEndedSessionTests(RedisBackend backend) : IClassFixtu
         Points = { Pair(100, 128, 130, 128) },
         Parameters = new DragParameters { MaxSteps = 100_000, StopDistance = 0.5 },
     };
-
-    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe) where T : class
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            if (await probe() is { } found)
-                return found;
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the condition");
-            await Task.Delay(100);
-        }
-    }
 }

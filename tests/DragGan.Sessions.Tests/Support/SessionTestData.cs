@@ -40,4 +40,17 @@ public static class SessionTestData
             SessionIds.New(), latent ?? Shifted(current, by), [Pair(100, 128, 130 + by, 128)], null,
             new DragParameters { MaxSteps = 40 }, 12, DragOutcome.Converged, frames), CancellationToken.None);
     }
+
+    /// <summary>Polls <paramref name="probe"/> every 100 ms until it returns a value; fails after <paramref name="timeout"/> (30 s by default).</summary>
+    public static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, TimeSpan? timeout = null) where T : class
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if (await probe() is { } found)
+                return found;
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the condition");
+            await Task.Delay(100);
+        }
+    }
 }
