@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DragGan.Engine.Checkpoints;
 using DragGan.Engine.Networks;
+using DragGan.Engine.Networks.StyleGan3;
 
 namespace DragGan.ModelTool;
 
@@ -46,7 +47,9 @@ internal static class InspectCommand
         }
 
         var parameters = tensors.Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
-        var channels = string.Join(" ", config.BlockResolutions.Select(r => Format.Invariant($"b{r}:{config.ChannelsAt(r)}")));
+        var channels = config.StyleGan3Config is null
+            ? string.Join(" ", config.BlockResolutions.Select(r => Format.Invariant($"b{r}:{config.ChannelsAt(r)}")))
+            : "";
         stdout.WriteLine($"file          {path} ({Format.Bytes(new FileInfo(path).Length)})");
         stdout.WriteLine($"format        {storage}");
         stdout.WriteLine($"kind          {GeneratorKindNames.ToName(config.Kind)}: {GeneratorKindNames.Title(config.Kind)}");
@@ -60,8 +63,18 @@ internal static class InspectCommand
         stdout.WriteLine(Format.Invariant($"w_dim         {config.WDim}"));
         stdout.WriteLine(Format.Invariant($"num_ws        {config.NumWs}"));
         stdout.WriteLine(Format.Invariant($"mapping       {config.MappingLayers} layers, lr_multiplier {config.MappingLrMultiplier}"));
-        stdout.WriteLine(Format.Invariant($"channels      base {config.ChannelBase}, max {config.ChannelMax} ({channels})"));
-        stdout.WriteLine(Format.Invariant($"num_fp16_res  {config.NumFp16Res} (fp16 from {config.Fp16Resolution} on CUDA)"));
+        if (config.StyleGan3Config is { } styleGan3)
+        {
+            // StyleGAN3 has no per-resolution blocks: its layers are named L<i>_<size>_<channels>, and the engine runs them in float32.
+            var layers = StyleGan3Architecture.For(styleGan3).Layers;
+            stdout.WriteLine(Format.Invariant($"layers        {layers.Count} ({string.Join(" ", layers.Select(l => l.Name))})"));
+            stdout.WriteLine("precision     float32 on every device");
+        }
+        else
+        {
+            stdout.WriteLine(Format.Invariant($"channels      base {config.ChannelBase}, max {config.ChannelMax} ({channels})"));
+            stdout.WriteLine(Format.Invariant($"num_fp16_res  {config.NumFp16Res} (fp16 from {config.Fp16Resolution} on CUDA)"));
+        }
         stdout.WriteLine($"conv_clamp    {(config.ConvClamp is { } clamp ? Format.Invariant($"{clamp}") : "none")}");
         stdout.WriteLine(Format.Invariant($"tensors       {tensors.Count} ({parameters:N0} values)"));
         foreach (var (key, value) in metadata.OrderBy(p => p.Key, StringComparer.Ordinal))

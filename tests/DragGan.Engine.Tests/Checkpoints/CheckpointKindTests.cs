@@ -88,9 +88,15 @@ public sealed class CheckpointKindTests(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData("human", "stylegan_human: StyleGAN-Human", "content       128x256 at x 64, y 0")]
     [InlineData("tf", "stylegan2_tf: StyleGAN2 (TF-era pickle, converted)", "TF-era network pickle (Gs, converted)")]
+    [InlineData("sg3", "stylegan3_t: StyleGAN3-T", "layers        15 (L0_36_32 L1_36_32 L2_36_32 L3_52_32 L4_52_32 L5_84_32 L6_84_32")]
     public void InspectShowsTheKindOfPicklesAndNativeFiles(string fixture, string kindLine, string detail)
     {
-        var pickle = fixture == "human" ? TestFixtures.StyleGanHumanPickle : TestFixtures.StyleGan2TfPickle;
+        var pickle = fixture switch
+        {
+            "human" => TestFixtures.StyleGanHumanPickle,
+            "tf" => TestFixtures.StyleGan2TfPickle,
+            _ => TestFixtures.TinyStyleGan3Pickle,
+        };
         var (code, stdout, stderr) = ModelToolRunner.Run("inspect", pickle);
         Assert.True(code == 0, stderr);
         Assert.Contains($"kind          {kindLine}", stdout);
@@ -103,6 +109,8 @@ public sealed class CheckpointKindTests(ITestOutputHelper output) : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Contains($"kind          {kindLine}", stdout);
         Assert.Contains("format_version 2", stdout);
+        Assert.Equal(fixture == "sg3", stdout.Contains("precision     float32 on every device"));
+        Assert.Equal(fixture != "sg3", stdout.Contains("num_fp16_res"));
     }
 
     [Theory]
