@@ -10,9 +10,18 @@ namespace DragGan.Engine.Networks;
 /// </summary>
 public abstract class ImageGenerator : IDisposable
 {
+    /// <summary>Every family maps z to w+ with StyleGAN2's mapping network; the generator owns it.</summary>
+    private readonly MappingNetwork _mapping;
+
+    private protected ImageGenerator(MappingNetwork mapping, Device device)
+    {
+        _mapping = mapping;
+        Device = device;
+    }
+
     public abstract GeneratorKind Kind { get; }
 
-    public abstract Device Device { get; }
+    public Device Device { get; }
 
     public abstract int ZDim { get; }
 
@@ -31,7 +40,7 @@ public abstract class ImageGenerator : IDisposable
     public virtual ContentRectangle Content => ContentRectangle.Square(Resolution);
 
     /// <summary>The mean w of the checkpoint, [w_dim]: where truncation pulls and inversion starts.</summary>
-    public abstract Tensor WAverage { get; }
+    public Tensor WAverage => _mapping.WAverage;
 
     /// <summary>Channels of the drag feature map (<see cref="SynthesisResult.DragFeature"/>).</summary>
     public abstract int DragFeatureChannels { get; }
@@ -49,7 +58,13 @@ public abstract class ImageGenerator : IDisposable
     /// z: [N, z_dim] -> ws: [N, num_ws, w_dim], truncated toward w_avg with <paramref name="psi"/>
     /// on all rows, or on the first <paramref name="truncationCutoff"/> rows.
     /// </summary>
-    public abstract Tensor Map(Tensor z, double psi = 1, int? truncationCutoff = null);
+    public Tensor Map(Tensor z, double psi = 1, int? truncationCutoff = null)
+    {
+        if (z.dim() != 2 || z.shape[1] != ZDim)
+            throw new ArgumentException($"z must be [N, {ZDim}], got [{string.Join(", ", z.shape)}].", nameof(z));
+        using var scope = NewDisposeScope();
+        return _mapping.Forward(z.to(Device), psi, truncationCutoff).MoveToOuterDisposeScope();
+    }
 
     /// <summary>
     /// ws: [N, num_ws, w_dim] -> the image [N, C, Resolution, Resolution] and/or the drag feature
@@ -70,5 +85,10 @@ public abstract class ImageGenerator : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    protected abstract void Dispose(bool disposing);
+    /// <summary>Frees the weights; an override frees its synthesis network's and calls this.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+            _mapping.Dispose();
+    }
 }

@@ -18,14 +18,12 @@ public sealed class StyleGan2Generator : ImageGenerator
     /// <summary>DragGAN tracks the output of block b128 (the renderer's feature_idx 5), or the last block below that.</summary>
     private const int DragFeatureBlock = 128;
 
-    private readonly MappingNetwork _mapping;
     private readonly SynthesisBlock[] _blocks;
 
     private StyleGan2Generator(GeneratorConfig config, Device device, MappingNetwork mapping, SynthesisBlock[] blocks)
+        : base(mapping, device)
     {
         Config = config;
-        Device = device;
-        _mapping = mapping;
         _blocks = blocks;
         NoiseResolutions = blocks.SelectMany(b => b.Layers).Select(l => l.Resolution).ToArray();
         NoiseShapes = NoiseResolutions.Select(res => new NoiseShape(res, config.WidthAt(res))).ToArray();
@@ -36,8 +34,6 @@ public sealed class StyleGan2Generator : ImageGenerator
 
     public override GeneratorKind Kind => Config.Kind;
 
-    public override Device Device { get; }
-
     public override int ZDim => Config.ZDim;
 
     public override int WDim => Config.WDim;
@@ -47,8 +43,6 @@ public sealed class StyleGan2Generator : ImageGenerator
     public override int Resolution => Config.ImgResolution;
 
     public override ContentRectangle Content => Config.Content;
-
-    public override Tensor WAverage => _mapping.WAverage;
 
     public override int DragFeatureChannels => Config.ChannelsAt(DragFeatureResolution);
 
@@ -76,15 +70,6 @@ public sealed class StyleGan2Generator : ImageGenerator
         var mapping = new MappingNetwork(source, checkpoint.Config);
         var blocks = checkpoint.Config.BlockResolutions.Select(res => new SynthesisBlock(source, checkpoint.Config, res)).ToArray();
         return new StyleGan2Generator(checkpoint.Config, source.Device, mapping, blocks);
-    }
-
-    /// <inheritdoc/>
-    public override Tensor Map(Tensor z, double psi = 1, int? truncationCutoff = null)
-    {
-        if (z.dim() != 2 || z.shape[1] != Config.ZDim)
-            throw new ArgumentException($"z must be [N, {Config.ZDim}], got [{string.Join(", ", z.shape)}].", nameof(z));
-        using var scope = NewDisposeScope();
-        return _mapping.Forward(z.to(Device), psi, truncationCutoff).MoveToOuterDisposeScope();
     }
 
     /// <summary>ws: [N, num_ws, w_dim] -> image and/or the drag feature and the requested blocks' features, padded to the frame.</summary>
@@ -176,9 +161,9 @@ public sealed class StyleGan2Generator : ImageGenerator
 
     protected override void Dispose(bool disposing)
     {
+        base.Dispose(disposing);
         if (!disposing)
             return;
-        _mapping.Dispose();
         foreach (var block in _blocks)
             block.Dispose();
     }

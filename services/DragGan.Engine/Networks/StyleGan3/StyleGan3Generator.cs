@@ -20,17 +20,15 @@ public sealed class StyleGan3Generator : ImageGenerator
     /// </summary>
     public const int DragFeatureLayer = 5;
 
-    private readonly MappingNetwork _mapping;
     private readonly FourierFeatureInput _input;
     private readonly AliasFreeSynthesisLayer[] _layers;
 
     private StyleGan3Generator(StyleGan3Config config, StyleGan3Architecture architecture, Device device,
         MappingNetwork mapping, FourierFeatureInput input, AliasFreeSynthesisLayer[] layers)
+        : base(mapping, device)
     {
         Config = config;
         Architecture = architecture;
-        Device = device;
-        _mapping = mapping;
         _input = input;
         _layers = layers;
         DragFeature = architecture.Layers[Math.Min(DragFeatureLayer, architecture.Layers.Count - 2)];
@@ -42,8 +40,6 @@ public sealed class StyleGan3Generator : ImageGenerator
 
     public override GeneratorKind Kind => GeneratorKind.StyleGan3T;
 
-    public override Device Device { get; }
-
     public override int ZDim => Config.ZDim;
 
     public override int WDim => Config.WDim;
@@ -51,8 +47,6 @@ public sealed class StyleGan3Generator : ImageGenerator
     public override int NumWs => Config.NumWs;
 
     public override int Resolution => Config.ImgResolution;
-
-    public override Tensor WAverage => _mapping.WAverage;
 
     /// <summary>The layer whose output drags read: L5 (or the last layer before ToRGB in a shallower network).</summary>
     public SynthesisLayerSpec DragFeature { get; }
@@ -80,15 +74,6 @@ public sealed class StyleGan3Generator : ImageGenerator
         var input = new FourierFeatureInput(source, StyleGan3Layout.InputPrefix, architecture.Input);
         var layers = architecture.Layers.Select(spec => new AliasFreeSynthesisLayer(source, spec, config.ConvClamp)).ToArray();
         return new StyleGan3Generator(config, architecture, source.Device, mapping, input, layers);
-    }
-
-    /// <inheritdoc/>
-    public override Tensor Map(Tensor z, double psi = 1, int? truncationCutoff = null)
-    {
-        if (z.dim() != 2 || z.shape[1] != Config.ZDim)
-            throw new ArgumentException($"z must be [N, {Config.ZDim}], got [{string.Join(", ", z.shape)}].", nameof(z));
-        using var scope = NewDisposeScope();
-        return _mapping.Forward(z.to(Device), psi, truncationCutoff).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -136,9 +121,9 @@ public sealed class StyleGan3Generator : ImageGenerator
 
     protected override void Dispose(bool disposing)
     {
+        base.Dispose(disposing);
         if (!disposing)
             return;
-        _mapping.Dispose();
         _input.Dispose();
         foreach (var layer in _layers)
             layer.Dispose();
