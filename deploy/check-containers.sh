@@ -268,7 +268,10 @@ mkdir -p "$out"
 
 # ------------------------------------------------------------------------------------------------
 step "CLI edit through sessions-1, results read through sessions-2"
-draggan sessions1 edit --seed 42 --point 100,128:130,128 --steps 20 \
+draggan sessions1 models | tee "$out/models.txt"
+grep -Eq '^faces-128\s+128\s+default\s' "$out/models.txt" || fail "the built-in face model is not the default model."
+# The demo model (256 px, slower steps): the kills below land while its drag still runs.
+draggan sessions1 edit --model demo-untrained-256 --seed 42 --point 100,128:130,128 --steps 20 \
   --png "$out/edit.png" --gif "$out/edit.gif" --latent "$out/edit.npy" | tee "$out/edit.txt"
 session="$(sed -n 's/^session //p' "$out/edit.txt")"
 [[ -n "$session" ]] || fail "edit printed no session id."

@@ -27,7 +27,7 @@ internal static class DragCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var steps = new Option<int>("--steps") { Description = "Most steps to take.", DefaultValueFactory = _ => 100 };
-        var learningRate = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 0.001 };
+        var learningRate = new Option<double?>("--lr") { Description = "Adam learning rate (default: the model's, 0.01 for the face model, else the reference's 0.001)." };
         var output = new Option<string>("--out", "-o") { Description = "Edited image to write (.png or .jpg); the first frame goes beside it as NAME.start.EXT.", Required = true };
         var device = SharedOptions.Device();
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite outputs that exist." };
@@ -45,7 +45,7 @@ internal static class DragCommand
     }
 
     public sealed record Request(
-        string Model, long Seed, double Psi, string[] Points, int Steps, double LearningRate, string Output, string Device, bool Force);
+        string Model, long Seed, double Psi, string[] Points, int Steps, double? LearningRate, string Output, string Device, bool Force);
 
     public static int Run(Request request, TextWriter stdout)
     {
@@ -60,7 +60,8 @@ internal static class DragCommand
         OutputFile.EnsureWritable(startOutput, request.Force);
         var target = GenerateCommand.ParseDevice(request.Device);
 
-        var (modelName, checkpoint) = ModelSource.Load(request.Model);
+        var (modelName, checkpoint, defaultLearningRate) = ModelSource.Load(request.Model);
+        var learningRate = request.LearningRate ?? defaultLearningRate;
         using (checkpoint)
         using (var generator = GeneratorFactory.Create(checkpoint, target))
         using (NewDisposeScope())
@@ -70,7 +71,7 @@ internal static class DragCommand
             DragEdit edit;
             try
             {
-                edit = DragEdit.Start(generator, ws, pairs, parameters: new DragParameters { MaxSteps = request.Steps, LearningRate = request.LearningRate });
+                edit = DragEdit.Start(generator, ws, pairs, parameters: new DragParameters { MaxSteps = request.Steps, LearningRate = learningRate });
             }
             catch (ArgumentException e)
             {
@@ -79,7 +80,7 @@ internal static class DragCommand
 
             using (edit)
             {
-                stdout.WriteLine(Format.Invariant($"Dragging {pairs.Length} point(s) on {modelName} ({generator.Resolution}px), seed {request.Seed}, psi {request.Psi}."));
+                stdout.WriteLine(Format.Invariant($"Dragging {pairs.Length} point(s) on {modelName} ({generator.Resolution}px), seed {request.Seed}, psi {request.Psi}, lr {learningRate}."));
                 var stepper = new DragStepper(generator);
                 var clock = Stopwatch.StartNew();
                 DragStepResult? last = null;

@@ -60,7 +60,7 @@ internal static class GenerateCommand
         var target = ParseDevice(request.Device);
 
         var clock = Stopwatch.StartNew();
-        var (modelName, checkpoint) = ModelSource.Load(request.Model);
+        var (modelName, checkpoint, _) = ModelSource.Load(request.Model);
 
         byte[] encoded;
         int resolution;

@@ -8,8 +8,8 @@ internal static class SharedOptions
 {
     public static Option<string> Model() => new("--model", "-m")
     {
-        Description = $"'{ModelSource.DemoArgument}' for the built-in untrained demo model, '{ModelSource.FacesArgument}' for the built-in face model (128x128), or a checkpoint path (.pkl or .safetensors).",
-        DefaultValueFactory = _ => ModelSource.DemoArgument,
+        Description = $"'{ModelSource.FacesArgument}' for the built-in face model (128x128, the default), '{ModelSource.DemoArgument}' for the built-in untrained demo model (256x256), or a checkpoint path (.pkl or .safetensors).",
+        DefaultValueFactory = _ => ModelSource.FacesArgument,
     };
 
     public static Option<long> Seed() => new("--seed", "-s") { Description = "Latent seed, 0 to 4294967295.", DefaultValueFactory = _ => 0 };

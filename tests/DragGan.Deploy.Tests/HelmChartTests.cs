@@ -144,6 +144,10 @@ public class HelmChartTests
         Assert.Equal((int)inferenceValues["ports"]!["metrics"]!, ContainerPort(container, "metrics"));
         Assert.Equal((int)inferenceValues["maxActiveStreams"]!, int.Parse(RequiredEnv(container, "Inference__MaxActiveStreams")));
         Assert.Equal((string)inferenceValues["device"]!, RequiredEnv(container, "ModelRegistry__Device"));
+        // The built-in face model is the default wherever no checkpoint is configured, the demo model beside it.
+        var models = inferenceValues["models"]!;
+        Assert.Equal(((bool)models["includeFacesModel"]!, (bool)models["includeDemoModel"]!), (true, true));
+        Assert.Equal(("true", "true"), (RequiredEnv(container, "ModelRegistry__IncludeFacesModel"), RequiredEnv(container, "ModelRegistry__IncludeDemoModel")));
         var shutdown = inferenceValues["shutdown"]!;
         Assert.Equal((long)shutdown["terminationGracePeriodSeconds"]!, deployment.Spec.Template.Spec.TerminationGracePeriodSeconds);
         Assert.Equal((long)shutdown["preStopSleepSeconds"]!, container.Lifecycle.PreStop.Sleep.Seconds);
@@ -236,6 +240,7 @@ public class HelmChartTests
         Assert.Equal("ffhq.pkl", RequiredEnv(container, "ModelRegistry__Models__ffhq__Path"));
         Assert.Equal("converted/stylegan2-afhqcat-512x512.safetensors", RequiredEnv(container, "ModelRegistry__Models__cat__Path"));
         Assert.Equal("Native", RequiredEnv(container, "ModelRegistry__Models__cat__Format"));
+        Assert.Equal(("false", "false"), (RequiredEnv(container, "ModelRegistry__IncludeFacesModel"), RequiredEnv(container, "ModelRegistry__IncludeDemoModel")));
         Assert.Equal("draggan-models", Assert.Single(pod.Volumes, v => v.Name == "models").PersistentVolumeClaim.ClaimName);
 
         var monitors = set.All<ServiceMonitor>().ToList();

@@ -76,6 +76,7 @@ public class KustomizeTests
         Assert.Equal("stylegan2-ffhq-512x512.pkl", RequiredEnv(container, "ModelRegistry__Models__ffhq__Path"));
         Assert.Equal("/models", RequiredEnv(container, "ModelRegistry__BaseDirectory"));
         Assert.Equal("ffhq", RequiredEnv(container, "ModelRegistry__DefaultModel"));
+        Assert.Equal(("false", "false"), (RequiredEnv(container, "ModelRegistry__IncludeFacesModel"), RequiredEnv(container, "ModelRegistry__IncludeDemoModel")));
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public sealed class BrokenModelTests(BrokenModelServer server) : IClassFixture<B
         var models = await server.Client.ListModelsAsync(new ListModelsRequest());
         var generated = await server.Client.GenerateAsync(GenerateTests.SeedRequest(1));
 
-        Assert.Equal([DemoModel.Name], models.Models.Select(m => m.Name));
+        Assert.Equal([FacesModel.Name, DemoModel.Name], models.Models.Select(m => m.Name));
         Assert.Equal(DemoModel.Name, generated.Model);
     }
 }

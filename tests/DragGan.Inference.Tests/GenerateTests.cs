@@ -6,7 +6,7 @@ using Grpc.Core;
 
 namespace DragGan.Inference.Tests;
 
-/// <summary>Generate and ListModels over real gRPC against the service's default configuration (the demo model).</summary>
+/// <summary>Generate and ListModels over real gRPC against the service serving the untrained demo model alone.</summary>
 public sealed class GenerateTests(DemoServer server) : IClassFixture<DemoServer>
 {
     private const int DemoResolution = 256;
@@ -14,7 +14,7 @@ public sealed class GenerateTests(DemoServer server) : IClassFixture<DemoServer>
     private const int DemoWDim = 512;
 
     [Fact]
-    public async Task ListModels_OffersTheDemoModelByDefault()
+    public async Task ListModels_OffersTheDemoModelAsTheDefault()
     {
         var response = await server.Client.ListModelsAsync(new ListModelsRequest());
 

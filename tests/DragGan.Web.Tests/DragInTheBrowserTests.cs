@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using DragGan.Engine.Models;
 using DragGan.Protos.V1;
 using DragGan.Web.Tests.Support;
 using Microsoft.Playwright;
@@ -18,6 +19,9 @@ public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper outp
     /// <summary>The demo model's resolution: image pixels on the page's canvas.</summary>
     private const int Resolution = 256;
 
+    /// <summary>The resolution of the built-in face model, the service's default.</summary>
+    private const int FacesModelResolution = 128;
+
     [Fact]
     public async Task A_drag_runs_live_in_the_page_and_is_committed_undone_and_downloaded()
     {
@@ -25,9 +29,11 @@ public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper outp
         var problems = WatchForErrors(page);
         await page.GotoAsync(stack.WebAddress);
 
-        // The models come from the service over gRPC-Web.
-        await Expect(page.Locator("#model option")).Not.ToHaveCountAsync(0);
-        Assert.Contains("demo", await page.Locator("#model").InputValueAsync());
+        // The models come from the service over gRPC-Web, the service's default (the built-in face
+        // model) preselected; this test drags on the demo model's 256 px images.
+        await Expect(page.Locator("#model option")).ToHaveCountAsync(2);
+        Assert.Equal(FacesModel.Name, await page.Locator("#model").InputValueAsync());
+        await page.SelectOptionAsync("#model", DemoModel.Name);
 
         await page.Locator("#seed").FillAsync("42");
         await page.ClickAsync("#create");
@@ -110,9 +116,10 @@ public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper outp
         var page = await stack.NewPageAsync();
         var problems = WatchForErrors(page);
         await page.GotoAsync(stack.WebAddress);
-        await Expect(page.Locator("#model option")).Not.ToHaveCountAsync(0);
+        await Expect(page.Locator("#model option")).ToHaveCountAsync(2);
 
-        // Landscape on purpose: the page sends the centre square at the model's resolution.
+        // Landscape on purpose: the page sends the centre square at the resolution of the model
+        // selected, here the service's default (the face model, 128 px).
         await page.Locator("#photo").SetInputFilesAsync(new FilePayload
         {
             Name = "landscape.png",
@@ -124,9 +131,10 @@ public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper outp
         await WaitForStateAsync(page, "ready");
         await Expect(page.Locator("#status")).ToContainTextAsync("inverted");
         await Expect(page.Locator("#history")).ToHaveTextAsync("entry 1 of 1");
-        Assert.Equal(Resolution, await page.EvalOnSelectorAsync<int>("#image", "canvas => canvas.width"));
+        Assert.Equal(FacesModelResolution, await page.EvalOnSelectorAsync<int>("#image", "canvas => canvas.width"));
 
         var session = await stack.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = SessionIdOf(page) });
+        Assert.Equal((FacesModel.Name, (uint)FacesModelResolution), (session.Model, session.Resolution));
         var entry = Assert.Single(session.History);
         Assert.Equal(HistoryEntryKind.Inverted, entry.Kind);
         Assert.Equal(3u, entry.Steps);

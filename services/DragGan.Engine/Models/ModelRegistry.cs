@@ -35,7 +35,7 @@ public interface IModelRegistry
 
 /// <summary>
 /// <see cref="IModelRegistry"/> over <see cref="ModelRegistryOptions"/>: configured checkpoints
-/// plus, when turned on, the built-in <see cref="FacesModel"/> and, unless turned off, the built-in <see cref="DemoModel"/>.
+/// plus, unless turned off, the built-in <see cref="FacesModel"/> and <see cref="DemoModel"/>.
 /// </summary>
 public sealed class ModelRegistry : IModelRegistry, IDisposable
 {
@@ -78,10 +78,8 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
                 defaults.DefaultPsi, defaults.DefaultLearningRate) { Shape = GeneratorShape.Of(DemoModel.Config) });
         }
 
-        // Configured models come first; with none, the demo model stays the default while the faces model is offered beside it.
-        DefaultModelName = options.DefaultModel is { } configured ? _slots[configured].Source.Name
-            : options.Models.Count == 0 && options.IncludeDemoModel ? DemoModel.Name
-            : _ordered[0].Source.Name;
+        // Configured models come first, then the faces model, then the demo model: the first is the default.
+        DefaultModelName = options.DefaultModel is { } configured ? _slots[configured].Source.Name : _ordered[0].Source.Name;
     }
 
     /// <summary>The device generators are loaded onto.</summary>

@@ -21,15 +21,15 @@ public sealed class ModelRegistryOptions
     public Dictionary<string, ModelEntry> Models { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
-    /// Also offer the built-in face model fitted to the procedural renderer (<see cref="FacesModel.Name"/>).
-    /// Off by default: its faces are still soft (bench/README.md), so it is not yet the default model.
+    /// Offer the built-in face model fitted to the procedural renderer (<see cref="FacesModel.Name"/>),
+    /// the default model when no checkpoint is configured.
     /// </summary>
-    public bool IncludeFacesModel { get; set; }
+    public bool IncludeFacesModel { get; set; } = true;
 
     /// <summary>Also offer the built-in untrained demo model (<see cref="DemoModel.Name"/>).</summary>
     public bool IncludeDemoModel { get; set; } = true;
 
-    /// <summary>The model used when a request names none; by default the first configured model, else the demo model, else the faces model.</summary>
+    /// <summary>The model used when a request names none; by default the first configured model, else the faces model, else the demo model.</summary>
     public string? DefaultModel { get; set; }
 
     /// <summary>Where generators run: "cpu", "cuda" or "cuda:N".</summary>

@@ -39,6 +39,9 @@ public sealed class ServiceHosts : IAsyncLifetime
                 // The tests count a drag's stored frames: on a busy machine the session service may
                 // fall more than the default 4 frames behind, and the inference tests cover dropping.
                 new("Inference:FrameQueueCapacity", "64"),
+                // The tests' points are on the demo model's 256 px images; the face model is the
+                // service's own default (covered by the inference and session tests).
+                new("ModelRegistry:IncludeFacesModel", "false"),
             ]);
             ConfigureHosts?.Invoke(builder);
         });

@@ -1,5 +1,6 @@
 using DragGan.Engine.Drag;
 using DragGan.Engine.Imaging;
+using DragGan.Engine.Models;
 using DragGan.Engine.Networks;
 using DragGan.Engine.Tests.Support;
 using DragGan.ModelTool;
@@ -44,6 +45,28 @@ public sealed class DragCommandTests(TinyGenerator tiny) : IClassFixture<TinyGen
         var actual = ImageCodec.Decode(File.ReadAllBytes(output)).Pixels;
         Assert.True(MaxDifference(expected, actual) <= 1, "the written image is the edit's result");
         Assert.True(MaxDifference(startPixels, actual) > 10, "the edit changed the image");
+    }
+
+    [Fact]
+    public void WithoutAModel_DragsTheBuiltInFaceModelAtItsOwnLearningRate()
+    {
+        var output = _directory.File("face.png");
+        var (code, stdout, stderr) = Run("drag", "--seed", "7", "--point", "61,97:61,109", "--steps", "2", "--out", output);
+
+        Assert.True(code == ExitCodes.Success, stderr);
+        Assert.Contains($"on {FacesModel.Name} (128px), seed 7, psi 0.7, lr 0.01.", stdout);
+        Assert.Equal((128, 128), Size(output));
+        Assert.Equal((128, 128), Size(_directory.File("face.start.png")));
+
+        (code, stdout, stderr) = Run("drag", "--seed", "7", "--point", "61,97:61,109", "--steps", "1", "--lr", "0.002", "--out", output, "--force");
+        Assert.True(code == ExitCodes.Success, stderr);
+        Assert.Contains("lr 0.002.", stdout);
+    }
+
+    private static (int Width, int Height) Size(string path)
+    {
+        var image = ImageCodec.Decode(File.ReadAllBytes(path));
+        return (image.Width, image.Height);
     }
 
     private static int MaxDifference(byte[] a, byte[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max();

@@ -88,12 +88,15 @@ public sealed class ModelToolTests : IDisposable
         Assert.Equal((256, 256), (image.Width, image.Height));
     }
 
-    [Fact]
-    public void GenerateDrawsTheBuiltInFacesModelByName()
+    [Theory]
+    [InlineData("--model", "faces")]
+    [InlineData("--model", "FACES-128")]
+    [InlineData]
+    public void GenerateDrawsTheBuiltInFacesModelByNameAndByDefault(params string[] model)
     {
         var output = _directory.File("face.png");
 
-        var (code, stdout, stderr) = Run("generate", "--model", "faces", "--seed", "1", "--out", output);
+        var (code, stdout, stderr) = Run(["generate", .. model, "--seed", "1", "--out", output]);
 
         Assert.True(code == ExitCodes.Success, stderr);
         Assert.Contains(FacesModel.Name, stdout);

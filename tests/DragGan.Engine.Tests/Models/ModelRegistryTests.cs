@@ -25,7 +25,7 @@ public sealed class ModelRegistryTests : IDisposable
 
         var info = registry.Describe("small");
         Assert.Equal(new ModelInfo("small", 16, 6, 32, 32, "A small one", IsDemo: false, DefaultPsi: 0.5, DefaultLearningRate: 0.001), info);
-        Assert.Equal(["small", DemoModel.Name], registry.List().Select(m => m.Name));
+        Assert.Equal(["small", FacesModel.Name, DemoModel.Name], registry.List().Select(m => m.Name));
         Assert.Equal("small", registry.DefaultModelName);
 
         var generator = registry.Get("small");
@@ -34,39 +34,39 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
-    public void OffersTheDemoModelWhenNothingIsConfigured()
+    public void WithNothingConfigured_TheFacesModelIsTheDefault_AndTheDemoModelIsOfferedBesideIt()
     {
         using var registry = new ModelRegistry(new ModelRegistryOptions());
 
-        var model = Assert.Single(registry.List());
-        Assert.Equal(DemoModel.Name, model.Name);
-        Assert.True(model.IsDemo);
-        Assert.Equal((256, 14, 512), (model.Resolution, model.NumWs, model.WDim));
-        Assert.Equal(DemoModel.Name, registry.DefaultModelName);
-        Assert.Equal(256, registry.Get(DemoModel.Name).Resolution);
-    }
-
-    [Fact]
-    public void OffersTheBuiltInFacesModelBesideTheDemoModelWhenTurnedOn()
-    {
-        using var registry = new ModelRegistry(new ModelRegistryOptions { IncludeFacesModel = true });
-
         Assert.Equal([FacesModel.Name, DemoModel.Name], registry.List().Select(m => m.Name));
-        Assert.Equal(DemoModel.Name, registry.DefaultModelName);
+        Assert.Equal(FacesModel.Name, registry.DefaultModelName);
         var faces = registry.Describe(FacesModel.Name);
         Assert.False(faces.IsDemo);
         Assert.Equal((128, 12, 128, 64), (faces.Resolution, faces.NumWs, faces.WDim, faces.ZDim));
         Assert.Equal(FacesModel.DefaultLearningRate, faces.DefaultLearningRate);
         Assert.Equal(128, registry.Get(FacesModel.Name).Resolution);
+
+        var demo = registry.Describe(DemoModel.Name);
+        Assert.True(demo.IsDemo);
+        Assert.Equal((256, 14, 512), (demo.Resolution, demo.NumWs, demo.WDim));
+        Assert.Equal(256, registry.Get(DemoModel.Name).Resolution);
     }
 
     [Fact]
-    public void TheFacesModelAloneIsTheDefault()
+    public void WithTheFacesModelTurnedOff_TheDemoModelAloneIsTheDefault()
     {
-        using var registry = new ModelRegistry(new ModelRegistryOptions { IncludeFacesModel = true, IncludeDemoModel = false });
+        using var registry = new ModelRegistry(new ModelRegistryOptions { IncludeFacesModel = false });
 
-        Assert.Equal(FacesModel.Name, Assert.Single(registry.List()).Name);
-        Assert.Equal(FacesModel.Name, registry.DefaultModelName);
+        Assert.Equal(DemoModel.Name, Assert.Single(registry.List()).Name);
+        Assert.Equal(DemoModel.Name, registry.DefaultModelName);
+    }
+
+    [Fact]
+    public void AConfiguredDefaultModelWinsOverTheBuiltInOrder()
+    {
+        using var registry = new ModelRegistry(new ModelRegistryOptions { DefaultModel = DemoModel.Name });
+
+        Assert.Equal(DemoModel.Name, registry.DefaultModelName);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class ModelRegistryTests : IDisposable
         var path = SmallCheckpoints.WriteNative(_directory.File("small.safetensors"));
         var loads = 0;
         using var registry = new ModelRegistry(
-            new ModelRegistryOptions { Models = { ["small"] = new ModelEntry { Path = path } }, IncludeDemoModel = false },
+            new ModelRegistryOptions { Models = { ["small"] = new ModelEntry { Path = path } }, IncludeFacesModel = false, IncludeDemoModel = false },
             source =>
             {
                 Interlocked.Increment(ref loads);
@@ -129,6 +129,7 @@ public sealed class ModelRegistryTests : IDisposable
         using var registry = new ModelRegistry(new ModelRegistryOptions
         {
             Models = { ["tiny"] = new ModelEntry { Path = TestFixtures.TinyStyleGan2Pickle, Format = CheckpointFormat.Pickle } },
+            IncludeFacesModel = false,
             IncludeDemoModel = false,
         });
 
@@ -150,7 +151,6 @@ public sealed class ModelRegistryTests : IDisposable
                 [DemoModel.Name] = new ModelEntry { Path = TestFixtures.TinyStyleGan2Pickle },
                 [FacesModel.Name] = new ModelEntry { Path = TestFixtures.TinyStyleGan2Pickle },
             },
-            IncludeFacesModel = true,
             DefaultModel = "other",
             Device = "tpu",
         };
@@ -167,7 +167,7 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Contains("'tpu'", message);
 
         Assert.Contains("the registry would be empty", Assert.Throws<OptionsValidationException>(
-            () => new ModelRegistry(new ModelRegistryOptions { IncludeDemoModel = false })).Message);
+            () => new ModelRegistry(new ModelRegistryOptions { IncludeFacesModel = false, IncludeDemoModel = false })).Message);
     }
 
     [Fact]
@@ -194,6 +194,7 @@ public sealed class ModelRegistryTests : IDisposable
             ["ModelRegistry:Models:small:DefaultPsi"] = "0.6",
             ["ModelRegistry:Models:small:DefaultLearningRate"] = "0.002",
             ["ModelRegistry:Models:small:Description"] = "Configured",
+            ["ModelRegistry:IncludeFacesModel"] = "false",
             ["ModelRegistry:IncludeDemoModel"] = "false",
         }).Build();
         using var provider = new ServiceCollection().AddModelRegistry(configuration).BuildServiceProvider();
@@ -205,11 +206,13 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
-    public void EmptyConfigurationGivesTheDemoModelAndBadConfigurationFailsValidation()
+    public void EmptyConfigurationGivesTheBuiltInModelsAndBadConfigurationFailsValidation()
     {
         using (var provider = new ServiceCollection().AddModelRegistry(new ConfigurationBuilder().Build()).BuildServiceProvider())
         {
-            Assert.Equal([DemoModel.Name], provider.GetRequiredService<IModelRegistry>().List().Select(m => m.Name));
+            var registry = provider.GetRequiredService<IModelRegistry>();
+            Assert.Equal([FacesModel.Name, DemoModel.Name], registry.List().Select(m => m.Name));
+            Assert.Equal(FacesModel.Name, registry.DefaultModelName);
         }
 
         var bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>

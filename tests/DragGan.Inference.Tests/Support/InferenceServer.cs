@@ -63,7 +63,7 @@ public abstract class InferenceServer : IAsyncLifetime, IAsyncDisposable
     }
 }
 
-/// <summary>The service as it runs with no model configuration: the built-in demo model alone.</summary>
+/// <summary>The service with the built-in face model turned off: the untrained demo model alone, the default.</summary>
 public sealed class DemoServer : InferenceServer
 {
     /// <summary>A small receive limit, so that a test can cross it cheaply.</summary>
@@ -71,17 +71,17 @@ public sealed class DemoServer : InferenceServer
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
+        new("ModelRegistry:IncludeFacesModel", "false"),
         new("Inference:MaxReceiveMessageBytes", MaxReceiveMessageBytes.ToString()),
         new("Inference:MetricsPort", "0"),
     ];
 }
 
-/// <summary>The service with no models configured and the built-in faces model turned on.</summary>
-public sealed class FacesModelServer : InferenceServer
+/// <summary>The service as it runs with no model configuration: the built-in face model (the default) and the demo model.</summary>
+public sealed class DefaultModelsServer : InferenceServer
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
-        new("ModelRegistry:IncludeFacesModel", "true"),
         new("Inference:MetricsPort", "0"),
     ];
 }

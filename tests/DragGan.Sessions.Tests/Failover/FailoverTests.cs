@@ -1,10 +1,8 @@
-using DragGan.Inference;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Tests.Support;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using static DragGan.Sessions.Tests.Support.SessionTestData;
 
 namespace DragGan.Sessions.Tests.Failover;
@@ -136,13 +134,7 @@ public sealed class FailoverTests(SqliteBackend backend) : IClassFixture<SqliteB
 
     private static async Task<WebApplication> StartReplicaAsync()
     {
-        var app = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], builder =>
-            builder.Configuration.AddInMemoryCollection(
-            [
-                new("Serilog:MinimumLevel:Default", "Warning"),
-                new("Inference:MetricsPort", "0"),
-                new("Inference:ShutdownDrainSeconds", "0"),
-            ]));
+        var app = InferenceReplicaHost.CreateApplication();
         await app.StartAsync();
         return app;
     }

@@ -1,9 +1,7 @@
-using DragGan.Inference;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Tests.Support;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using static DragGan.Sessions.Tests.Support.SessionTestData;
 
 namespace DragGan.Sessions.Tests.Failover;
@@ -52,13 +50,7 @@ public sealed class PlacementTests(SqliteBackend backend) : IClassFixture<Sqlite
 
     private static async Task<Replica> StartReplicaAsync(KeyValuePair<string, string?>[] settings)
     {
-        var app = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], builder =>
-            builder.Configuration.AddInMemoryCollection(
-            [
-                new("Serilog:MinimumLevel:Default", "Warning"),
-                new("Inference:MetricsPort", "0"),
-                .. settings,
-            ]));
+        var app = InferenceReplicaHost.CreateApplication(settings);
         await app.StartAsync();
         return new Replica(app);
     }

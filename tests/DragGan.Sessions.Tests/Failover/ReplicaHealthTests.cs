@@ -1,10 +1,8 @@
-using DragGan.Inference;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Tests.Support;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 using static DragGan.Sessions.Tests.Support.SessionTestData;
 
 namespace DragGan.Sessions.Tests.Failover;
@@ -144,14 +142,7 @@ public sealed class ReplicaHealthTests(RedisBackend backend) : IClassFixture<Red
 
     private static async Task<WebApplication> StartReplicaAsync(params KeyValuePair<string, string?>[] settings)
     {
-        var app = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], builder =>
-            builder.Configuration.AddInMemoryCollection(
-            [
-                new("Serilog:MinimumLevel:Default", "Warning"),
-                new("Inference:MetricsPort", "0"),
-                new("Inference:ShutdownDrainSeconds", "0"),
-                .. settings,
-            ]));
+        var app = InferenceReplicaHost.CreateApplication(settings);
         await app.StartAsync();
         return app;
     }

@@ -28,17 +28,26 @@ public sealed class InferenceReplicaHost : IAsyncDisposable
 
     public static async Task<InferenceReplicaHost> StartAsync(params KeyValuePair<string, string?>[] settings)
     {
-        var app = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], builder =>
-            builder.Configuration.AddInMemoryCollection(
+        var app = CreateApplication(settings);
+        await app.StartAsync();
+        return new InferenceReplicaHost(app);
+    }
+
+    /// <summary>
+    /// An inference host on a free loopback port, not started, for tests that manage the host
+    /// themselves: no metrics listener, no shutdown drain, the demo model (256 px) as the default,
+    /// then <paramref name="settings"/> on top (a test turns the face model back on).
+    /// </summary>
+    public static WebApplication CreateApplication(params KeyValuePair<string, string?>[] settings) =>
+        InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration
+            .AddInMemoryCollection(
             [
                 new("Serilog:MinimumLevel:Default", "Warning"),
                 new("Inference:MetricsPort", "0"),
                 new("Inference:ShutdownDrainSeconds", "0"),
-                .. settings,
-            ]));
-        await app.StartAsync();
-        return new InferenceReplicaHost(app);
-    }
+                new("ModelRegistry:IncludeFacesModel", "false"),
+            ])
+            .AddInMemoryCollection(settings));
 
     /// <summary>Waits until <paramref name="count"/> streams are open (a test's drag reached the replica, or ended).</summary>
     public async Task WaitForStreamsAsync(int count, TimeSpan? timeout = null)

@@ -6,7 +6,8 @@ namespace DragGan.Sessions.Tests.Support;
 
 /// <summary>
 /// The real inference host on 127.0.0.1 at a port the OS picks, serving the built-in demo model
-/// (256 px, untrained: Generate takes a fraction of a second on CPU). One per test collection.
+/// alone (256 px, untrained: Generate takes a fraction of a second on CPU; the face model, the
+/// service's own default, is turned off so that the tests' pixel coordinates fit). One per test collection.
 /// </summary>
 public sealed class InferenceServer : IAsyncLifetime
 {
@@ -21,7 +22,12 @@ public sealed class InferenceServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], builder =>
-            builder.Configuration.AddInMemoryCollection([new("Serilog:MinimumLevel:Default", "Warning"), new("Inference:MetricsPort", "0")]));
+            builder.Configuration.AddInMemoryCollection(
+            [
+                new("Serilog:MinimumLevel:Default", "Warning"),
+                new("Inference:MetricsPort", "0"),
+                new("ModelRegistry:IncludeFacesModel", "false"),
+            ]));
         await _app.StartAsync();
         Address = _app.Urls.Single();
     }

@@ -1,0 +1,59 @@
+using DragGan.Protos.V1;
+using DragGan.Sessions.Tests.Support;
+using static DragGan.Sessions.Tests.Support.SessionTestData;
+using FacesModel = DragGan.Engine.Models.FacesModel;
+
+namespace DragGan.Sessions.Tests.Service;
+
+/// <summary>
+/// A replica on the inference service's own model defaults behind the session service: a session
+/// that names no model is a face of the built-in face model, and a drag on it is committed.
+/// </summary>
+public sealed class DefaultModelSessionTests(SqliteBackend backend) : IClassFixture<SqliteBackend>, IAsyncLifetime
+{
+    private InferenceReplicaHost _inference = null!;
+    private SessionsServer _sessions = null!;
+
+    public async Task InitializeAsync()
+    {
+        _inference = await InferenceReplicaHost.StartAsync(new KeyValuePair<string, string?>("ModelRegistry:IncludeFacesModel", "true"));
+        _sessions = await SessionsServer.StartAsync(
+        [
+            new("Sessions:InferenceAddress", _inference.Address),
+            // A drag that reached its step limit with nobody watching is committed after this idle time.
+            new("Sessions:DragIdleTimeout", "00:00:01"),
+            .. backend.HostSettings(Guid.NewGuid().ToString("N")),
+        ]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _sessions.DisposeAsync();
+        await _inference.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ASessionNamingNoModel_IsAFaceOfTheBuiltInFaceModel_AndTakesADrag()
+    {
+        var client = _sessions.Client();
+        var models = await client.ListModelsAsync(new ListModelsRequest());
+        Assert.Equal(FacesModel.Name, models.DefaultModel);
+        Assert.Equal([FacesModel.Name, DemoModel], models.Models.Select(m => m.Name));
+
+        var session = (await client.CreateSessionAsync(new CreateSessionRequest { Seed = new SeedSessionSource { Seed = 7 } })).Session;
+        Assert.Equal((FacesModel.Name, 128u), (session.Model, session.Resolution));
+
+        var started = await client.StartDragAsync(new StartDragRequest
+        {
+            Start = new SessionDragStart { SessionId = session.Id, Points = { Pair(61, 97, 61, 109) }, Parameters = new DragParameters { MaxSteps = 3, StopDistance = 0.5 } },
+        });
+        var committed = await WaitForAsync(async () =>
+        {
+            var read = await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id });
+            return read.ActiveDrag is null ? read : null;
+        }, TimeSpan.FromSeconds(120));
+        var entry = committed.History[^1];
+        Assert.Equal((HistoryEntryKind.Drag, started.ActiveDrag.DragId, 3u), (entry.Kind, entry.DragId, entry.Steps));
+        Assert.NotEqual(session.Latent, committed.Latent);
+    }
+}
