@@ -17,6 +17,7 @@ namespace DragGan.Sessions.Tests.Drags;
 public sealed class DragOwnershipTests(RedisBackend backend) : IClassFixture<RedisBackend>, IAsyncLifetime
 {
     private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(60);
+    private ReplicaStack _stack = null!;
     private InferenceReplicaHost _inference = null!;
     private IEnumerable<KeyValuePair<string, string?>> _settings = [];
     private SessionsServer _first = null!;
@@ -24,24 +25,15 @@ public sealed class DragOwnershipTests(RedisBackend backend) : IClassFixture<Red
 
     public async Task InitializeAsync()
     {
-        _inference = await InferenceReplicaHost.StartAsync();
-        _settings =
+        _stack = await ReplicaStack.StartAsync(backend, sessionServices: 2,
         [
-            new("Sessions:InferenceAddress", _inference.Address),
             new("Sessions:PersistEveryKSteps", "2"),
             new("Sessions:LeaseDuration", "00:00:05"),
-            .. backend.HostSettings(Guid.NewGuid().ToString("N")),
-        ];
-        _first = await SessionsServer.StartAsync(_settings);
-        _second = await SessionsServer.StartAsync(_settings);
+        ]);
+        (_inference, _first, _second, _settings) = (_stack.Inference, _stack.Sessions[0], _stack.Sessions[1], _stack.SessionSettings);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _first.DisposeAsync();
-        await _second.DisposeAsync();
-        await _inference.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task TakeOver_OnAnotherReplica_WhileTheFirstRunsTheDrag_SteersThatOneStream()

@@ -14,32 +14,24 @@ namespace DragGan.Sessions.Tests.Drags;
 /// </summary>
 public sealed class TenantLimitTests(RedisBackend backend) : IClassFixture<RedisBackend>, IAsyncLifetime
 {
+    private ReplicaStack _stack = null!;
     private InferenceReplicaHost _inference = null!;
     private SessionsServer _first = null!;
     private SessionsServer _second = null!;
 
     public async Task InitializeAsync()
     {
-        _inference = await InferenceReplicaHost.StartAsync();
-        IEnumerable<KeyValuePair<string, string?>> settings =
+        _stack = await ReplicaStack.StartAsync(backend, sessionServices: 2,
         [
-            new("Sessions:InferenceAddress", _inference.Address),
             new("Sessions:TenantLimits:Drags", "1"),
             new("Sessions:TenantLimits:Inversions", "4"),
             new("Sessions:TenantLimits:InversionSteps", "2000"),
             new("Sessions:TenantLimits:Generations", "1"),
-            .. backend.HostSettings(Guid.NewGuid().ToString("N")),
-        ];
-        _first = await SessionsServer.StartAsync(settings);
-        _second = await SessionsServer.StartAsync(settings);
+        ]);
+        (_inference, _first, _second) = (_stack.Inference, _stack.Sessions[0], _stack.Sessions[1]);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _first.DisposeAsync();
-        await _second.DisposeAsync();
-        await _inference.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task ADragBeyondTheTenantsLimit_IsRefusedOnAnyReplica_WhileAnotherTenantDrags()

@@ -14,34 +14,23 @@ public sealed class CheckpointKindSessionTests(SqliteBackend backend) : IClassFi
 {
     private static readonly string Fixtures = Path.Combine(RepositoryRoot(), "..", "shared", "fixtures");
 
-    private InferenceReplicaHost _inference = null!;
-    private SessionsServer _sessions = null!;
+    private ReplicaStack _stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        _inference = await InferenceReplicaHost.StartAsync(
-            new("ModelRegistry:Models:human:Path", Path.Combine(Fixtures, "stylegan_human-tiny-256x128", "stylegan_human-tiny-256x128.pkl")),
-            new("ModelRegistry:Models:tf:Path", Path.Combine(Fixtures, "stylegan2-tf-tiny-config-f-256", "stylegan2-tf-tiny-config-f-256.pkl")),
-            new("ModelRegistry:Models:sg3:Path", Path.Combine(Fixtures, "stylegan3-tiny-t-256", "stylegan3-tiny-t-256.pkl")));
-        _sessions = await SessionsServer.StartAsync(
-        [
-            new("Sessions:InferenceAddress", _inference.Address),
-            // A drag that reached its step limit with nobody watching is committed after this idle time.
-            new("Sessions:DragIdleTimeout", "00:00:01"),
-            .. backend.HostSettings(Guid.NewGuid().ToString("N")),
-        ]);
-    }
+    private SessionsServer Sessions => _stack.Sessions[0];
 
-    public async Task DisposeAsync()
-    {
-        await _sessions.DisposeAsync();
-        await _inference.DisposeAsync();
-    }
+    public async Task InitializeAsync() => _stack = await ReplicaStack.StartAsync(backend, sessionServices: 1,
+        // A drag that reached its step limit with nobody watching is committed after this idle time.
+        [new("Sessions:DragIdleTimeout", "00:00:01")],
+        new("ModelRegistry:Models:human:Path", Path.Combine(Fixtures, "stylegan_human-tiny-256x128", "stylegan_human-tiny-256x128.pkl")),
+        new("ModelRegistry:Models:tf:Path", Path.Combine(Fixtures, "stylegan2-tf-tiny-config-f-256", "stylegan2-tf-tiny-config-f-256.pkl")),
+        new("ModelRegistry:Models:sg3:Path", Path.Combine(Fixtures, "stylegan3-tiny-t-256", "stylegan3-tiny-t-256.pkl")));
+
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task ListModels_ShowsEachKindAndItsContentRectangle()
     {
-        var models = (await _sessions.Client().ListModelsAsync(new ListModelsRequest())).Models.ToDictionary(m => m.Name);
+        var models = (await Sessions.Client().ListModelsAsync(new ListModelsRequest())).Models.ToDictionary(m => m.Name);
 
         Assert.Equal(GeneratorKind.StyleganHuman, models["human"].Kind);
         Assert.Equal((64u, 0u, 128u, 256u), Rect(models["human"].Content));
@@ -57,7 +46,7 @@ public sealed class CheckpointKindSessionTests(SqliteBackend backend) : IClassFi
     [InlineData("sg3")]
     public async Task ASeedSession_IsDraggedCommittedExportedAndInverted(string model)
     {
-        var client = _sessions.Client();
+        var client = Sessions.Client();
         var session = (await client.CreateSessionAsync(new CreateSessionRequest { Seed = new SeedSessionSource { Model = model, Seed = 42 } })).Session;
         Assert.Equal((model, 256u), (session.Model, session.Resolution));
 

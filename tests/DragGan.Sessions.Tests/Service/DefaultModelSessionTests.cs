@@ -11,31 +11,21 @@ namespace DragGan.Sessions.Tests.Service;
 /// </summary>
 public sealed class DefaultModelSessionTests(SqliteBackend backend) : IClassFixture<SqliteBackend>, IAsyncLifetime
 {
-    private InferenceReplicaHost _inference = null!;
-    private SessionsServer _sessions = null!;
+    private ReplicaStack _stack = null!;
 
-    public async Task InitializeAsync()
-    {
-        _inference = await InferenceReplicaHost.StartAsync(new KeyValuePair<string, string?>("ModelRegistry:IncludeFacesModel", "true"));
-        _sessions = await SessionsServer.StartAsync(
-        [
-            new("Sessions:InferenceAddress", _inference.Address),
-            // A drag that reached its step limit with nobody watching is committed after this idle time.
-            new("Sessions:DragIdleTimeout", "00:00:01"),
-            .. backend.HostSettings(Guid.NewGuid().ToString("N")),
-        ]);
-    }
+    private SessionsServer Sessions => _stack.Sessions[0];
 
-    public async Task DisposeAsync()
-    {
-        await _sessions.DisposeAsync();
-        await _inference.DisposeAsync();
-    }
+    public async Task InitializeAsync() => _stack = await ReplicaStack.StartAsync(backend, sessionServices: 1,
+        // A drag that reached its step limit with nobody watching is committed after this idle time.
+        [new("Sessions:DragIdleTimeout", "00:00:01")],
+        new KeyValuePair<string, string?>("ModelRegistry:IncludeFacesModel", "true"));
+
+    public async Task DisposeAsync() => await _stack.DisposeAsync();
 
     [Fact]
     public async Task ASessionNamingNoModel_IsAFaceOfTheBuiltInFaceModel_AndTakesADrag()
     {
-        var client = _sessions.Client();
+        var client = Sessions.Client();
         var models = await client.ListModelsAsync(new ListModelsRequest());
         Assert.Equal(FacesModel.Name, models.DefaultModel);
         Assert.Equal([FacesModel.Name, DemoModel], models.Models.Select(m => m.Name));
