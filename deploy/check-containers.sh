@@ -49,10 +49,13 @@ missing=()
 for tool in podman runc debootstrap curl; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+# kube play starts each pod with podman's pause image, which podman builds around catatonit (only
+# a recommendation of Debian's podman package).
+[[ -x /usr/libexec/podman/catatonit || -x /usr/bin/catatonit ]] || missing+=(catatonit)
 if ((${#missing[@]})); then
   step "install ${missing[*]}"
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends podman runc debootstrap curl ca-certificates uidmap >/dev/null
+  apt-get install -y -qq --no-install-recommends podman runc debootstrap curl ca-certificates uidmap catatonit >/dev/null
 fi
 command -v kubectl >/dev/null 2>&1 || fail "kubectl is required to render the manifests (deploy/tools/install.sh brings it)."
 
