@@ -5,7 +5,7 @@ bidirectional drag printing each frame, stops it, undoes it and exports the imag
 The stubs come from protos/ (./generate.sh); the runtime is python3-grpcio and python3-protobuf.
 
     ./generate.sh && PYTHONPATH=gen python3 draggan_example.py --address localhost:8080 \\
-        --seed 7 --point 61,97:61,109 --steps 20 --png out.png
+        --seed 7 --point 61,98:61,110 --steps 20 --png out.png
 """
 
 import argparse

@@ -41,7 +41,7 @@ public sealed class FacesModelTests(DefaultModelsServer server) : IClassFixture<
         var latent = (await server.Client.GenerateAsync(GenerateTests.SeedRequest(7))).Latent;
         // No model and no learning rate: the default model and its own defaults (lr 0.01, r1 = 2, r2 = 6 at 128 px).
         using var drag = await DragSession.StartAsync(server.Client,
-            DragRequests.Start("", latent, new DragParameters { MaxSteps = 80 }, DragRequests.Pair(61, 97, 61, 109)));
+            DragRequests.Start("", latent, new DragParameters { MaxSteps = 100 }, DragRequests.Pair(61, 98, 61, 110)));
 
         var last = (await drag.ReadUntilAsync(f => f.Converged || f.StepLimitReached))[^1];
 

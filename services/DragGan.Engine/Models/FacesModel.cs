@@ -15,7 +15,7 @@ public static class FacesModel
     public const string Name = "faces-128";
 
     public const string Description =
-        "Procedural faces (StyleGAN2 config F, 128x128, fitted to the built-in face renderer; soft features). " +
+        "Procedural faces (StyleGAN2 config F, 128x128, fitted to the built-in face renderer). " +
         "Drag radii default to r1 = 2 and r2 = 6 px at this size, the learning rate to 0.01.";
 
     /// <summary>

@@ -21,8 +21,8 @@ internal static class ShowcaseCommand
         var seeds = new Option<int>("--seeds") { Description = "Seeds 0 .. N-1 in a row.", DefaultValueFactory = _ => 8 };
         var psi = new Option<double>("--psi") { Description = "Truncation psi of every picture.", DefaultValueFactory = _ => 0.7 };
         var dragSeed = new Option<long>("--drag-seed") { Description = "The seed to drag.", DefaultValueFactory = _ => 7 };
-        var point = new Option<string>("--point") { Description = "Handle and target, 'x,y:x2,y2' in image pixels.", DefaultValueFactory = _ => "61,97:61,109" };
-        var steps = new Option<int>("--steps") { Description = "Most steps of the drag.", DefaultValueFactory = _ => 60 };
+        var point = new Option<string>("--point") { Description = "Handle and target, 'x,y:x2,y2' in image pixels.", DefaultValueFactory = _ => "61,98:61,110" };
+        var steps = new Option<int>("--steps") { Description = "Most steps of the drag.", DefaultValueFactory = _ => 80 };
         var learningRate = new Option<double>("--lr") { Description = "Adam's step size of the drag.", DefaultValueFactory = _ => FacesModel.DefaultLearningRate };
         var name = new Option<string>("--name") { Description = "File name (without .png) of the drag's before | after pair.", DefaultValueFactory = _ => "drag-chin-seed7" };
         var scale = new Option<int>("--scale") { Description = "Upscaling of the drag's pictures.", DefaultValueFactory = _ => 2 };

@@ -51,14 +51,14 @@ public sealed class DragCommandTests(TinyGenerator tiny) : IClassFixture<TinyGen
     public void WithoutAModel_DragsTheBuiltInFaceModelAtItsOwnLearningRate()
     {
         var output = _directory.File("face.png");
-        var (code, stdout, stderr) = Run("drag", "--seed", "7", "--point", "61,97:61,109", "--steps", "2", "--out", output);
+        var (code, stdout, stderr) = Run("drag", "--seed", "7", "--point", "61,98:61,110", "--steps", "2", "--out", output);
 
         Assert.True(code == ExitCodes.Success, stderr);
         Assert.Contains($"on {FacesModel.Name} (128px), seed 7, psi 0.7, lr 0.01.", stdout);
         Assert.Equal((128, 128), Size(output));
         Assert.Equal((128, 128), Size(_directory.File("face.start.png")));
 
-        (code, stdout, stderr) = Run("drag", "--seed", "7", "--point", "61,97:61,109", "--steps", "1", "--lr", "0.002", "--out", output, "--force");
+        (code, stdout, stderr) = Run("drag", "--seed", "7", "--point", "61,98:61,110", "--steps", "1", "--lr", "0.002", "--out", output, "--force");
         Assert.True(code == ExitCodes.Success, stderr);
         Assert.Contains("lr 0.002.", stdout);
     }

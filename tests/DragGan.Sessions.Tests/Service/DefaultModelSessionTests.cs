@@ -35,7 +35,7 @@ public sealed class DefaultModelSessionTests(SqliteBackend backend) : IClassFixt
 
         var started = await client.StartDragAsync(new StartDragRequest
         {
-            Start = new SessionDragStart { SessionId = session.Id, Points = { Pair(61, 97, 61, 109) }, Parameters = new DragParameters { MaxSteps = 3, StopDistance = 0.5 } },
+            Start = new SessionDragStart { SessionId = session.Id, Points = { Pair(61, 98, 61, 110) }, Parameters = new DragParameters { MaxSteps = 3, StopDistance = 0.5 } },
         });
         var committed = await WaitForAsync(async () =>
         {
