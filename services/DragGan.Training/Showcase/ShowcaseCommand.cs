@@ -26,6 +26,16 @@ internal static class ShowcaseCommand
         var learningRate = new Option<double>("--lr") { Description = "Adam's step size of the drag.", DefaultValueFactory = _ => FacesModel.DefaultLearningRate };
         var name = new Option<string>("--name") { Description = "File name (without .png) of the drag's before | after pair.", DefaultValueFactory = _ => "drag-chin-seed7" };
         var scale = new Option<int>("--scale") { Description = "Upscaling of the drag's pictures.", DefaultValueFactory = _ => 2 };
+        point.Validators.Add(result =>
+        {
+            if (TryParsePair(result.GetValueOrDefault<string>() ?? "") is null)
+                result.AddError($"--point must look like 'x,y:x2,y2', got '{result.GetValueOrDefault<string>()}'.");
+        });
+        seeds.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+                result.AddError("--seeds must be at least 1.");
+        });
         var command = new Command("showcase", "Draw a face model's seeds in a row and one drag's before | after pair.")
         {
             output, model, seeds, psi, dragSeed, point, steps, learningRate, name, scale,
@@ -40,20 +50,33 @@ internal static class ShowcaseCommand
 
             var count = parse.GetValue(seeds);
             File.WriteAllBytes(Path.Combine(folder, $"seeds-0-{count - 1}.png"), showcase.SeedRow(count, parse.GetValue(psi)));
-            var (handle, target) = ParsePair(parse.GetRequiredValue(point));
-            var (png, _) = showcase.Drag(parse.GetValue(dragSeed), parse.GetValue(psi), handle, target,
-                parse.GetValue(steps), parse.GetValue(learningRate), parse.GetValue(scale));
-            File.WriteAllBytes(Path.Combine(folder, parse.GetRequiredValue(name) + ".png"), png);
-            return 0;
+            var (handle, target) = TryParsePair(parse.GetRequiredValue(point))!.Value;
+            try
+            {
+                var (png, _) = showcase.Drag(parse.GetValue(dragSeed), parse.GetValue(psi), handle, target,
+                    parse.GetValue(steps), parse.GetValue(learningRate), parse.GetValue(scale));
+                File.WriteAllBytes(Path.Combine(folder, parse.GetRequiredValue(name) + ".png"), png);
+                return 0;
+            }
+            catch (ArgumentException e)
+            {
+                // The engine's own check of the drag (points inside the image, steps, learning rate).
+                Console.Error.WriteLine(e.Message);
+                return 1;
+            }
         });
         return command;
     }
 
-    private static (PixelPoint Handle, PixelPoint Target) ParsePair(string text)
+    private static (PixelPoint Handle, PixelPoint Target)? TryParsePair(string text)
     {
-        var numbers = text.Split(':', ',').Select(part => double.Parse(part, CultureInfo.InvariantCulture)).ToArray();
-        return numbers.Length == 4
-            ? (new PixelPoint(numbers[0], numbers[1]), new PixelPoint(numbers[2], numbers[3]))
-            : throw new FormatException($"--point must look like 'x,y:x2,y2', got '{text}'.");
+        var parts = text.Split(':', ',');
+        var numbers = new double[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out numbers[i]))
+                return null;
+        }
+        return numbers.Length == 4 ? (new PixelPoint(numbers[0], numbers[1]), new PixelPoint(numbers[2], numbers[3])) : null;
     }
 }
