@@ -50,18 +50,7 @@ public sealed class CheckpointKindSessionTests(SqliteBackend backend) : IClassFi
         var session = (await client.CreateSessionAsync(new CreateSessionRequest { Seed = new SeedSessionSource { Model = model, Seed = 42 } })).Session;
         Assert.Equal((model, 256u), (session.Model, session.Resolution));
 
-        var started = await client.StartDragAsync(new StartDragRequest
-        {
-            Start = new SessionDragStart { SessionId = session.Id, Points = { Pair(128, 100, 128, 120) }, Parameters = new DragParameters { MaxSteps = 3, StopDistance = 0.5 } },
-        });
-        var committed = await WaitForAsync(async () =>
-        {
-            var read = await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id });
-            return read.ActiveDrag is null ? read : null;
-        }, TimeSpan.FromSeconds(120));
-        var entry = committed.History[^1];
-        Assert.Equal((HistoryEntryKind.Drag, started.ActiveDrag.DragId, 3u), (entry.Kind, entry.DragId, entry.Steps));
-        Assert.NotEqual(session.Latent, committed.Latent);
+        var (_, entry) = await DragThreeStepsUnwatchedAsync(client, session, Pair(128, 100, 128, 120));
 
         var exported = await client.ExportImageAsync(new ExportImageRequest { SessionId = session.Id });
         Assert.Equal(entry.Id, exported.EntryId);

@@ -33,17 +33,6 @@ public sealed class DefaultModelSessionTests(SqliteBackend backend) : IClassFixt
         var session = (await client.CreateSessionAsync(new CreateSessionRequest { Seed = new SeedSessionSource { Seed = 7 } })).Session;
         Assert.Equal((FacesModel.Name, 128u), (session.Model, session.Resolution));
 
-        var started = await client.StartDragAsync(new StartDragRequest
-        {
-            Start = new SessionDragStart { SessionId = session.Id, Points = { Pair(61, 98, 61, 110) }, Parameters = new DragParameters { MaxSteps = 3, StopDistance = 0.5 } },
-        });
-        var committed = await WaitForAsync(async () =>
-        {
-            var read = await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id });
-            return read.ActiveDrag is null ? read : null;
-        }, TimeSpan.FromSeconds(120));
-        var entry = committed.History[^1];
-        Assert.Equal((HistoryEntryKind.Drag, started.ActiveDrag.DragId, 3u), (entry.Kind, entry.DragId, entry.Steps));
-        Assert.NotEqual(session.Latent, committed.Latent);
+        await DragThreeStepsUnwatchedAsync(client, session, Pair(61, 98, 61, 110));
     }
 }

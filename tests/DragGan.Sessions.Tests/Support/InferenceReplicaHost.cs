@@ -1,3 +1,4 @@
+using DragGan.Engine.Models;
 using DragGan.Inference;
 using DragGan.Inference.Streaming;
 using Microsoft.AspNetCore.Builder;
@@ -30,6 +31,10 @@ public sealed class InferenceReplicaHost : IAsyncDisposable
     {
         var app = CreateApplication(settings);
         await app.StartAsync();
+        // Describing a pickled checkpoint means loading it: done here, before any session service
+        // asks, so that a loaded machine cannot push the replica's first ListModels past the
+        // session service's deadline (which would set the replica aside for a while).
+        app.Services.GetRequiredService<IModelRegistry>().List();
         return new InferenceReplicaHost(app);
     }
 

@@ -41,6 +41,29 @@ public static class SessionTestData
             new DragParameters { MaxSteps = 40 }, 12, DragOutcome.Converged, frames), CancellationToken.None);
     }
 
+    /// <summary>
+    /// Starts a 3-step drag of one pair on <paramref name="session"/> that nobody watches (the
+    /// service must commit it after its drag idle timeout), waits for the commit and asserts that
+    /// the drag is the newest history entry, with its 3 steps and a new latent.
+    /// </summary>
+    /// <returns>The session as stored after the commit, and that entry.</returns>
+    public static async Task<(Protos.V1.Session Committed, HistoryEntry Entry)> DragThreeStepsUnwatchedAsync(SessionsClient client, Protos.V1.Session session, PointPair pair)
+    {
+        var started = await client.StartDragAsync(new StartDragRequest
+        {
+            Start = new SessionDragStart { SessionId = session.Id, Points = { pair }, Parameters = new DragParameters { MaxSteps = 3, StopDistance = 0.5 } },
+        });
+        var committed = await WaitForAsync(async () =>
+        {
+            var read = await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id });
+            return read.ActiveDrag is null ? read : null;
+        }, TimeSpan.FromSeconds(120));
+        var entry = committed.History[^1];
+        Assert.Equal((HistoryEntryKind.Drag, started.ActiveDrag.DragId, 3u), (entry.Kind, entry.DragId, entry.Steps));
+        Assert.NotEqual(session.Latent, committed.Latent);
+        return (committed, entry);
+    }
+
     /// <summary>Polls <paramref name="probe"/> every 100 ms until it returns a value; fails after <paramref name="timeout"/> (30 s by default).</summary>
     public static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, TimeSpan? timeout = null) where T : class
     {
