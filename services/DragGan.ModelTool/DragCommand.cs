@@ -4,7 +4,6 @@ using System.Globalization;
 using DragGan.Engine.Drag;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Networks;
-using DragGan.Engine.Random;
 using static TorchSharp.torch;
 
 namespace DragGan.ModelTool;
@@ -66,8 +65,7 @@ internal static class DragCommand
         using (var generator = GeneratorFactory.Create(checkpoint, target))
         using (NewDisposeScope())
         {
-            var z = tensor(LegacyNumpyRandom.LatentZ(request.Seed, generator.ZDim), [1, generator.ZDim]);
-            var ws = generator.Map(z, request.Psi);
+            var ws = generator.MapSeed(request.Seed, request.Psi);
             DragEdit edit;
             try
             {

@@ -4,7 +4,6 @@ using DragGan.Engine.Checkpoints;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Models;
 using DragGan.Engine.Networks;
-using DragGan.Engine.Random;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -69,9 +68,8 @@ internal static class GenerateCommand
         using (var scope = NewDisposeScope())
         {
             resolution = generator.Resolution;
-            var z = tensor(LegacyNumpyRandom.LatentZ(request.Seed, generator.ZDim), [1, generator.ZDim]);
             using var noGrad = no_grad();
-            var ws = generator.Map(z, request.Psi, request.TruncationCutoff);
+            var ws = generator.MapSeed(request.Seed, request.Psi, request.TruncationCutoff);
             using var result = generator.Synthesize(ws, new SynthesisOptions { NoiseMode = request.NoiseMode });
             encoded = ImageCodec.Encode(result.Image!, new ImageEncodeOptions
             {

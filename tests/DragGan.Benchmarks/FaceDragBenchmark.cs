@@ -3,7 +3,6 @@ using System.Numerics;
 using DragGan.Engine.Drag;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Networks;
-using DragGan.Engine.Random;
 using DragGan.Faces.Detection;
 using DragGan.Faces.Evaluation;
 using DragGan.Faces.Rendering;
@@ -101,8 +100,7 @@ internal static class FaceDragBenchmark
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var z = tensor(LegacyNumpyRandom.LatentZ(seed, generator.Config.ZDim), [1, generator.Config.ZDim]);
-        return generator.Map(z, psi).MoveToOuterDisposeScope();
+        return generator.MapSeed(seed, psi).MoveToOuterDisposeScope();
     }
 
     /// <summary>[1, num_ws, w_dim] -> the image [1, 3, H, W] with constant noise, as drags see it.</summary>

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using DragGan.Engine.Drag;
 using DragGan.Engine.Networks;
-using DragGan.Engine.Random;
 using DragGan.Engine.Tests.Support;
 using static TorchSharp.torch;
 
@@ -33,8 +32,7 @@ internal static class ParityCheck
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var z = tensor(LegacyNumpyRandom.LatentZ(42, generator.Config.ZDim), [1, generator.Config.ZDim]);
-        var ws = generator.Map(z, psi: 0.7).cpu();
+        var ws = generator.MapSeed(42, psi: 0.7).cpu();
         var referenceWs = Npy.ReadFloat32(Path.Combine(directory, "seed42_ws.npy"));
         using var synthesis = generator.Synthesize(referenceWs.to(generator.Device), new SynthesisOptions
         {

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using DragGan.Engine.Drag;
 using DragGan.Engine.Networks;
-using DragGan.Engine.Random;
 using static TorchSharp.torch;
 
 namespace DragGan.Benchmarks;
@@ -53,7 +52,7 @@ internal static class ReferenceComparison
         for (var run = 0; run < repeats + 1; run++)
         {
             using var scope = NewDisposeScope();
-            var ws = generator.Map(torch.tensor(LegacyNumpyRandom.LatentZ(42, generator.Config.ZDim), [1, generator.Config.ZDim]), psi: 0.7);
+            var ws = generator.MapSeed(42, psi: 0.7);
             using var edit = DragEdit.Start(generator, ws, points, parameters: new DragParameters { MaxSteps = steps });
             var stepper = new DragStepper(generator);
             var watch = Stopwatch.StartNew();

@@ -1,5 +1,4 @@
 using DragGan.Engine.Drag;
-using DragGan.Engine.Random;
 using static TorchSharp.torch;
 
 namespace DragGan.Benchmarks;
@@ -14,7 +13,7 @@ internal static class SoakBenchmark
     {
         using var generator = model.Create(CPU);
         var resolution = generator.Config.ImgResolution;
-        using var ws = generator.Map(torch.tensor(LegacyNumpyRandom.LatentZ(42, generator.Config.ZDim), [1, generator.Config.ZDim]), psi: 0.7);
+        using var ws = generator.MapSeed(42, psi: 0.7);
         using var edit = DragEdit.Start(generator, ws,
             [(new PixelPoint(resolution * 0.3, resolution * 0.5), new PixelPoint(resolution * 0.7, resolution * 0.5))],
             parameters: new DragParameters { MaxSteps = DragParameters.MaxStepsLimit, StopDistance = 0.01 });

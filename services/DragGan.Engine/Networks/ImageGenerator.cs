@@ -1,3 +1,4 @@
+using DragGan.Engine.Random;
 using static TorchSharp.torch;
 
 namespace DragGan.Engine.Networks;
@@ -64,6 +65,17 @@ public abstract class ImageGenerator : IDisposable
             throw new ArgumentException($"z must be [N, {ZDim}], got [{string.Join(", ", z.shape)}].", nameof(z));
         using var scope = NewDisposeScope();
         return _mapping.Forward(z.to(Device), psi, truncationCutoff).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The ws [1, num_ws, w_dim] of a seed as the reference draws it: z =
+    /// <c>np.random.RandomState(seed).randn(1, z_dim)</c> (<see cref="LegacyNumpyRandom.LatentZ"/>), then <see cref="Map"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="seed"/> is outside [0, 2^32-1].</exception>
+    public Tensor MapSeed(long seed, double psi = 1, int? truncationCutoff = null)
+    {
+        using var z = tensor(LegacyNumpyRandom.LatentZ(seed, ZDim), [1, ZDim]);
+        return Map(z, psi, truncationCutoff);
     }
 
     /// <summary>

@@ -88,15 +88,9 @@ internal sealed class InferenceService(IModelRegistry registry, ModelGates gates
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         torch.Tensor ws;
-        if (source.Seed is { } seed)
-        {
-            var z = torch.tensor(LegacyNumpyRandom.LatentZ(seed, generator.ZDim), [1, generator.ZDim]);
-            ws = generator.Map(z, source.Psi, source.TruncationCutoff);
-        }
-        else
-        {
-            ws = torch.tensor(source.Latent!, [1, generator.NumWs, generator.WDim]).to(generator.Device);
-        }
+        ws = source.Seed is { } seed
+            ? generator.MapSeed(seed, source.Psi, source.TruncationCutoff)
+            : torch.tensor(source.Latent!, [1, generator.NumWs, generator.WDim]).to(generator.Device);
         using var result = generator.Synthesize(ws, new SynthesisOptions { NoiseMode = noise });
         var pixels = ImageCodec.ToRgb(result.Image ?? throw new InvalidOperationException("Synthesis returned no image."));
         var latent = ws.detach().cpu().contiguous().data<float>().ToArray();

@@ -2,7 +2,6 @@ using System.Globalization;
 using DragGan.Engine.Drag;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Networks;
-using DragGan.Engine.Random;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -22,7 +21,7 @@ internal sealed class FaceShowcase(ImageGenerator generator, TextWriter log)
     public byte[] SeedRow(int count, double psi)
     {
         using var scope = NewDisposeScope();
-        var images = Enumerable.Range(0, count).Select(seed => Draw(Latent(seed, psi))).ToArray();
+        var images = Enumerable.Range(0, count).Select(seed => Draw(generator.MapSeed(seed, psi))).ToArray();
         return ImageCodec.Encode(Row(images));
     }
 
@@ -34,7 +33,7 @@ internal sealed class FaceShowcase(ImageGenerator generator, TextWriter log)
     public (byte[] Png, ShowcaseDragOutcome Outcome) Drag(long seed, double psi, PixelPoint handle, PixelPoint target, int maxSteps, double learningRate, int scale)
     {
         using var scope = NewDisposeScope();
-        var ws = Latent(seed, psi);
+        var ws = generator.MapSeed(seed, psi);
         using var edit = DragEdit.Start(generator, ws, [(handle, target)], parameters: new DragParameters { MaxSteps = maxSteps, LearningRate = learningRate });
         var stepper = new DragStepper(generator);
         DragStepResult? last = null;
@@ -51,12 +50,6 @@ internal sealed class FaceShowcase(ImageGenerator generator, TextWriter log)
         var before = Upscale(Draw(ws), scale);
         var after = Upscale(Draw(edit.CurrentLatent()), scale);
         return (ImageCodec.Encode(Row([before, after])), outcome);
-    }
-
-    private Tensor Latent(long seed, double psi)
-    {
-        var z = tensor(LegacyNumpyRandom.LatentZ(seed, generator.ZDim), [1, generator.ZDim]).to(generator.Device);
-        return generator.Map(z, psi);
     }
 
     private Tensor Draw(Tensor ws)

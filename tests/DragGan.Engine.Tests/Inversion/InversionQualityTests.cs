@@ -1,6 +1,5 @@
 using DragGan.Engine.Drag;
 using DragGan.Engine.Inversion;
-using DragGan.Engine.Random;
 using DragGan.Engine.Tests.Support;
 using Xunit.Abstractions;
 using TorchSharp;
@@ -26,8 +25,7 @@ public sealed class InversionQualityTests(InversionQualityTests.Fixture fixture,
         {
             Projector = new LatentProjector(_tiny.Generator, WStatistics.Estimate(_tiny.Generator, samples: 1000));
             using var scope = NewDisposeScope();
-            var z = torch.tensor(LegacyNumpyRandom.LatentZ(42, 512), [1, 512]);
-            TrueLatent = _tiny.Generator.Map(z, psi: 0.7).MoveToOuterDisposeScope();
+            TrueLatent = _tiny.Generator.MapSeed(42, psi: 0.7).MoveToOuterDisposeScope();
             using var image = _tiny.Generator.Synthesize(TrueLatent);
             Target = image.Image!.clone().MoveToOuterDisposeScope();
         }

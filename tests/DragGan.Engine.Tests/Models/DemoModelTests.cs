@@ -1,7 +1,6 @@
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Models;
 using DragGan.Engine.Networks;
-using DragGan.Engine.Random;
 using DragGan.Engine.Tests.Support;
 using TorchSharp;
 
@@ -22,8 +21,7 @@ public sealed class DemoGenerator : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var z = torch.tensor(LegacyNumpyRandom.LatentZ(seed, Generator.Config.ZDim), [1, Generator.Config.ZDim]);
-        using var result = Generator.Synthesize(Generator.Map(z, psi));
+        using var result = Generator.Synthesize(Generator.MapSeed(seed, psi));
         return ImageCodec.ToRgb(result.Image!);
     }
 

@@ -1,6 +1,4 @@
 using DragGan.Engine.Networks;
-using DragGan.Engine.Random;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace DragGan.Engine.Tests.Support;
@@ -18,8 +16,7 @@ internal static class ReferenceOutputs
     public const double SynthesisTolerance = 1e-3;
 
     /// <summary>Seed 42's z drawn as the reference draws it (<c>np.random.RandomState(42).randn</c>), mapped at psi 0.7.</summary>
-    public static Tensor MapSeed42(ImageGenerator generator) =>
-        generator.Map(torch.tensor(LegacyNumpyRandom.LatentZ(42, generator.ZDim), [1, generator.ZDim]), psi: 0.7);
+    public static Tensor MapSeed42(ImageGenerator generator) => generator.MapSeed(42, psi: 0.7);
 
     /// <summary>Asserts that <paramref name="actual"/> has the stored array's shape and is within <paramref name="tolerance"/> of it everywhere; returns the largest difference.</summary>
     public static double AssertClose(Tensor actual, string referencePath, double tolerance)

@@ -23,8 +23,7 @@ public sealed class SmallProjector : IDisposable
     public Tensor Image(int seed = 1)
     {
         using var scope = NewDisposeScope();
-        var z = torch.tensor(DragGan.Engine.Random.LegacyNumpyRandom.LatentZ(seed, Generator.Config.ZDim), [1, Generator.Config.ZDim]);
-        using var result = Generator.Synthesize(Generator.Map(z, psi: 0.7));
+        using var result = Generator.Synthesize(Generator.MapSeed(seed, psi: 0.7));
         return result.Image!.clone().MoveToOuterDisposeScope();
     }
 
