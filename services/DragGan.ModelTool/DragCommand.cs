@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using DragGan.Engine.Drag;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Networks;
@@ -104,23 +103,8 @@ internal static class DragCommand
     }
 
     /// <summary>'x,y:x2,y2' into a handle and its target.</summary>
-    internal static (PixelPoint Handle, PixelPoint Target) ParsePair(string text)
-    {
-        var halves = text.Split(':');
-        if (halves.Length == 2 && TryParsePoint(halves[0], out var handle) && TryParsePoint(halves[1], out var target))
-            return (handle, target);
-        throw new ToolException(ExitCodes.Usage, $"--point must look like 'x,y:x2,y2', got '{text}'.");
-    }
-
-    private static bool TryParsePoint(string text, out PixelPoint point)
-    {
-        var parts = text.Split(',');
-        point = default;
-        if (parts.Length != 2
-            || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var x)
-            || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var y))
-            return false;
-        point = new PixelPoint(x, y);
-        return true;
-    }
+    internal static (PixelPoint Handle, PixelPoint Target) ParsePair(string text) =>
+        PixelPoint.TryParsePair(text, out var handle, out var target)
+            ? (handle, target)
+            : throw new ToolException(ExitCodes.Usage, $"--point must look like 'x,y:x2,y2', got '{text}'.");
 }

@@ -36,14 +36,9 @@ internal sealed class FaceShowcase(ImageGenerator generator, TextWriter log)
         var ws = generator.MapSeed(seed, psi);
         using var edit = DragEdit.Start(generator, ws, [(handle, target)], parameters: new DragParameters { MaxSteps = maxSteps, LearningRate = learningRate });
         var stepper = new DragStepper(generator);
-        DragStepResult? last = null;
-        while (last is not { Finished: true })
-        {
-            last?.Dispose();
-            last = stepper.Step([edit])[0];
-        }
-        var outcome = new ShowcaseDragOutcome(last.Step, last.Converged, last.Handles[0], last.Distances[0]);
-        last.Dispose();
+        while (!edit.Finished)
+            stepper.Step([edit])[0].Dispose();
+        var outcome = new ShowcaseDragOutcome(edit.Step, edit.Converged, edit.Handles[0]);
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"seed {seed}: ({handle.X},{handle.Y}) -> ({target.X},{target.Y}) {(outcome.Converged ? "converged" : "stopped")} after {outcome.Steps} steps, handle at ({outcome.Handle.X},{outcome.Handle.Y})"));
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using DragGan.Engine.Checkpoints;
 using DragGan.Engine.Drag;
 using DragGan.Engine.Models;
@@ -28,7 +27,7 @@ internal static class ShowcaseCommand
         var scale = new Option<int>("--scale") { Description = "Upscaling of the drag's pictures.", DefaultValueFactory = _ => 2 };
         point.Validators.Add(result =>
         {
-            if (TryParsePair(result.GetValueOrDefault<string>() ?? "") is null)
+            if (!PixelPoint.TryParsePair(result.GetValueOrDefault<string>() ?? "", out _, out _))
                 result.AddError($"--point must look like 'x,y:x2,y2', got '{result.GetValueOrDefault<string>()}'.");
         });
         seeds.Validators.Add(result =>
@@ -50,7 +49,8 @@ internal static class ShowcaseCommand
 
             var count = parse.GetValue(seeds);
             File.WriteAllBytes(Path.Combine(folder, $"seeds-0-{count - 1}.png"), showcase.SeedRow(count, parse.GetValue(psi)));
-            var (handle, target) = TryParsePair(parse.GetRequiredValue(point))!.Value;
+            // The option's validator has checked the text.
+            PixelPoint.TryParsePair(parse.GetRequiredValue(point), out var handle, out var target);
             try
             {
                 var (png, _) = showcase.Drag(parse.GetValue(dragSeed), parse.GetValue(psi), handle, target,
@@ -66,17 +66,5 @@ internal static class ShowcaseCommand
             }
         });
         return command;
-    }
-
-    private static (PixelPoint Handle, PixelPoint Target)? TryParsePair(string text)
-    {
-        var parts = text.Split(':', ',');
-        var numbers = new double[parts.Length];
-        for (var i = 0; i < parts.Length; i++)
-        {
-            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out numbers[i]))
-                return null;
-        }
-        return numbers.Length == 4 ? (new PixelPoint(numbers[0], numbers[1]), new PixelPoint(numbers[2], numbers[3])) : null;
     }
 }

@@ -3,4 +3,4 @@ using DragGan.Engine.Drag;
 namespace DragGan.Training.Showcase;
 
 /// <summary>Where a showcase drag ended: its steps, whether it converged, and its handle.</summary>
-internal sealed record ShowcaseDragOutcome(int Steps, bool Converged, PixelPoint Handle, double Distance);
+internal sealed record ShowcaseDragOutcome(int Steps, bool Converged, PixelPoint Handle);
