@@ -50,7 +50,7 @@ public sealed class CheckpointKindSessionTests(SqliteBackend backend) : IClassFi
         var session = (await client.CreateSessionAsync(new CreateSessionRequest { Seed = new SeedSessionSource { Model = model, Seed = 42 } })).Session;
         Assert.Equal((model, 256u), (session.Model, session.Resolution));
 
-        var (_, entry) = await DragThreeStepsUnwatchedAsync(client, session, Pair(128, 100, 128, 120));
+        var entry = await DragThreeStepsUnwatchedAsync(client, session, Pair(128, 100, 128, 120));
 
         var exported = await client.ExportImageAsync(new ExportImageRequest { SessionId = session.Id });
         Assert.Equal(entry.Id, exported.EntryId);

@@ -1,6 +1,4 @@
-using DragGan.Inference;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
 
 namespace DragGan.Sessions.Tests.Support;
 
@@ -21,13 +19,7 @@ public sealed class InferenceServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = InferenceHost.CreateApplication(["--urls", "http://127.0.0.1:0"], builder =>
-            builder.Configuration.AddInMemoryCollection(
-            [
-                new("Serilog:MinimumLevel:Default", "Warning"),
-                new("Inference:MetricsPort", "0"),
-                new("ModelRegistry:IncludeFacesModel", "false"),
-            ]));
+        _app = InferenceReplicaHost.CreateApplication();
         await _app.StartAsync();
         Address = _app.Urls.Single();
     }

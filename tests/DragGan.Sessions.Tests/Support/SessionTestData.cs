@@ -46,8 +46,8 @@ public static class SessionTestData
     /// service must commit it after its drag idle timeout), waits for the commit and asserts that
     /// the drag is the newest history entry, with its 3 steps and a new latent.
     /// </summary>
-    /// <returns>The session as stored after the commit, and that entry.</returns>
-    public static async Task<(Protos.V1.Session Committed, HistoryEntry Entry)> DragThreeStepsUnwatchedAsync(SessionsClient client, Protos.V1.Session session, PointPair pair)
+    /// <returns>That history entry.</returns>
+    public static async Task<HistoryEntry> DragThreeStepsUnwatchedAsync(SessionsClient client, Protos.V1.Session session, PointPair pair)
     {
         var started = await client.StartDragAsync(new StartDragRequest
         {
@@ -61,7 +61,7 @@ public static class SessionTestData
         var entry = committed.History[^1];
         Assert.Equal((HistoryEntryKind.Drag, started.ActiveDrag.DragId, 3u), (entry.Kind, entry.DragId, entry.Steps));
         Assert.NotEqual(session.Latent, committed.Latent);
-        return (committed, entry);
+        return entry;
     }
 
     /// <summary>Polls <paramref name="probe"/> every 100 ms until it returns a value; fails after <paramref name="timeout"/> (30 s by default).</summary>
