@@ -156,8 +156,8 @@ if [[ ! -f clients/web/dist/index.html ]]; then
     || { tail -n 20 "$work/web-build.log" >&2; fail "the web client did not build."; }
 fi
 if [[ ! -x "$publish/inference/out/app/DragGan.Inference" ]]; then
-  for project in DragGan.Inference DragGan.ModelTool; do
-    dotnet publish "services/$project/$project.csproj" -c Release -r linux-x64 --self-contained \
+  for project in services/DragGan.Inference tools/DragGan.ModelTool; do
+    dotnet publish "$project/$(basename "$project").csproj" -c Release -r linux-x64 --self-contained \
       -p:TorchBackend=cpu -o "$publish/inference/out/app" -v quiet -nologo
   done
 fi

@@ -37,7 +37,7 @@ for project in tests/DragGan.Benchmarks tests/DragGan.LoadTests; do
 done
 
 step "fixture: G_ema to the native format, reference outputs beside it"
-dotnet run -c Release --project services/DragGan.ModelTool -- convert "$FIXTURE/stylegan2-tiny-256.pkl" "$OUT/fixture/stylegan2-tiny-256.safetensors"
+dotnet run -c Release --project tools/DragGan.ModelTool -- convert "$FIXTURE/stylegan2-tiny-256.pkl" "$OUT/fixture/stylegan2-tiny-256.safetensors"
 cp "$FIXTURE"/seed42_ws.npy "$FIXTURE"/seed42_img.npy "$FIXTURE"/seed42_feat5.npy "$FIXTURE"/drag_reference.json "$OUT/fixture/"
 
 step "CPU check: the published program against the converted fixture"

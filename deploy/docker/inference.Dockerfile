@@ -32,7 +32,7 @@ COPY . .
 RUN --mount=type=cache,id=draggan-nuget,target=/root/.nuget/packages \
     dotnet publish services/DragGan.Inference/DragGan.Inference.csproj \
       -c Release -r linux-x64 --self-contained -p:TorchBackend=${TORCH_BACKEND} -o /out/app \
- && dotnet publish services/DragGan.ModelTool/DragGan.ModelTool.csproj \
+ && dotnet publish tools/DragGan.ModelTool/DragGan.ModelTool.csproj \
       -c Release -r linux-x64 --self-contained -p:TorchBackend=${TORCH_BACKEND} -o /out/app
 
 FROM ${RUNTIME_IMAGE} AS runtime

@@ -113,7 +113,7 @@ public class DockerfileTests
         var publishes = build.Get("RUN").Single(r => r.Arguments.Contains("dotnet publish")).Arguments;
         Assert.Equal(2, Regex.Matches(publishes, @"-p:TorchBackend=\$\{TORCH_BACKEND\}").Count);
         Assert.Contains("services/DragGan.Inference/DragGan.Inference.csproj", publishes);
-        Assert.Contains("services/DragGan.ModelTool/DragGan.ModelTool.csproj", publishes);
+        Assert.Contains("tools/DragGan.ModelTool/DragGan.ModelTool.csproj", publishes);
         Assert.Equal(2, Regex.Matches(publishes, "-r linux-x64 --self-contained").Count);
         // The switch the build reads (Directory.Build.props / DragGan.Engine.csproj).
         Assert.Contains("'$(TorchBackend)' == 'cuda'", Repo.Read("services", "DragGan.Engine", "DragGan.Engine.csproj"));
