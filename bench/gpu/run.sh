@@ -62,14 +62,16 @@ compile() {
   done
   rm -rf "$WORK/app" && mkdir -p "$WORK/app"
   tar -xJf .gpu/app.tar.xz -C "$WORK/app" --strip-components=1
-  cp "$WORK/libLibTorchSharp.so" "$WORK/libDragGanTorchShim.so" "$WORK/app/"
+  for program in "$WORK"/app/bench "$WORK"/app/load; do
+    cp "$WORK/libLibTorchSharp.so" "$WORK/libDragGanTorchShim.so" "$program/"
+  done
 }
 
 export -f compile
 export TORCH_DIR ABI WORK
 export LD_LIBRARY_PATH="$TORCH_DIR/lib:${LD_LIBRARY_PATH:-}"
-BENCH="$WORK/app/DragGan.Benchmarks"
-LOAD="$WORK/app/DragGan.LoadTests"
+BENCH="$WORK/app/bench/DragGan.Benchmarks"
+LOAD="$WORK/app/load/DragGan.LoadTests"
 FIXTURE=.gpu/fixture/stylegan2-tiny-256.safetensors
 
 wants compile && run_step compile 300 bash -c compile

@@ -60,8 +60,8 @@ internal static class LoadScenario
             // the streams' step counts differ by at most one: fair is a spread of 0 or 1.
             ["steps_spread_between_streams"] = steps.Max() - steps.Min(),
             ["frames_received"] = frames,
-            ["frame_gap_ms_p50"] = Math.Round(Percentile(gaps, 0.50), 1),
-            ["frame_gap_ms_p99"] = Math.Round(Percentile(gaps, 0.99), 1),
+            ["frame_gap_ms_p50"] = FrameGapPercentile(gaps, 0.50),
+            ["frame_gap_ms_p99"] = FrameGapPercentile(gaps, 0.99),
             ["errors"] = errors.Length,
             ["error_samples"] = errors.Distinct().Take(3).ToArray(),
             ["working_set_mb_before"] = memoryBefore / (1 << 20),
@@ -107,6 +107,7 @@ internal static class LoadScenario
         }
     }
 
-    private static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    // "none" where fewer than two frames arrived (as the chosen batch size's "none"): JSON has no NaN.
+    private static object FrameGapPercentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? "none" : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)], 1);
 }
