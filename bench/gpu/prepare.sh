@@ -82,8 +82,8 @@ bad += [r for r in rows if r['check'] == 'generator' and max(r['ws_max_abs_diff'
 sys.exit(f'parity failed on CPU: {bad}' if bad else 0)
 PY
 
-step "CPU check: the published load test, one stream for a few seconds on random weights"
-"$OUT/app/load/DragGan.LoadTests" --streams 1 --seconds 4 --random-resolution 256 --out "$OUT/load-cpu.json" \
+step "CPU check: the published load test, one stream for a few seconds on the converted fixture"
+"$OUT/app/load/DragGan.LoadTests" --streams 1 --seconds 10 --checkpoint "$OUT/fixture/stylegan2-tiny-256.safetensors" --out "$OUT/load-cpu.json" \
   > "$OUT/load-cpu.log" 2>&1 || { tail -n 20 "$OUT/load-cpu.log" >&2; exit 1; }
 grep '^suite=' "$OUT/load-cpu.log"
 python3 - "$OUT/load-cpu.json" <<'PY'

@@ -51,6 +51,7 @@ foreach (var streams in options.Streams)
     rows.Add(row);
 }
 await app.StopAsync();
+await app.DisposeAsync();
 
 var document = new Dictionary<string, object?>
 {
