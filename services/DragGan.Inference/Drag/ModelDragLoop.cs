@@ -206,7 +206,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
                     {
                         update.Plan.ApplyTo(stream);
                     }
-                    catch (ArgumentException e)
+                    catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
                     {
                         // Nothing of the update applied: hand the unchanged state back with the error.
                         stream.End(stream.StateFrame(withState: true), e);
