@@ -4,7 +4,6 @@ using DragGan.Engine.Networks;
 using DragGan.Inference.Services;
 using DragGan.Inference.Streaming;
 using DragGan.Protos.V1;
-using Grpc.Core;
 using TorchSharp;
 using ModelInfo = DragGan.Engine.Models.ModelInfo;
 
@@ -43,7 +42,7 @@ internal sealed class DragOpening
         _ => throw Invalid.Argument("kind", $"of the first message must be start or resume, got {KindName(request.KindCase)}."),
     };
 
-    /// <exception cref="RpcException">INVALID_ARGUMENT: the engine refused the edit; the field is named as in the request.</exception>
+    /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT: the engine refused the edit; the field is named as in the request.</exception>
     public DragEdit CreateEdit(ImageGenerator generator) => _create(generator);
 
     public static string KindName(DragRequest.KindOneofCase kind) =>
