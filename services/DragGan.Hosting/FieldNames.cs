@@ -1,9 +1,8 @@
 namespace DragGan.Hosting;
 
 /// <summary>
-/// Request field names in <see cref="ArgumentException"/>s. The engine names fields as its own
-/// API sees them ("points[0].handle"); a service call reports them where they sit in the request
-/// ("start.points[0].handle").
+/// How an <see cref="ArgumentException"/> that no adapter translated reads in a status: its
+/// parameter name, then its message.
 /// </summary>
 public static class FieldNames
 {
@@ -26,18 +25,4 @@ public static class FieldNames
             ? message
             : $"{field}: {message}";
     }
-
-    /// <summary>The same error with its field renamed, in the parameter name and where the message leads with it.</summary>
-    public static ArgumentException Renamed(ArgumentException e, Func<string, string> rename)
-    {
-        var field = e.ParamName ?? "";
-        var renamed = rename(field);
-        var message = BareMessage(e);
-        message = field.Length > 0 && message.StartsWith(field, StringComparison.Ordinal)
-            ? renamed + message[field.Length..]
-            : $"{renamed}: {message}";
-        return new ArgumentException(message, renamed, e);
-    }
-
-    public static ArgumentException Prefixed(ArgumentException e, string prefix) => Renamed(e, field => prefix + field);
 }

@@ -7,7 +7,6 @@ using DragGan.Inference.Streaming;
 using DragGan.Inference.Telemetry;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 
 namespace DragGan.Inference;
 
@@ -36,9 +35,7 @@ public static class InferenceHost
     {
         var builder = GrpcHost.CreateBuilder(args, configure);
 
-        var options = builder.Configuration.GetSection(InferenceOptions.SectionName).Get<InferenceOptions>() ?? new InferenceOptions();
-        options.Validate();
-        builder.Services.AddSingleton(Options.Create(options));
+        var options = builder.AddValidatedOptions(InferenceOptions.SectionName, new InferenceOptionsValidator());
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
         // Ready ("", the service's name): accepting new streams (NOT_SERVING while draining).

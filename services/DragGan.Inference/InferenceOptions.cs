@@ -88,33 +88,4 @@ public sealed class InferenceOptions
     public TimeSpan ShutdownDrain => TimeSpan.FromSeconds(ShutdownDrainSeconds);
 
     public TimeSpan IdleStreamTimeout => TimeSpan.FromSeconds(IdleStreamTimeoutSeconds);
-
-    /// <summary>Throws <see cref="InvalidOperationException"/> naming the first setting out of range.</summary>
-    public void Validate()
-    {
-        if (MaxReceiveMessageBytes < 1024)
-            throw new InvalidOperationException($"{SectionName}:MaxReceiveMessageBytes must be at least 1024, got {MaxReceiveMessageBytes}.");
-        if (MaxSendMessageBytes < 1024)
-            throw new InvalidOperationException($"{SectionName}:MaxSendMessageBytes must be at least 1024, got {MaxSendMessageBytes}.");
-        if (MaxConcurrentForwardsPerModel < 1)
-            throw new InvalidOperationException($"{SectionName}:MaxConcurrentForwardsPerModel must be at least 1, got {MaxConcurrentForwardsPerModel}.");
-        if (MaxActiveStreams < 1)
-            throw new InvalidOperationException($"{SectionName}:MaxActiveStreams must be at least 1, got {MaxActiveStreams}.");
-        if (MaxBatchSize < 1)
-            throw new InvalidOperationException($"{SectionName}:MaxBatchSize must be at least 1, got {MaxBatchSize}.");
-        if (!(MaxStepSeconds > 0))
-            throw new InvalidOperationException($"{SectionName}:MaxStepSeconds must be positive, got {MaxStepSeconds}.");
-        if (MaxConcurrentImageDecodes < 1)
-            throw new InvalidOperationException($"{SectionName}:MaxConcurrentImageDecodes must be at least 1, got {MaxConcurrentImageDecodes}.");
-        if (FrameQueueCapacity < 1)
-            throw new InvalidOperationException($"{SectionName}:FrameQueueCapacity must be at least 1, got {FrameQueueCapacity}.");
-        if (!(StartMessageTimeoutSeconds > 0))
-            throw new InvalidOperationException($"{SectionName}:StartMessageTimeoutSeconds must be positive, got {StartMessageTimeoutSeconds}.");
-        if (!(ShutdownDrainSeconds >= 0))
-            throw new InvalidOperationException($"{SectionName}:ShutdownDrainSeconds must be >= 0, got {ShutdownDrainSeconds}.");
-        if (!(IdleStreamTimeoutSeconds > 0))
-            throw new InvalidOperationException($"{SectionName}:IdleStreamTimeoutSeconds must be positive, got {IdleStreamTimeoutSeconds}.");
-        if (MetricsPort is < 0 or > 65535)
-            throw new InvalidOperationException($"{SectionName}:MetricsPort must be 0 (off) or a port, got {MetricsPort}.");
-    }
 }

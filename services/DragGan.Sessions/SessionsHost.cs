@@ -12,7 +12,6 @@ using DragGan.Sessions.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 
 namespace DragGan.Sessions;
 
@@ -55,10 +54,8 @@ public static class SessionsHost
         var builder = GrpcHost.CreateBuilder(args, configure);
         AddDefaultEndpoints(builder.Configuration);
 
-        var options = builder.Configuration.GetSection(SessionsOptions.SectionName).Get<SessionsOptions>() ?? new SessionsOptions();
-        options.Validate(builder.Environment.IsDevelopment());
+        var options = builder.AddValidatedOptions(SessionsOptions.SectionName, new SessionsOptionsValidator(builder.Environment.IsDevelopment()));
         var webRoot = WebClientFiles.Locate(options, builder.Environment);
-        builder.Services.AddSingleton(Options.Create(options));
         builder.Services.TryAddSingleton(TimeProvider.System);
 
         // Ready ("", the service's name): the store answers. Liveness: the process works; a store

@@ -146,47 +146,4 @@ public sealed class SessionsOptions
 
     /// <summary>Wrong API keys one client address may present per window, per replica.</summary>
     public FailedKeyLimitOptions FailedKeyLimit { get; set; } = new();
-
-    /// <summary>Throws <see cref="InvalidOperationException"/> naming the first setting out of range.</summary>
-    public void Validate(bool isDevelopment)
-    {
-        Require(Enum.IsDefined(Store), $"Store must be Sqlite or Redis, got {Store}.");
-        Require(Store != SessionStoreKind.Sqlite || !string.IsNullOrWhiteSpace(SqlitePath), "SqlitePath must be set for the SQLite store.");
-        Require(InferenceAddress.Split(',', StringSplitOptions.TrimEntries).All(a => Uri.TryCreate(a, UriKind.Absolute, out _)),
-            $"InferenceAddress must be absolute addresses separated by commas, or dns:///host:port, got '{InferenceAddress}'.");
-        Require(PersistEveryKSteps is >= 1 and <= 1000, $"PersistEveryKSteps must be in 1..1000, got {PersistEveryKSteps}.");
-        Require(MaxHistory is >= 1 and <= 10_000, $"MaxHistory must be in 1..10000, got {MaxHistory}.");
-        Require(DefaultTtl >= TimeSpan.FromSeconds(1), $"DefaultTtl must be at least 1 second, got {DefaultTtl}.");
-        Require(MaxTtl >= DefaultTtl, $"MaxTtl ({MaxTtl}) must be at least DefaultTtl ({DefaultTtl}).");
-        Require(MaxDragFrames is >= 1 and <= 10_000, $"MaxDragFrames must be in 1..10000, got {MaxDragFrames}.");
-        Require(DragIdleTimeout > TimeSpan.Zero, $"DragIdleTimeout must be positive, got {DragIdleTimeout}.");
-        Require(LeaseDuration >= TimeSpan.FromSeconds(1), $"LeaseDuration must be at least 1 second, got {LeaseDuration}.");
-        Require(DragFrameMaxSide is >= 16 and <= 2048, $"DragFrameMaxSide must be in 16..2048, got {DragFrameMaxSide}.");
-        Require(MaxDragFrameBytesPerSession >= 64 * 1024, $"MaxDragFrameBytesPerSession must be at least 65536, got {MaxDragFrameBytesPerSession}.");
-        Require(MaxDragFrameBytesPerTenant >= MaxDragFrameBytesPerSession,
-            $"MaxDragFrameBytesPerTenant ({MaxDragFrameBytesPerTenant}) must be at least MaxDragFrameBytesPerSession ({MaxDragFrameBytesPerSession}).");
-        Require(ListPageBytes >= 64 * 1024, $"ListPageBytes must be at least 65536, got {ListPageBytes}.");
-        Require(UpdateAttempts is >= 1 and <= 100, $"UpdateAttempts must be in 1..100, got {UpdateAttempts}.");
-        Require(SweepInterval > TimeSpan.Zero, $"SweepInterval must be positive, got {SweepInterval}.");
-        Require(ModelCacheDuration >= TimeSpan.Zero, $"ModelCacheDuration must not be negative, got {ModelCacheDuration}.");
-        Require(InferenceKeepAliveInterval >= TimeSpan.FromSeconds(1), $"InferenceKeepAliveInterval must be at least 1 second, got {InferenceKeepAliveInterval}.");
-        Require(InferenceKeepAliveTimeout >= TimeSpan.FromSeconds(1), $"InferenceKeepAliveTimeout must be at least 1 second, got {InferenceKeepAliveTimeout}.");
-        Require(MaxReceiveMessageBytes >= 1024, $"MaxReceiveMessageBytes must be at least 1024, got {MaxReceiveMessageBytes}.");
-        Require(MaxSendMessageBytes >= 1024, $"MaxSendMessageBytes must be at least 1024, got {MaxSendMessageBytes}.");
-        Require(MetricsPort is >= 0 and <= 65535, $"MetricsPort must be in 0..65535 (0 = off), got {MetricsPort}.");
-        Require(!string.IsNullOrWhiteSpace(FfmpegPath), "FfmpegPath must name the ffmpeg program or its path.");
-        Require(!AllowAnonymous || isDevelopment, "AllowAnonymous is for the Development environment only; configure ApiKeys instead.");
-        Require(!AllowAnonymous || TenantNames.IsValid(AnonymousTenant), $"AnonymousTenant must be 1..64 of [A-Za-z0-9._-], got '{AnonymousTenant}'.");
-        for (var i = 0; i < ApiKeys.Count; i++)
-            ApiKeys[i].Validate($"{SectionName}:ApiKeys:{i}");
-        RateLimit.Validate($"{SectionName}:RateLimit");
-        TenantLimits.Validate($"{SectionName}:TenantLimits");
-        FailedKeyLimit.Validate($"{SectionName}:FailedKeyLimit");
-    }
-
-    private static void Require(bool condition, string problem)
-    {
-        if (!condition)
-            throw new InvalidOperationException($"{SectionName}:{problem}");
-    }
 }

@@ -70,9 +70,9 @@ internal static class DragCommand
             {
                 edit = DragEdit.Start(generator, ws, pairs, parameters: new DragParameters { MaxSteps = request.Steps, LearningRate = learningRate });
             }
-            catch (ArgumentException e)
+            catch (DragInputException e)
             {
-                throw new ToolException(ExitCodes.BadInput, $"{e.ParamName}: {e.Message}");
+                throw new ToolException(ExitCodes.BadInput, e.Message);
             }
 
             using (edit)

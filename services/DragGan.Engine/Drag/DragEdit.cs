@@ -25,14 +25,17 @@ public sealed class DragEdit : IDisposable
     private readonly Tensor _optimized;      // [rows, w_dim] (w+) or [1, w_dim] (w)
     private readonly LatentAdam _adam;
     private readonly DragLimits _limits;
+
+    /// <summary>The name of <see cref="Start"/>'s points, which later point changes address.</summary>
+    private const string Points = "points";
     private Tensor? _f0;                     // [1, C, r, r]: the first step's features
     private Tensor? _fixedRegion;            // [1, 1, H, W], 1 = fixed
     private bool[]? _fixedRegionMask;
 
-    private DragEdit(ImageGenerator generator, Tensor initialLatent, DragParameters parameters, DragLimits limits)
+    private DragEdit(ImageGenerator generator, Tensor initialLatent, DragParameters parameters, string parametersInput, DragLimits limits)
     {
         Generator = generator;
-        Parameters = DragValidation.Parameters(parameters, generator);
+        Parameters = DragValidation.Parameters(parameters, generator, parametersInput);
         _limits = limits;
         _initialLatent = initialLatent.DetachFromDisposeScope();
         using (NewDisposeScope())
@@ -92,17 +95,17 @@ public sealed class DragEdit : IDisposable
         DragLimits? limits = null)
     {
         limits ??= DragLimits.Default;
-        DragValidation.PointCount(points.Count, limits, "points", allowEmpty: false);
+        DragValidation.PointCount(points.Count, limits, nameof(points), allowEmpty: false);
         for (var i = 0; i < points.Count; i++)
         {
-            DragValidation.Point(points[i].Handle, generator.Resolution, $"points[{i}].handle");
-            DragValidation.Point(points[i].Target, generator.Resolution, $"points[{i}].target");
+            DragValidation.Point(points[i].Handle, generator.Resolution, $"{nameof(points)}[{i}].Handle");
+            DragValidation.Point(points[i].Target, generator.Resolution, $"{nameof(points)}[{i}].Target");
         }
-        var latent = DragValidation.Latent(initialLatent, generator, "latent");
-        var edit = new DragEdit(generator, latent, parameters ?? new DragParameters(), limits);
+        var latent = DragValidation.Latent(initialLatent, generator, nameof(initialLatent));
+        var edit = new DragEdit(generator, latent, parameters ?? new DragParameters(), nameof(parameters), limits);
         try
         {
-            edit.SetFixedRegion(fixedRegion);
+            edit.SetFixedRegion(fixedRegion, nameof(fixedRegion));
             foreach (var (handle, target) in points)
                 edit._handles.Add(new DragHandle(handle, target));
             return edit;
@@ -118,29 +121,32 @@ public sealed class DragEdit : IDisposable
     public static DragEdit Resume(ImageGenerator generator, DragEditState state, DragLimits? limits = null)
     {
         limits ??= DragLimits.Default;
+        const string State = nameof(state);
         if (state.NumWs != generator.NumWs || state.WDim != generator.WDim)
-            throw new ArgumentException($"State latents are [{state.NumWs}, {state.WDim}] but the model needs [{generator.NumWs}, {generator.WDim}].", "state.latent");
-        DragValidation.PointCount(state.Handles.Count, limits, "state.handles", allowEmpty: true);
+            throw new DragInputException($"{State}.{nameof(state.Latent)}",
+                $"is [{state.NumWs}, {state.WDim}] but the model needs [{generator.NumWs}, {generator.WDim}].");
+        DragValidation.PointCount(state.Handles.Count, limits, $"{State}.{nameof(state.Handles)}", allowEmpty: true);
         if (state.Step < 0)
-            throw new ArgumentException("Step must be >= 0.", "state.step");
+            throw new DragInputException($"{State}.{nameof(state.Step)}", "must be >= 0.");
 
-        DragValidation.LatentLength(state.InitialLatent, generator, "state.initial_latent");
-        DragValidation.LatentLength(state.Latent, generator, "state.latent");
+        DragValidation.LatentLength(state.InitialLatent, generator, $"{State}.{nameof(state.InitialLatent)}");
+        DragValidation.LatentLength(state.Latent, generator, $"{State}.{nameof(state.Latent)}");
         using var raw = torch.tensor(state.InitialLatent, [state.NumWs, state.WDim]);
-        var edit = new DragEdit(generator, DragValidation.Latent(raw, generator, "state.initial_latent"), state.Parameters, limits);
+        var edit = new DragEdit(generator, DragValidation.Latent(raw, generator, $"{State}.{nameof(state.InitialLatent)}"),
+            state.Parameters, $"{State}.{nameof(state.Parameters)}", limits);
         try
         {
             using (NewDisposeScope())
             {
-                var current = DragValidation.Latent(torch.tensor(state.Latent, [state.NumWs, state.WDim]), generator, "state.latent");
+                var current = DragValidation.Latent(torch.tensor(state.Latent, [state.NumWs, state.WDim]), generator, $"{State}.{nameof(state.Latent)}");
                 edit._optimized.copy_(edit.OptimizedRowsOf(current));
             }
             if (state.Adam is { } adam)
-                edit._adam.Restore(adam);
-            edit.SetFixedRegion(state.FixedRegion);
+                edit._adam.Restore(adam, $"{State}.{nameof(state.Adam)}");
+            edit.SetFixedRegion(state.FixedRegion, $"{State}.{nameof(state.FixedRegion)}");
             edit.Step = state.Step;
             for (var i = 0; i < state.Handles.Count; i++)
-                edit._handles.Add(edit.RestoreHandle(state.Handles[i], generator.Resolution, $"state.handles[{i}]"));
+                edit._handles.Add(edit.RestoreHandle(state.Handles[i], generator.Resolution, $"{State}.{nameof(state.Handles)}[{i}]"));
             edit.ComputeInitialFeatures();
             return edit;
         }
@@ -178,9 +184,9 @@ public sealed class DragEdit : IDisposable
 
     public void AddPoint(PixelPoint handle, PixelPoint target)
     {
-        DragValidation.PointCount(_handles.Count + 1, _limits, "points", allowEmpty: false);
-        DragValidation.Point(handle, Resolution, $"points[{_handles.Count}].handle");
-        DragValidation.Point(target, Resolution, $"points[{_handles.Count}].target");
+        DragValidation.PointCount(_handles.Count + 1, _limits, Points, allowEmpty: false);
+        DragValidation.Point(handle, Resolution, $"{Points}[{_handles.Count}].Handle");
+        DragValidation.Point(target, Resolution, $"{Points}[{_handles.Count}].Target");
         _handles.Add(new DragHandle(handle, target));
         Converged = false;
     }
@@ -195,23 +201,25 @@ public sealed class DragEdit : IDisposable
     /// <summary>Places a handle elsewhere; it tracks the feature found there from the next step on.</summary>
     public void MoveHandle(int index, PixelPoint handle)
     {
-        DragValidation.Point(handle, Resolution, $"points[{index}].handle");
+        DragValidation.Point(handle, Resolution, $"{Points}[{index}].Handle");
         HandleAt(index).MoveTo(handle);
         Converged = false;
     }
 
     public void MoveTarget(int index, PixelPoint target)
     {
-        DragValidation.Point(target, Resolution, $"points[{index}].target");
+        DragValidation.Point(target, Resolution, $"{Points}[{index}].Target");
         HandleAt(index).Target = target;
         Converged = false;
     }
 
     /// <summary>Sets the region whose features stay at F0 (true = fixed), or clears it with null.</summary>
-    public void SetFixedRegion(bool[]? fixedRegion)
+    public void SetFixedRegion(bool[]? fixedRegion) => SetFixedRegion(fixedRegion, nameof(fixedRegion));
+
+    private void SetFixedRegion(bool[]? fixedRegion, string input)
     {
         if (fixedRegion is not null && fixedRegion.Length != Resolution * Resolution)
-            throw new ArgumentException($"Mask must have {Resolution}x{Resolution} = {Resolution * Resolution} values, got {fixedRegion.Length}.", "mask");
+            throw new DragInputException(input, $"must have {Resolution}x{Resolution} = {Resolution * Resolution} values, got {fixedRegion.Length}.");
         _fixedRegion?.Dispose();
         _fixedRegion = null;
         _fixedRegionMask = fixedRegion?.ToArray();
@@ -236,9 +244,10 @@ public sealed class DragEdit : IDisposable
     /// </summary>
     public DragParameters CheckParameters(DragParameters parameters)
     {
-        var validated = DragValidation.Parameters(parameters, Generator);
+        var validated = DragValidation.Parameters(parameters, Generator, nameof(parameters));
         if (validated.Space != Parameters.Space || validated.OptimizedLayers != Parameters.OptimizedLayers)
-            throw new ArgumentException("The latent space and optimised layers are fixed for the life of an edit.", "parameters.space");
+            throw new DragInputException($"{nameof(parameters)}.{nameof(parameters.Space)}",
+                "cannot change: the latent space and optimised layers are fixed for the life of an edit.");
         return validated;
     }
 
@@ -384,12 +393,12 @@ public sealed class DragEdit : IDisposable
             handle.TakeReference(map);
     }
 
-    private DragHandle RestoreHandle(DragHandleState state, int resolution, string field)
+    private DragHandle RestoreHandle(DragHandleState state, int resolution, string input)
     {
-        DragValidation.Point(state.Handle, resolution, $"{field}.handle");
-        DragValidation.Point(state.Target, resolution, $"{field}.target");
+        DragValidation.Point(state.Handle, resolution, $"{input}.{nameof(state.Handle)}");
+        DragValidation.Point(state.Target, resolution, $"{input}.{nameof(state.Target)}");
         var origin = state.Origin ?? state.Handle;
-        DragValidation.Point(origin, resolution, $"{field}.origin");
+        DragValidation.Point(origin, resolution, $"{input}.{nameof(state.Origin)}");
         var handle = new DragHandle(state.Handle, state.Target);
         handle.RestoreOrigin(origin);
         if (state.ReferenceFeature is { } feature)
@@ -398,7 +407,7 @@ public sealed class DragEdit : IDisposable
             if (feature.Length != channels || feature.Any(v => !float.IsFinite(v)))
             {
                 handle.Dispose();
-                throw new ArgumentException($"Reference feature must be {channels} finite values.", $"{field}.reference_feature");
+                throw new DragInputException($"{input}.{nameof(state.ReferenceFeature)}", $"must be {channels} finite values.");
             }
             using var scope = NewDisposeScope();
             handle.SetReference(torch.tensor(feature, device: Generator.Device));

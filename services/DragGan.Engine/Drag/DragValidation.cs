@@ -3,33 +3,33 @@ using static TorchSharp.torch;
 
 namespace DragGan.Engine.Drag;
 
-/// <summary>Checks of user input for edits; each failure names the offending field.</summary>
+/// <summary>Checks of user input for edits; each failure is a <see cref="DragInputException"/> naming the input.</summary>
 internal static class DragValidation
 {
-    public static void Point(PixelPoint point, int resolution, string field)
+    public static void Point(PixelPoint point, int resolution, string input)
     {
         if (!double.IsFinite(point.X) || !double.IsFinite(point.Y))
-            throw new ArgumentException($"{field} must be finite, got {point}.", field);
+            throw new DragInputException(input, $"must be finite, got {point}.");
         if (point.X < 0 || point.Y < 0 || point.X > resolution - 1 || point.Y > resolution - 1)
-            throw new ArgumentException($"{field} {point} is outside the {resolution}x{resolution} image (0..{resolution - 1}).", field);
+            throw new DragInputException(input, $"{point} is outside the {resolution}x{resolution} image (0..{resolution - 1}).");
     }
 
-    public static void PointCount(int count, DragLimits limits, string field, bool allowEmpty)
+    public static void PointCount(int count, DragLimits limits, string input, bool allowEmpty)
     {
         if (count == 0 && !allowEmpty)
-            throw new ArgumentException("At least one handle/target pair is required.", field);
+            throw new DragInputException(input, "must hold at least one handle/target pair.");
         if (count > limits.MaxPoints)
-            throw new ArgumentException($"At most {limits.MaxPoints} points are allowed, got {count}.", field);
+            throw new DragInputException(input, $"may hold at most {limits.MaxPoints} points, got {count}.");
     }
 
-    public static void LatentLength(float[] values, ImageGenerator generator, string field)
+    public static void LatentLength(float[] values, ImageGenerator generator, string input)
     {
         if (values.Length != generator.NumWs * generator.WDim)
-            throw new ArgumentException($"{field} must hold {generator.NumWs}x{generator.WDim} values, got {values.Length}.", field);
+            throw new DragInputException(input, $"must hold {generator.NumWs}x{generator.WDim} values, got {values.Length}.");
     }
 
     /// <summary>A finite float32 copy [num_ws, w_dim] on the generator's device, from [num_ws, w_dim] or [1, num_ws, w_dim].</summary>
-    public static Tensor Latent(Tensor latent, ImageGenerator generator, string field)
+    public static Tensor Latent(Tensor latent, ImageGenerator generator, string input)
     {
         var shape = latent.shape;
         var valid = shape.Length switch
@@ -39,44 +39,45 @@ internal static class DragValidation
             _ => false,
         };
         if (!valid)
-            throw new ArgumentException($"{field} must be [{generator.NumWs}, {generator.WDim}], got [{string.Join(", ", shape)}].", field);
+            throw new DragInputException(input, $"must be [{generator.NumWs}, {generator.WDim}], got [{string.Join(", ", shape)}].");
         using var scope = NewDisposeScope();
         var values = latent.detach().to(ScalarType.Float32).reshape(generator.NumWs, generator.WDim);
         if (!values.isfinite().all().item<bool>())
-            throw new ArgumentException($"{field} contains NaN or infinite values.", field);
+            throw new DragInputException(input, "contains NaN or infinite values.");
         return values.clone().MoveToOuterDisposeScope();
     }
 
-    public static DragParameters Parameters(DragParameters p, ImageGenerator generator)
+    /// <summary><paramref name="p"/> checked against <paramref name="generator"/>; <paramref name="input"/> names the parameters.</summary>
+    public static DragParameters Parameters(DragParameters p, ImageGenerator generator, string input)
     {
-        Positive(p.LearningRate, "parameters.learning_rate", max: 1);
-        Weight(p.MaskWeight, "parameters.mask_weight");
-        Weight(p.LatentRegularization, "parameters.latent_regularization");
-        if (p.MotionRadius is { } r1) Positive(r1, "parameters.motion_radius", max: generator.Resolution);
-        if (p.TrackingRadius is { } r2) Positive(r2, "parameters.tracking_radius", max: generator.Resolution);
-        if (p.StopDistance is { } stop) Positive(stop, "parameters.stop_distance", max: generator.Resolution);
+        Positive(p.LearningRate, $"{input}.{nameof(p.LearningRate)}", max: 1);
+        Weight(p.MaskWeight, $"{input}.{nameof(p.MaskWeight)}");
+        Weight(p.LatentRegularization, $"{input}.{nameof(p.LatentRegularization)}");
+        if (p.MotionRadius is { } r1) Positive(r1, $"{input}.{nameof(p.MotionRadius)}", max: generator.Resolution);
+        if (p.TrackingRadius is { } r2) Positive(r2, $"{input}.{nameof(p.TrackingRadius)}", max: generator.Resolution);
+        if (p.StopDistance is { } stop) Positive(stop, $"{input}.{nameof(p.StopDistance)}", max: generator.Resolution);
         if (p.MaxSteps < 1 || p.MaxSteps > DragParameters.MaxStepsLimit)
-            throw new ArgumentException($"parameters.max_steps must be in 1..{DragParameters.MaxStepsLimit}, got {p.MaxSteps}.", "parameters.max_steps");
+            throw new DragInputException($"{input}.{nameof(p.MaxSteps)}", $"must be in 1..{DragParameters.MaxStepsLimit}, got {p.MaxSteps}.");
         if (p.OptimizedLayers < 1 || p.OptimizedLayers > generator.NumWs)
-            throw new ArgumentException($"parameters.optimized_layers must be in 1..{generator.NumWs}, got {p.OptimizedLayers}.", "parameters.optimized_layers");
+            throw new DragInputException($"{input}.{nameof(p.OptimizedLayers)}", $"must be in 1..{generator.NumWs}, got {p.OptimizedLayers}.");
         if (!Enum.IsDefined(p.Space))
-            throw new ArgumentException($"parameters.space {p.Space} is not a latent space.", "parameters.space");
+            throw new DragInputException($"{input}.{nameof(p.Space)}", $"{p.Space} is not a latent space.");
         if (!Enum.IsDefined(p.Supervision))
-            throw new ArgumentException($"parameters.supervision {p.Supervision} is not a kind of motion supervision.", "parameters.supervision");
+            throw new DragInputException($"{input}.{nameof(p.Supervision)}", $"{p.Supervision} is not a kind of motion supervision.");
         if (!double.IsFinite(p.ConfidenceThreshold) || p.ConfidenceThreshold is < -1 or > 1)
-            throw new ArgumentException($"parameters.confidence_threshold must be in [-1, 1], got {p.ConfidenceThreshold}.", "parameters.confidence_threshold");
+            throw new DragInputException($"{input}.{nameof(p.ConfidenceThreshold)}", $"must be in [-1, 1], got {p.ConfidenceThreshold}.");
         return p;
     }
 
-    private static void Positive(double value, string field, double max)
+    private static void Positive(double value, string input, double max)
     {
         if (!double.IsFinite(value) || value <= 0 || value > max)
-            throw new ArgumentException($"{field} must be in (0, {max}], got {value}.", field);
+            throw new DragInputException(input, $"must be in (0, {max}], got {value}.");
     }
 
-    private static void Weight(double value, string field)
+    private static void Weight(double value, string input)
     {
         if (!double.IsFinite(value) || value < 0 || value > DragParameters.MaxWeight)
-            throw new ArgumentException($"{field} must be in [0, {DragParameters.MaxWeight}], got {value}.", field);
+            throw new DragInputException(input, $"must be in [0, {DragParameters.MaxWeight}], got {value}.");
     }
 }

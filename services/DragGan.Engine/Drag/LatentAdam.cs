@@ -40,18 +40,19 @@ internal sealed class LatentAdam : IDisposable
     public AdamSnapshot Snapshot() =>
         new(_firstMoment.data<float>().ToArray(), _secondMoment.data<float>().ToArray(), Steps);
 
-    public void Restore(AdamSnapshot snapshot)
+    /// <summary>Takes <paramref name="snapshot"/>'s moments; <paramref name="input"/> names it in errors.</summary>
+    public void Restore(AdamSnapshot snapshot, string input)
     {
         if (snapshot.FirstMoment.Length != _firstMoment.numel() || snapshot.SecondMoment.Length != _secondMoment.numel())
-            throw new ArgumentException("Adam moments do not match the latent's size.", "adam");
+            throw new DragInputException(input, "moments do not match the latent's size.");
         if (snapshot.Steps < 0)
-            throw new ArgumentException("Adam step count must be >= 0.", "adam.steps");
+            throw new DragInputException($"{input}.{nameof(snapshot.Steps)}", "must be >= 0.");
         // Moments that are not finite (or a negative second moment, whose square root is NaN)
         // would turn the latent into NaN at the first update.
         if (Array.FindIndex(snapshot.FirstMoment, v => !float.IsFinite(v)) is var first and >= 0)
-            throw new ArgumentException($"adam.first_moment must be finite; value {first} is {snapshot.FirstMoment[first]}.", "adam.first_moment");
+            throw new DragInputException($"{input}.{nameof(snapshot.FirstMoment)}", $"must be finite; value {first} is {snapshot.FirstMoment[first]}.");
         if (Array.FindIndex(snapshot.SecondMoment, v => !float.IsFinite(v) || v < 0) is var second and >= 0)
-            throw new ArgumentException($"adam.second_moment must be finite and >= 0; value {second} is {snapshot.SecondMoment[second]}.", "adam.second_moment");
+            throw new DragInputException($"{input}.{nameof(snapshot.SecondMoment)}", $"must be finite and >= 0; value {second} is {snapshot.SecondMoment[second]}.");
         using var noGrad = torch.no_grad();
         Replace(ref _firstMoment, snapshot.FirstMoment);
         Replace(ref _secondMoment, snapshot.SecondMoment);

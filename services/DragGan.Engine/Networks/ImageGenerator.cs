@@ -1,3 +1,4 @@
+using DragGan.Engine.Imaging;
 using DragGan.Engine.Random;
 using static TorchSharp.torch;
 
@@ -83,6 +84,23 @@ public abstract class ImageGenerator : IDisposable
     /// [N, DragFeatureChannels, r, r], as <paramref name="options"/> ask.
     /// </summary>
     public abstract SynthesisResult Synthesize(Tensor ws, SynthesisOptions? options = null);
+
+    /// <summary>
+    /// The image of one w+ latent ([1, num_ws, w_dim] or [num_ws, w_dim]) as 8-bit RGB: one forward
+    /// without gradients, with constant noise unless told otherwise, the way drags and inversion
+    /// see a latent (the reference renderer's <c>noise_mode='const'</c>).
+    /// </summary>
+    public RgbImage Render(Tensor ws, NoiseMode noise = NoiseMode.Const)
+    {
+        var oneSample = ws.dim() == 3 ? ws.shape[0] == 1 && ws.shape[1] == NumWs && ws.shape[2] == WDim
+            : ws.dim() == 2 && ws.shape[0] == NumWs && ws.shape[1] == WDim;
+        if (!oneSample)
+            throw new ArgumentException($"ws must be [1, {NumWs}, {WDim}] or [{NumWs}, {WDim}], got [{string.Join(", ", ws.shape)}].", nameof(ws));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var result = Synthesize(ws.reshape(1, NumWs, WDim).to(Device), new SynthesisOptions { NoiseMode = noise });
+        return ImageCodec.ToRgb(result.Image ?? throw new InvalidOperationException("Synthesis returned no image."));
+    }
 
     /// <summary>
     /// Bytes of the largest float32 activation one sample's forward holds, up to the image

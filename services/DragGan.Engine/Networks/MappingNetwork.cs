@@ -35,6 +35,7 @@ internal sealed class MappingNetwork : IDisposable
     /// <summary>z: [N, z_dim] -> ws: [N, num_ws, w_dim]. Call inside a dispose scope.</summary>
     public Tensor Forward(Tensor z, double psi, int? cutoff)
     {
+        TensorShape.Assert(z, "mapping z", null, _layers[0].InFeatures);
         var x = z.to(ScalarType.Float32);
         x = x.mul(x.square().mean([1], keepdim: true).add(NormalizationEpsilon).rsqrt());
         foreach (var layer in _layers)

@@ -21,6 +21,7 @@ internal sealed class ModulatedConv : IDisposable
     private readonly long _outChannels;
     private readonly long _inChannels;
     private readonly long _kernel;
+    private readonly string _name;
 
     public ModulatedConv(NamedTensors source, string name, bool upsample, bool demodulate)
     {
@@ -32,11 +33,18 @@ internal sealed class ModulatedConv : IDisposable
             _squaredWeightSums = NamedTensors.Keep(_weight.square().sum([2, 3]).t().contiguous()); // [I, O]
         _upsampleFilter = upsample ? new FirFilter(source, $"{name}.resample_filter", _outChannels) : null;
         _demodulate = demodulate;
+        _name = name;
     }
+
+    /// <summary>Input channels (the weight's second dimension).</summary>
+    public long InChannels => _inChannels;
 
     /// <summary>x: [N, I, H, W], styles: [N, I], noise: broadcastable to the output or null.</summary>
     public Tensor Forward(Tensor x, Tensor styles, Tensor? noise, bool fused)
     {
+        // As modulated_conv2d: styles [batch, in_channels] for x [batch, in_channels, *, *].
+        TensorShape.Assert(x, $"{_name} x", null, _inChannels, null, null);
+        TensorShape.Assert(styles, $"{_name} styles", x.shape[0], _inChannels);
         var weight = _weight;
         if (x.dtype == ScalarType.Float16 && _demodulate)
         {

@@ -13,6 +13,10 @@ internal sealed class SynthesisBlock : IDisposable
     private readonly SynthesisLayer _conv1;
     private readonly ToRgbLayer _toRgb;
     private readonly FirFilter _imageUpsample;
+    private readonly string _name;
+    private readonly long _wDim;
+    private readonly long _imgChannels;
+    private readonly long _widthBelow;
 
     public SynthesisBlock(NamedTensors source, GeneratorConfig config, int resolution)
     {
@@ -27,6 +31,10 @@ internal sealed class SynthesisBlock : IDisposable
         _conv1 = new SynthesisLayer(source, $"{name}.conv1", resolution, upsample: false, config.ConvClamp);
         _toRgb = new ToRgbLayer(source, $"{name}.torgb", outChannels, config.ConvClamp);
         _imageUpsample = new FirFilter(source, $"{name}.resample_filter", config.ImgChannels);
+        _name = name;
+        _wDim = config.WDim;
+        _imgChannels = config.ImgChannels;
+        _widthBelow = resolution == 4 ? 0 : config.WidthAt(resolution / 2);
     }
 
     public int Resolution { get; }
@@ -46,6 +54,8 @@ internal sealed class SynthesisBlock : IDisposable
     /// </summary>
     public Tensor Features(Tensor? x, Tensor ws, ScalarType dtype, NoiseMode noiseMode, IReadOnlyList<Tensor>? givenNoise, bool fused)
     {
+        // As the reference: one w row per conv layer and one for toRGB; x is checked by conv0.
+        TensorShape.Assert(ws, $"{_name} ws", null, ConvCount + 1, _wDim);
         if (_conv0 is null)
         {
             var start = _const!.to(dtype).unsqueeze(0).expand(ws.shape[0], -1, -1, -1);
@@ -58,6 +68,8 @@ internal sealed class SynthesisBlock : IDisposable
     /// <summary>The running image after this block: upsampled image below plus this block's toRGB, in fp32.</summary>
     public Tensor Image(Tensor? imageBelow, Tensor features, Tensor ws, bool fused)
     {
+        if (imageBelow is not null)
+            TensorShape.Assert(imageBelow, $"{_name} img", features.shape[0], _imgChannels, Resolution / 2, _widthBelow);
         var rgb = _toRgb.Forward(features, ws.select(1, ConvCount), fused).to(ScalarType.Float32);
         return imageBelow is null ? rgb : _imageUpsample.Upsample2x(imageBelow).add(rgb);
     }

@@ -16,6 +16,8 @@ internal sealed class SynthesisLayer : IDisposable
     private readonly Tensor _noiseStrength;
     private readonly double? _convClamp;
     private readonly int _resolution;
+    private readonly string _name;
+    private readonly int _up;
 
     public SynthesisLayer(NamedTensors source, string name, int resolution, bool upsample, float? convClamp)
     {
@@ -26,6 +28,8 @@ internal sealed class SynthesisLayer : IDisposable
         _noiseStrength = source.Take($"{name}.noise_strength");
         _convClamp = convClamp;
         _resolution = resolution;
+        _name = name;
+        _up = upsample ? 2 : 1;
     }
 
     public int Resolution => _resolution;
@@ -36,6 +40,9 @@ internal sealed class SynthesisLayer : IDisposable
     /// </summary>
     public Tensor Forward(Tensor x, Tensor w, NoiseMode noiseMode, Tensor? givenNoise, bool fused)
     {
+        // As the reference: x [N, in_channels, res / up, width / up]; noise_const is [res, width].
+        TensorShape.Assert(x, $"{_name} x", null, _conv.InChannels, _resolution / _up, _noiseConst.shape[1] / _up);
+        TensorShape.Assert(w, $"{_name} w", x.shape[0], _affine.InFeatures);
         var styles = _affine.Forward(w);
         var noise = noiseMode switch
         {

@@ -12,6 +12,7 @@ internal sealed class ToRgbLayer : IDisposable
     private readonly ModulatedConv _conv;
     private readonly Tensor _bias;
     private readonly double? _convClamp;
+    private readonly string _name;
 
     public ToRgbLayer(NamedTensors source, string name, int inChannels, float? convClamp)
     {
@@ -19,10 +20,12 @@ internal sealed class ToRgbLayer : IDisposable
         _conv = new ModulatedConv(source, name, upsample: false, demodulate: false);
         _bias = source.Take($"{name}.bias");
         _convClamp = convClamp;
+        _name = name;
     }
 
     public Tensor Forward(Tensor x, Tensor w, bool fused)
     {
+        TensorShape.Assert(w, $"{_name} w", x.shape[0], _affine.InFeatures);
         var styles = _affine.Forward(w);
         return BiasAct.Linear(_conv.Forward(x, styles, noise: null, fused), _bias, _convClamp);
     }

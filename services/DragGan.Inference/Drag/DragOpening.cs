@@ -1,4 +1,3 @@
-using DragGan.Hosting;
 using DragGan.Engine.Drag;
 using DragGan.Engine.Models;
 using DragGan.Engine.Networks;
@@ -43,7 +42,7 @@ internal sealed class DragOpening
         _ => throw Invalid.Argument("kind", $"of the first message must be start or resume, got {KindName(request.KindCase)}."),
     };
 
-    /// <exception cref="ArgumentException">The engine refused the edit; the field is named as in the request.</exception>
+    /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT: the engine refused the edit; the field is named as in the request.</exception>
     public DragEdit CreateEdit(ImageGenerator generator) => _create(generator);
 
     public static string KindName(DragRequest.KindOneofCase kind) =>
@@ -69,9 +68,9 @@ internal sealed class DragOpening
                 using var w0 = torch.tensor(latent, [model.NumWs, model.WDim]).to(generator.Device);
                 return DragEdit.Start(generator, w0, points, mask, parameters);
             }
-            catch (ArgumentException e)
+            catch (DragInputException e)
             {
-                throw FieldNames.Prefixed(e, "start.");
+                throw DragRequestFields.Invalid(e, "start");
             }
         });
     }
@@ -90,11 +89,9 @@ internal sealed class DragOpening
             {
                 return DragEdit.Resume(generator, state);
             }
-            catch (ArgumentException e)
+            catch (DragInputException e)
             {
-                // The engine names the state's own fields "state.*" and the parts it checks
-                // itself ("parameters.*", "adam", "mask") bare.
-                throw FieldNames.Renamed(e, field => field.StartsWith("state.", StringComparison.Ordinal) ? $"resume.{field}" : $"resume.state.{field}");
+                throw DragRequestFields.Invalid(e, "resume");
             }
         });
     }

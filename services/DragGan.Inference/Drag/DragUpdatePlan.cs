@@ -1,4 +1,3 @@
-using DragGan.Hosting;
 using DragGan.Engine.Drag;
 using DragGan.Inference.Services;
 using DragGan.Inference.Streaming;
@@ -54,7 +53,7 @@ internal sealed record DragUpdatePlan(
     }
 
     /// <summary>Applies the update in the contract's order: reset, point edits, mask, parameters, frame options.</summary>
-    /// <exception cref="ArgumentException">Naming the "update.*" field; nothing was changed.</exception>
+    /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT naming the "update.*" field; nothing was changed.</exception>
     public void ApplyTo(DragStream stream)
     {
         var edit = stream.Edit;
@@ -96,9 +95,9 @@ internal sealed record DragUpdatePlan(
         {
             return edit.CheckParameters(merged);
         }
-        catch (ArgumentException e)
+        catch (DragInputException e)
         {
-            throw FieldNames.Prefixed(e, $"{Field}.");
+            throw DragRequestFields.Invalid(e, Field);
         }
     }
 
@@ -112,16 +111,16 @@ internal sealed record DragUpdatePlan(
             {
                 case AddPoint:
                     if (++count > edit.Limits.MaxPoints)
-                        throw new ArgumentException($"{change.Field}.add would make {count} points; at most {edit.Limits.MaxPoints} are allowed.", $"{change.Field}.add");
+                        throw Invalid.Argument($"{change.Field}.add", $"would make {count} points; at most {edit.Limits.MaxPoints} are allowed.");
                     break;
                 case RemovePoint remove:
                     if (remove.Index >= count)
-                        throw new ArgumentException($"{change.Field}.remove {remove.Index} is out of range; the edit has {count} points at this change.", $"{change.Field}.remove");
+                        throw Invalid.Argument($"{change.Field}.remove", $"{remove.Index} is out of range; the edit has {count} points at this change.");
                     count--;
                     break;
                 case MovePoint move:
                     if (move.Index >= count)
-                        throw new ArgumentException($"{change.Field}.move.index {move.Index} is out of range; the edit has {count} points at this change.", $"{change.Field}.move.index");
+                        throw Invalid.Argument($"{change.Field}.move.index", $"{move.Index} is out of range; the edit has {count} points at this change.");
                     break;
             }
         }

@@ -206,7 +206,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
                     {
                         update.Plan.ApplyTo(stream);
                     }
-                    catch (ArgumentException e)
+                    catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
                     {
                         // Nothing of the update applied: hand the unchanged state back with the error.
                         stream.End(stream.StateFrame(withState: true), e);
@@ -349,11 +349,8 @@ internal sealed class ModelDragLoop : IAsyncDisposable
     /// <summary>The image of the edit's current latent (for frames that end a drag or a stream).</summary>
     private static RgbImage Render(DragEdit edit)
     {
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
         using var latent = edit.CurrentLatent();
-        using var result = edit.Generator.Synthesize(latent, new SynthesisOptions { NoiseMode = NoiseMode.Const });
-        return ImageCodec.ToRgb(result.Image ?? throw new InvalidOperationException("Synthesis returned no image."));
+        return edit.Generator.Render(latent);
     }
 
     private static PendingFrame HandBackFrame(DragStream stream)

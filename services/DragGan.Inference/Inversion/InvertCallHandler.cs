@@ -99,10 +99,8 @@ internal sealed class InvertCallHandler(
     private static (InvertProgress Progress, RgbImage Image) Final(Projection projection, double loss)
     {
         var best = projection.Best;
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        var latent = best.ToTensor(projection.Generator.Device);
-        using var synthesis = projection.Generator.Synthesize(latent.reshape(1, best.NumWs, best.WDim), new SynthesisOptions { NoiseMode = DragGan.Engine.Networks.NoiseMode.Const });
+        using var latent = best.ToTensor(projection.Generator.Device);
+        var image = projection.Generator.Render(latent);
         var progress = new InvertProgress
         {
             Step = (uint)projection.CompletedSteps,
@@ -113,7 +111,7 @@ internal sealed class InvertCallHandler(
             Latent = LatentMessages.FromWPlus(best.Latent, best.NumWs, best.WDim),
             Final = true,
         };
-        return (progress, ImageCodec.ToRgb(synthesis.Image ?? throw new InvalidOperationException("Synthesis returned no image.")));
+        return (progress, image);
     }
 
     /// <summary>What the client sends after its start: a stop, or something invalid that ends the call.</summary>

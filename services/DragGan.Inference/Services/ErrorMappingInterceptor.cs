@@ -1,6 +1,8 @@
+using DragGan.Engine.Drag;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Models;
 using DragGan.Hosting;
+using DragGan.Inference.Drag;
 using Grpc.Core;
 
 namespace DragGan.Inference.Services;
@@ -29,6 +31,9 @@ internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> l
                     $"Model '{load.ModelName}' could not be loaded on this replica; the service's log has the cause."));
             case ImageDecodeException decode:
                 return new RpcException(new Status(StatusCode.InvalidArgument, decode.Message));
+            case DragInputException input:
+                // Every call site names the message the input came in; this only keeps engine names off the wire.
+                return Invalid.Argument(DragRequestFields.Of(input.Input), input.Problem);
             default:
                 return null;
         }

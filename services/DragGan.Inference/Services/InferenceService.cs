@@ -87,14 +87,11 @@ internal sealed class InferenceService(IModelRegistry registry, ModelGates gates
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        torch.Tensor ws;
-        ws = source.Seed is { } seed
+        var ws = source.Seed is { } seed
             ? generator.MapSeed(seed, source.Psi, source.TruncationCutoff)
-            : torch.tensor(source.Latent!, [1, generator.NumWs, generator.WDim]).to(generator.Device);
-        using var result = generator.Synthesize(ws, new SynthesisOptions { NoiseMode = noise });
-        var pixels = ImageCodec.ToRgb(result.Image ?? throw new InvalidOperationException("Synthesis returned no image."));
-        var latent = ws.detach().cpu().contiguous().data<float>().ToArray();
-        return (pixels, latent);
+            : torch.tensor(source.Latent!, [1, generator.NumWs, generator.WDim]);
+        var latent = ws.cpu().contiguous().data<float>().ToArray();
+        return (generator.Render(ws, noise), latent);
     }
 
     /// <summary>A checked Generate source: a seed with its truncation, or a w+ latent.</summary>

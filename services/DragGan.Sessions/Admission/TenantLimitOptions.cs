@@ -22,17 +22,15 @@ public sealed class TenantLimitOptions
     /// <summary>Generations (sessions from a seed, rendered images) running at once (default 8).</summary>
     public int Generations { get; set; } = 8;
 
-    internal void Validate(string path)
+    internal IEnumerable<string> Problems(string path)
     {
-        Require(Drags >= 1, $"{path}:Drags must be at least 1, got {Drags}.");
-        Require(Inversions >= 1, $"{path}:Inversions must be at least 1, got {Inversions}.");
-        Require(InversionSteps >= 1, $"{path}:InversionSteps must be at least 1, got {InversionSteps}.");
-        Require(Generations >= 1, $"{path}:Generations must be at least 1, got {Generations}.");
-    }
-
-    private static void Require(bool condition, string problem)
-    {
-        if (!condition)
-            throw new InvalidOperationException(problem);
+        if (Drags < 1)
+            yield return $"{path}:Drags must be at least 1, got {Drags}.";
+        if (Inversions < 1)
+            yield return $"{path}:Inversions must be at least 1, got {Inversions}.";
+        if (InversionSteps < 1)
+            yield return $"{path}:InversionSteps must be at least 1, got {InversionSteps}.";
+        if (Generations < 1)
+            yield return $"{path}:Generations must be at least 1, got {Generations}.";
     }
 }

@@ -13,11 +13,11 @@ public sealed class ApiKeyOptions
     /// <summary>SHA-256 of the key's UTF-8 bytes, 64 hex digits (either case).</summary>
     public string KeyHash { get; set; } = "";
 
-    internal void Validate(string path)
+    internal IEnumerable<string> Problems(string path)
     {
         if (!TenantNames.IsValid(Tenant))
-            throw new InvalidOperationException($"{path}:Tenant must be 1..64 of [A-Za-z0-9._-], got '{Tenant}'.");
+            yield return $"{path}:Tenant must be 1..64 of [A-Za-z0-9._-], got '{Tenant}'.";
         if (KeyHash.Length != 64 || !KeyHash.All(Uri.IsHexDigit))
-            throw new InvalidOperationException($"{path}:KeyHash must be the SHA-256 of the key as 64 hex digits.");
+            yield return $"{path}:KeyHash must be the SHA-256 of the key as 64 hex digits.";
     }
 }

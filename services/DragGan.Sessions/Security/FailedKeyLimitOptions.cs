@@ -12,11 +12,11 @@ public sealed class FailedKeyLimitOptions
     /// <summary>Default 1 minute.</summary>
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 
-    internal void Validate(string path)
+    internal IEnumerable<string> Problems(string path)
     {
         if (Attempts < 1)
-            throw new InvalidOperationException($"{path}:Attempts must be at least 1, got {Attempts}.");
+            yield return $"{path}:Attempts must be at least 1, got {Attempts}.";
         if (Window <= TimeSpan.Zero)
-            throw new InvalidOperationException($"{path}:Window must be positive, got {Window}.");
+            yield return $"{path}:Window must be positive, got {Window}.";
     }
 }

@@ -16,13 +16,13 @@ public sealed class RateLimitOptions
     /// <summary>Default 1 second.</summary>
     public TimeSpan ReplenishmentPeriod { get; set; } = TimeSpan.FromSeconds(1);
 
-    internal void Validate(string path)
+    internal IEnumerable<string> Problems(string path)
     {
         if (TokenLimit < 1)
-            throw new InvalidOperationException($"{path}:TokenLimit must be at least 1, got {TokenLimit}.");
+            yield return $"{path}:TokenLimit must be at least 1, got {TokenLimit}.";
         if (TokensPerPeriod < 1)
-            throw new InvalidOperationException($"{path}:TokensPerPeriod must be at least 1, got {TokensPerPeriod}.");
+            yield return $"{path}:TokensPerPeriod must be at least 1, got {TokensPerPeriod}.";
         if (ReplenishmentPeriod <= TimeSpan.Zero)
-            throw new InvalidOperationException($"{path}:ReplenishmentPeriod must be positive, got {ReplenishmentPeriod}.");
+            yield return $"{path}:ReplenishmentPeriod must be positive, got {ReplenishmentPeriod}.";
     }
 }

@@ -49,8 +49,8 @@ public sealed class ConfidenceGatedSupervisionTests(TinyGenerator tiny) : IClass
     public void A_threshold_outside_the_cosine_range_is_refused_by_name()
     {
         using var ws = Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_ws.npy"));
-        var error = Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(100, 128), new PixelPoint(130, 128))],
+        var error = Assert.Throws<DragInputException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(100, 128), new PixelPoint(130, 128))],
             parameters: new DragParameters { Supervision = MotionSupervision.ConfidenceGated, ConfidenceThreshold = 1.5 }));
-        Assert.Equal("parameters.confidence_threshold", error.ParamName);
+        Assert.Equal("parameters.ConfidenceThreshold", error.Input);
     }
 }

@@ -294,25 +294,25 @@ public sealed class DragBehaviourTests(TinyGenerator tiny) : IClassFixture<TinyG
     public void InvalidInputIsRejectedNamingTheField()
     {
         using var ws = Seed42Ws();
-        var outside = Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(256, 10), new PixelPoint(10, 10))]));
-        Assert.Equal("points[0].handle", outside.ParamName);
-        var nan = Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(10, 10), new PixelPoint(double.NaN, 10))]));
-        Assert.Equal("points[0].target", nan.ParamName);
-        var none = Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, []));
-        Assert.Equal("points", none.ParamName);
+        var outside = Assert.Throws<DragInputException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(256, 10), new PixelPoint(10, 10))]));
+        Assert.Equal("points[0].Handle", outside.Input);
+        var nan = Assert.Throws<DragInputException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(10, 10), new PixelPoint(double.NaN, 10))]));
+        Assert.Equal("points[0].Target", nan.Input);
+        var none = Assert.Throws<DragInputException>(() => DragEdit.Start(_generator, ws, []));
+        Assert.Equal("points", none.Input);
         var many = Enumerable.Range(0, 33).Select(i => (new PixelPoint(i, i), new PixelPoint(i + 1, i))).ToArray();
-        Assert.Equal("points", Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, many)).ParamName);
-        var mask = Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(1, 1), new PixelPoint(2, 2))], new bool[100]));
-        Assert.Equal("mask", mask.ParamName);
-        var lr = Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(1, 1), new PixelPoint(2, 2))], parameters: new DragParameters { LearningRate = -1 }));
-        Assert.Equal("parameters.learning_rate", lr.ParamName);
+        Assert.Equal("points", Assert.Throws<DragInputException>(() => DragEdit.Start(_generator, ws, many)).Input);
+        var mask = Assert.Throws<DragInputException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(1, 1), new PixelPoint(2, 2))], new bool[100]));
+        Assert.Equal("fixedRegion", mask.Input);
+        var lr = Assert.Throws<DragInputException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(1, 1), new PixelPoint(2, 2))], parameters: new DragParameters { LearningRate = -1 }));
+        Assert.Equal("parameters.LearningRate", lr.Input);
         using var wrongLatent = torch.zeros(13, 512);
-        Assert.Equal("latent", Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, wrongLatent, [(new PixelPoint(1, 1), new PixelPoint(2, 2))])).ParamName);
+        Assert.Equal("initialLatent", Assert.Throws<DragInputException>(() => DragEdit.Start(_generator, wrongLatent, [(new PixelPoint(1, 1), new PixelPoint(2, 2))])).Input);
         using var nanLatent = torch.full(14, 512, float.NaN);
-        Assert.Equal("latent", Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, nanLatent, [(new PixelPoint(1, 1), new PixelPoint(2, 2))])).ParamName);
+        Assert.Equal("initialLatent", Assert.Throws<DragInputException>(() => DragEdit.Start(_generator, nanLatent, [(new PixelPoint(1, 1), new PixelPoint(2, 2))])).Input);
 
         using var edit = StartOnePoint();
-        Assert.Equal("points[0].target", Assert.Throws<ArgumentException>(() => edit.MoveTarget(0, new PixelPoint(-1, 0))).ParamName);
-        Assert.Equal("points[1].handle", Assert.Throws<ArgumentException>(() => edit.AddPoint(new PixelPoint(0, 300), new PixelPoint(0, 0))).ParamName);
+        Assert.Equal("points[0].Target", Assert.Throws<DragInputException>(() => edit.MoveTarget(0, new PixelPoint(-1, 0))).Input);
+        Assert.Equal("points[1].Handle", Assert.Throws<DragInputException>(() => edit.AddPoint(new PixelPoint(0, 300), new PixelPoint(0, 0))).Input);
     }
 }

@@ -65,25 +65,25 @@ public sealed class DragDivergenceTests(TinyGenerator tiny) : IClassFixture<Tiny
     }
 
     [Theory]
-    [InlineData("parameters.mask_weight")]
-    [InlineData("parameters.latent_regularization")]
+    [InlineData("parameters.MaskWeight")]
+    [InlineData("parameters.LatentRegularization")]
     public void WeightsBeyondTheBound_AreRefusedNamingTheField(string field)
     {
-        var parameters = field == "parameters.mask_weight"
+        var parameters = field == "parameters.MaskWeight"
             ? new DragParameters { MaskWeight = 1e30 }
             : new DragParameters { LatentRegularization = 1e30 };
         using var ws = Npy.ReadFloat32(TestFixtures.TinyStyleGan2("seed42_ws.npy"));
 
-        var error = Assert.Throws<ArgumentException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(100, 128), new PixelPoint(130, 128))], parameters: parameters));
+        var error = Assert.Throws<DragInputException>(() => DragEdit.Start(_generator, ws, [(new PixelPoint(100, 128), new PixelPoint(130, 128))], parameters: parameters));
 
-        Assert.Equal(field, error.ParamName);
+        Assert.Equal(field, error.Input);
         Assert.Contains("must be in [0, 10000]", error.Message);
     }
 
     [Theory]
-    [InlineData(float.NaN, 0f, "adam.first_moment")]
-    [InlineData(0f, float.PositiveInfinity, "adam.second_moment")]
-    [InlineData(0f, -1f, "adam.second_moment")]
+    [InlineData(float.NaN, 0f, "state.Adam.FirstMoment")]
+    [InlineData(0f, float.PositiveInfinity, "state.Adam.SecondMoment")]
+    [InlineData(0f, -1f, "state.Adam.SecondMoment")]
     public void ResumedAdamMoments_MustBeFinite(float first, float second, string field)
     {
         using var edit = StartSeed42();
@@ -94,9 +94,9 @@ public sealed class DragDivergenceTests(TinyGenerator tiny) : IClassFixture<Tiny
         broken.Adam!.FirstMoment[7] = first == 0 ? broken.Adam.FirstMoment[7] : first;
         broken.Adam.SecondMoment[7] = second == 0 ? broken.Adam.SecondMoment[7] : second;
 
-        var error = Assert.Throws<ArgumentException>(() => DragEdit.Resume(_generator, broken));
+        var error = Assert.Throws<DragInputException>(() => DragEdit.Resume(_generator, broken));
 
-        Assert.Equal(field, error.ParamName);
+        Assert.Equal(field, error.Input);
         Assert.Contains("value 7", error.Message);
     }
 

@@ -81,4 +81,14 @@ public sealed class DragCommandTests(TinyGenerator tiny) : IClassFixture<TinyGen
         Assert.Equal(expected, code);
         Assert.Contains("point", stderr);
     }
+
+    [Fact]
+    public void APointOutsideTheImage_IsNamedOnce_AsTheEngineNamesIt()
+    {
+        var (code, _, stderr) = Run("drag", "--model", TestFixtures.TinyStyleGan2Pickle, "--point", "300,128:130,128", "--steps", "1", "--out", _directory.File("x.png"));
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("points[0].Handle (300, 128) is outside the 256x256 image", stderr);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(stderr, @"points\[0\]\.Handle"));
+    }
 }

@@ -204,7 +204,7 @@ public sealed class SecurityTests(InferenceServer inference, SqliteBackend backe
     [Fact]
     public void AnonymousAccess_OutsideDevelopment_RefusesToStart()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => SessionsHost.CreateApplication([], builder =>
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => SessionsHost.CreateApplication([], builder =>
             Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(builder.Configuration,
                 [new("Sessions:AllowAnonymous", "true")])));
 

@@ -58,6 +58,9 @@ internal sealed class AliasFreeSynthesisLayer : IDisposable
     /// <summary>x: [N, I, in, in], w: [N, w_dim] -> [N, O, out, out]. Call inside a dispose scope.</summary>
     public Tensor Forward(Tensor x, Tensor w)
     {
+        // As the reference's SynthesisLayer.forward: x [N, in_channels, in_size, in_size].
+        TensorShape.Assert(x, $"synthesis.{Spec.Name} x", null, Spec.InChannels, Spec.InSize, Spec.InSize);
+        TensorShape.Assert(w, $"synthesis.{Spec.Name} w", x.shape[0], _affine.InFeatures);
         var batch = x.shape[0];
         var styles = _affine.Forward(w);
         if (_styleGain != 1)
