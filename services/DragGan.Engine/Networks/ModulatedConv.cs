@@ -22,6 +22,12 @@ internal sealed class ModulatedConv : IDisposable
     private readonly long _inChannels;
     private readonly long _kernel;
 
+    public long OutChannels => _outChannels;
+
+    public long InChannels => _inChannels;
+
+    public long Kernel => _kernel;
+
     public ModulatedConv(NamedTensors source, string name, bool upsample, bool demodulate)
     {
         _weight = source.Take($"{name}.weight");
@@ -34,10 +40,14 @@ internal sealed class ModulatedConv : IDisposable
         _demodulate = demodulate;
     }
 
-    /// <summary>x: [N, I, H, W], styles: [N, I], noise: broadcastable to the output or null.</summary>
-    public Tensor Forward(Tensor x, Tensor styles, Tensor? noise, bool fused)
+    /// <summary>
+    /// x: [N, I, H, W], styles: [N, I], noise: broadcastable to the output or null.
+    /// <paramref name="weightDelta"/> ([O, I, k, k] or null) is added to the weight before
+    /// modulation and demodulation; without it the weight is the layer's own, untouched.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor styles, Tensor? noise, bool fused, Tensor? weightDelta = null)
     {
-        var weight = _weight;
+        var weight = weightDelta is null ? _weight : _weight.add(weightDelta);
         if (x.dtype == ScalarType.Float16 && _demodulate)
         {
             // As the reference: pre-normalise so that fp16 activations cannot overflow.
