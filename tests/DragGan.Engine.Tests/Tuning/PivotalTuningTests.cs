@@ -1,0 +1,89 @@
+using DragGan.Engine.Inversion;
+using DragGan.Engine.Networks;
+using DragGan.Engine.Tests.Perceptual;
+using DragGan.Engine.Tests.Support;
+using DragGan.Engine.Tuning;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DragGan.Engine.Tests.Tuning;
+
+/// <summary>
+/// Pivotal tuning on a small generator with the real perceptual distance: the pivot is the latent
+/// of one seed, the target another seed's image, so only the weights can close the gap.
+/// </summary>
+public sealed class PivotalTuningTests(ResNetFixture fixture) : IClassFixture<ResNetFixture>, IDisposable
+{
+    private const string ModelId = "small";
+    private readonly SmallProjector _small = new();
+
+    [Theory]
+    [InlineData(TuningMode.LowRank, 2, 1e-2)]
+    [InlineData(TuningMode.Full, 0, 3e-3)]
+    public void TuningBringsTheImageAtThePivotCloserAndLeavesTheGeneratorUnchanged(TuningMode mode, int rank, double learningRate)
+    {
+        using var scope = NewDisposeScope();
+        var generator = _small.Generator;
+        var pivot = generator.MapSeed(1, psi: 0.7);
+        var target = _small.Image(seed: 2);
+        var before = Render(generator, pivot, delta: null);
+        var options = new PivotalTuningOptions { Mode = mode, Rank = rank, Steps = 12, LearningRate = learningRate };
+
+        using var tuning = new PivotalTuning(generator, ModelId, target, pivot.data<float>().ToArray(), fixture.Distance, options);
+        var steps = new List<(double Psnr, double Distance)>();
+        while (!tuning.Finished)
+        {
+            using var step = tuning.Step();
+            steps.Add((step.Psnr, step.PerceptualDistance));
+        }
+        var delta = WeightDeltaFormat.Read(WeightDeltaFormat.Write(tuning.Delta()), ModelId, generator.ConvLayers);
+        var tuned = Render(generator, pivot, delta);
+
+        Assert.Equal(12, tuning.CompletedSteps);
+        Assert.Equal(rank, delta.Rank);
+        Assert.True(Psnr(tuned, target) > steps[0].Psnr + 1, $"PSNR {steps[0].Psnr:F2} -> {Psnr(tuned, target):F2} dB");
+        Assert.True(steps[^1].Distance < steps[0].Distance, $"perceptual distance {steps[0].Distance:F4} -> {steps[^1].Distance:F4}");
+        Assert.True(before.eq(Render(generator, pivot, delta: null)).all().item<bool>(), "tuning changed the shared weights");
+    }
+
+    [Fact]
+    public void ReachingTheEarlyStopDistanceEndsTuningWithoutAnUpdate()
+    {
+        using var scope = NewDisposeScope();
+        var generator = _small.Generator;
+        var pivot = generator.MapSeed(1, psi: 0.7).data<float>().ToArray();
+        var options = new PivotalTuningOptions { Rank = 1, Steps = 10, EarlyStopDistance = 2 };
+
+        using var tuning = new PivotalTuning(generator, ModelId, _small.Image(seed: 2), pivot, fixture.Distance, options);
+        using var step = tuning.Step();
+
+        Assert.True(step.StoppedEarly);
+        Assert.True(tuning.Finished);
+        Assert.Equal(0, tuning.CompletedSteps);
+        Assert.All(tuning.Delta().Layers, layer => Assert.All(layer.B, value => Assert.Equal(0f, value)));
+    }
+
+    [Theory]
+    [InlineData(0, "tuning.rank")]
+    [InlineData(WeightDeltaFormat.MaxRank + 1, "tuning.rank")]
+    public void AnInvalidRankIsRefusedByName(int rank, string field)
+    {
+        using var scope = NewDisposeScope();
+        var generator = _small.Generator;
+        var pivot = generator.MapSeed(1).data<float>().ToArray();
+
+        var error = Assert.Throws<ArgumentException>(() => new PivotalTuning(generator, ModelId, _small.Image(), pivot, fixture.Distance, new PivotalTuningOptions { Rank = rank }));
+        Assert.Equal(field, error.ParamName);
+    }
+
+    private static Tensor Render(ImageGenerator generator, Tensor ws, WeightDelta? delta)
+    {
+        using var noGrad = no_grad();
+        using var result = generator.Synthesize(ws, new SynthesisOptions { ConvWeightDeltas = delta?.ToConvWeightDeltas(generator.Device) });
+        return result.Image!.clone();
+    }
+
+    private static double Psnr(Tensor image, Tensor target) => ReconstructionQuality.Measure(image, target).Psnr;
+
+    public void Dispose() => _small.Dispose();
+}
