@@ -84,7 +84,7 @@ internal sealed record BenchmarkOptions
                 "--pti-steps" => options with { PivotalTuning = options.PivotalTuning with { TuningSteps = int.Parse(Next()) } },
                 "--pti-ranks" => options with { PivotalTuning = options.PivotalTuning with { Ranks = Ints() } },
                 "--pti-no-full" => options with { PivotalTuning = options.PivotalTuning with { Full = false } },
-                "--pti-lr" => options with { PivotalTuning = options.PivotalTuning with { LowRankLearningRate = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) } },
+                "--pti-lr" => options with { PivotalTuning = options.PivotalTuning with { LowRankLearningRates = Next().Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray() } },
                 "--pti-early-stop" => options with { PivotalTuning = options.PivotalTuning with { EarlyStopDistance = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) } },
                 var unknown => throw new ArgumentException($"Unknown option '{unknown}'."),
             };

@@ -25,8 +25,8 @@ internal sealed record PivotalTuningBenchmarkOptions
 
     public bool Full { get; init; } = true;
 
-    /// <summary>The low-rank learning rate; null for the engine's default.</summary>
-    public double? LowRankLearningRate { get; init; }
+    /// <summary>Low-rank learning rates to compare (a row per rank and rate); empty for the engine's default.</summary>
+    public double[] LowRankLearningRates { get; init; } = [];
 
     public double EarlyStopDistance { get; init; }
 }
@@ -79,13 +79,16 @@ internal static class PivotalTuningBenchmark
             var atPivot = Measure(generator, distance, pivot.Latent, null, target);
             Add("w-perceptual", atPivot.Psnr, atPivot.Distance, pivotSeconds, 0, options.ProjectionSteps);
 
-            var tunings = options.Ranks.Select(rank => ($"pti-lowrank-r{rank}", new PivotalTuningOptions
-            {
-                Rank = rank,
-                Steps = options.TuningSteps,
-                LearningRate = options.LowRankLearningRate,
-                EarlyStopDistance = options.EarlyStopDistance,
-            })).ToList();
+            var rates = options.LowRankLearningRates.Length > 0 ? options.LowRankLearningRates.Select(r => (double?)r).ToArray() : [null];
+            var tunings = options.Ranks.SelectMany(rank => rates.Select(rate => (
+                rate is null ? $"pti-lowrank-r{rank}" : FormattableString.Invariant($"pti-lowrank-r{rank}-lr{rate}"),
+                new PivotalTuningOptions
+                {
+                    Rank = rank,
+                    Steps = options.TuningSteps,
+                    LearningRate = rate,
+                    EarlyStopDistance = options.EarlyStopDistance,
+                }))).ToList();
             if (options.Full)
                 tunings.Add(("pti-full", new PivotalTuningOptions { Mode = TuningMode.Full, Steps = options.TuningSteps, EarlyStopDistance = options.EarlyStopDistance }));
             foreach (var (method, tuningOptions) in tunings)

@@ -1,3 +1,6 @@
+using DragGan.Engine.Drag;
+using DragGan.Engine.Inversion;
+
 namespace DragGan.Engine.Tuning;
 
 /// <summary>
@@ -41,6 +44,19 @@ public sealed record PivotalTuningOptions
 
     /// <summary>Seeds A's initial values.</summary>
     public ulong Seed { get; init; } = 303;
+
+    /// <summary>
+    /// The projection that finds the pivot, PTI's first stage: one w (W space) for every row, loss
+    /// pixel MSE + <paramref name="distance"/> (weight 1 each), the reference projector's schedule.
+    /// </summary>
+    public static InversionOptions PivotProjection(IPerceptualDistance distance, int steps = InversionOptions.DefaultSteps) => new()
+    {
+        Space = LatentSpace.W,
+        Steps = steps,
+        PerceptualDistance = distance,
+        PixelWeight = 1,
+        PerceptualWeight = 1,
+    };
 
     public double EffectiveLearningRate => LearningRate ?? (Mode == TuningMode.Full ? FullLearningRate : LowRankLearningRate);
 }

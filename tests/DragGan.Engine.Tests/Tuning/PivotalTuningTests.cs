@@ -47,6 +47,26 @@ public sealed class PivotalTuningTests(ResNetFixture fixture) : IClassFixture<Re
     }
 
     [Fact]
+    public void ThePivotIsOneWFoundWithThePerceptualDistance()
+    {
+        using var scope = NewDisposeScope();
+        var target = _small.Image(seed: 2);
+        var options = PivotalTuningOptions.PivotProjection(fixture.Distance, steps: 8);
+
+        using var projection = _small.Projector.Start(target, options);
+        var initial = fixture.Distance.Distance(Render(_small.Generator, projection.Initial.ToTensor(), delta: null), target).item<float>();
+        while (!projection.Finished)
+            projection.Step().Dispose();
+        var pivot = projection.Best;
+        var reached = fixture.Distance.Distance(Render(_small.Generator, pivot.ToTensor(), delta: null), target).item<float>();
+
+        Assert.True(pivot.Quality.Psnr > projection.Initial.Quality.Psnr, $"PSNR {projection.Initial.Quality.Psnr:F2} -> {pivot.Quality.Psnr:F2} dB");
+        Assert.True(reached < initial, $"perceptual distance {initial:F4} -> {reached:F4}");
+        var rows = pivot.Latent.Chunk(pivot.WDim).ToArray();
+        Assert.All(rows, row => Assert.Equal(rows[0], row));
+    }
+
+    [Fact]
     public void ReachingTheEarlyStopDistanceEndsTuningWithoutAnUpdate()
     {
         using var scope = NewDisposeScope();
