@@ -50,12 +50,23 @@ internal static class PivotalTuningBenchmark
         _ = projector.Statistics;
         var random = new System.Random(77);
         var results = new Dictionary<string, List<(double Psnr, double Distance, double Seconds, long Bytes, int Steps)>>();
-        void Add(string method, double psnr, double perceptual, double seconds, long bytes, int steps)
+        Dictionary<string, object> Add(string method, double psnr, double perceptual, double seconds, long bytes, int steps)
         {
             if (!results.TryGetValue(method, out var list))
                 results[method] = list = [];
             list.Add((psnr, perceptual, seconds, bytes, steps));
-            Console.WriteLine($"  face {list.Count}: {method} psnr={psnr:F2} perceptual={perceptual:F4} seconds={seconds:F1} steps={steps}");
+            // One row per face and method as soon as it is measured, so a run that is stopped keeps it.
+            return new Dictionary<string, object>
+            {
+                ["suite"] = "pti-face",
+                ["face"] = list.Count,
+                ["method"] = method,
+                ["steps"] = steps,
+                ["psnr_db"] = Math.Round(psnr, 2),
+                ["perceptual_distance"] = Math.Round(perceptual, 4),
+                ["seconds"] = Math.Round(seconds, 1),
+                ["delta_bytes"] = bytes,
+            };
         }
 
         for (var face = 0; face < options.Faces; face++)
@@ -66,7 +77,7 @@ internal static class PivotalTuningBenchmark
 
             var clock = Stopwatch.StartNew();
             var wPlus = Project(projector, render.Image, new InversionOptions { Steps = options.ProjectionSteps });
-            Add("wplus-pixel", wPlus.Quality.Psnr, Measure(generator, distance, wPlus.Latent, null, target).Distance, clock.Elapsed.TotalSeconds, 0, options.ProjectionSteps);
+            yield return Add("wplus-pixel", wPlus.Quality.Psnr, Measure(generator, distance, wPlus.Latent, null, target).Distance, clock.Elapsed.TotalSeconds, 0, options.ProjectionSteps);
 
             clock.Restart();
             var pivot = Project(projector, render.Image, new InversionOptions
@@ -77,7 +88,7 @@ internal static class PivotalTuningBenchmark
             });
             var pivotSeconds = clock.Elapsed.TotalSeconds;
             var atPivot = Measure(generator, distance, pivot.Latent, null, target);
-            Add("w-perceptual", atPivot.Psnr, atPivot.Distance, pivotSeconds, 0, options.ProjectionSteps);
+            yield return Add("w-perceptual", atPivot.Psnr, atPivot.Distance, pivotSeconds, 0, options.ProjectionSteps);
 
             var rates = options.LowRankLearningRates.Length > 0 ? options.LowRankLearningRates.Select(r => (double?)r).ToArray() : [null];
             var tunings = options.Ranks.SelectMany(rank => rates.Select(rate => (
@@ -102,7 +113,7 @@ internal static class PivotalTuningBenchmark
                 // Measured as it travels: the delta read back from its bytes.
                 var delta = WeightDeltaFormat.Read(bytes, FacesModel.Name, generator.ConvLayers);
                 var tuned = Measure(generator, distance, pivot.Latent, delta, target);
-                Add(method, tuned.Psnr, tuned.Distance, seconds, bytes.Length, tuning.CompletedSteps);
+                yield return Add(method, tuned.Psnr, tuned.Distance, seconds, bytes.Length, tuning.CompletedSteps);
             }
         }
 
