@@ -89,7 +89,7 @@ public sealed class StyleGan2Generator : ImageGenerator
         }
 
         ValidateNoise(options);
-        ValidateWeightDeltas(options);
+        ValidateWeightDeltas(options, ws.shape[0]);
 
         var featureBlocks = options.DragFeature ? options.FeatureResolutions.Append(DragFeatureResolution).ToHashSet() : options.FeatureResolutions.ToHashSet();
         var lastBlock = options.RenderImage ? Config.ImgResolution : featureBlocks.DefaultIfEmpty(4).Max();
@@ -166,7 +166,7 @@ public sealed class StyleGan2Generator : ImageGenerator
         }
     }
 
-    private void ValidateWeightDeltas(SynthesisOptions options)
+    private void ValidateWeightDeltas(SynthesisOptions options, long batch)
     {
         if (options.ConvWeightDeltas is not { } deltas)
             return;
@@ -175,8 +175,8 @@ public sealed class StyleGan2Generator : ImageGenerator
         for (var i = 0; i < deltas.Count; i++)
         {
             var layer = ConvLayers[i];
-            if (deltas[i] is { } delta && !delta.shape.SequenceEqual(layer.WeightShape))
-                throw new ArgumentException($"Weight delta {i} ({layer.Name}) must be [{string.Join(", ", layer.WeightShape)}], got [{string.Join(", ", delta.shape)}].", nameof(options));
+            if (deltas[i] is { } delta && !delta.shape.SequenceEqual(layer.WeightShape) && !delta.shape.SequenceEqual([batch, .. layer.WeightShape]))
+                throw new ArgumentException($"Weight delta {i} ({layer.Name}) must be [{string.Join(", ", layer.WeightShape)}] or, one per sample, [{batch}, {string.Join(", ", layer.WeightShape)}]; got [{string.Join(", ", delta.shape)}].", nameof(options));
         }
     }
 

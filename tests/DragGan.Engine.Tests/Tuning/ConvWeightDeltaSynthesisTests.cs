@@ -56,6 +56,26 @@ public sealed class ConvWeightDeltaSynthesisTests
     }
 
     [Fact]
+    public void EditsWithAndWithoutDeltasStepInOneBatch()
+    {
+        using var scope = NewDisposeScope();
+        using var checkpoint = SmallCheckpoints.Create(Seed);
+        using var generator = StyleGan2Generator.Create(checkpoint);
+        var ws = torch.cat([generator.MapSeed(3, psi: 0.7), generator.MapSeed(4, psi: 0.7)], 0);
+        var deltas = RandomDeltas(generator, scale: 0.3);
+        // The first edit carries a delta, the second none (zeros).
+        var perEdit = deltas.Select(d => (Tensor?)stack([d!, zeros_like(d!)])).ToArray();
+
+        var batched = Render(generator, ws, fused: true, perEdit);
+        var alone = Render(generator, ws.narrow(0, 0, 1), fused: true, deltas);
+        var withoutDeltas = Render(generator, ws, fused: true, deltas: null);
+
+        var error = batched[0].sub(alone[0]).abs().max().item<float>();
+        Assert.True(error < 1e-5, $"the edit with a delta: max |difference| {error} from its own forward");
+        Assert.True(batched[1].eq(withoutDeltas[1]).all().item<bool>(), "the edit without a delta changed in a batch beside one with a delta");
+    }
+
+    [Fact]
     public void GradientsReachTheDeltas()
     {
         using var scope = NewDisposeScope();
