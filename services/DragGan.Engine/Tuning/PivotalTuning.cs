@@ -48,6 +48,7 @@ public sealed class PivotalTuning : IDisposable
         Generator = generator;
         _modelId = modelId;
         _options = options;
+        // First, before this tuning owns anything: preparing the target may fail.
         _perceptual = distance.Prepare(target);
         _target = target.detach().clone().DetachFromDisposeScope();
         _pivot = tensor(pivot, [1, generator.NumWs, generator.WDim], device: generator.Device).DetachFromDisposeScope();
