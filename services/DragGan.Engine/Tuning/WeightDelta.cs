@@ -32,6 +32,23 @@ public sealed class WeightDelta
     /// <summary>Values stored, B and A of every layer.</summary>
     public long ParameterCount => Layers.Sum(l => (long)l.B.Length + l.A.Length);
 
+    /// <summary>
+    /// The per-layer deltas of a batch of edits, each with its own delta or none
+    /// (<see cref="SynthesisOptions.ConvWeightDeltas"/>): [N, O, I, k, k] per layer, zeros for an
+    /// edit without one; null when no edit has one, so that such a batch runs as it always has.
+    /// Call inside a dispose scope.
+    /// </summary>
+    public static Tensor?[]? PerEdit(IReadOnlyList<WeightDelta?> deltas, ImageGenerator generator)
+    {
+        if (deltas.All(d => d is null))
+            return null;
+        var layers = generator.ConvLayers;
+        if (deltas.FirstOrDefault(d => d is not null && !d.Layers.Select(l => l.Shape).SequenceEqual(layers)) is { } misfit)
+            throw new ArgumentException($"A delta for model '{misfit.ModelId}' does not fit this generator's synthesis convolutions.", nameof(deltas));
+        var perEdit = deltas.Select(d => d?.ToConvWeightDeltas(generator.Device)).ToArray();
+        return layers.Select((layer, i) => (Tensor?)stack(perEdit.Select(edit => edit?[i] ?? zeros(layer.WeightShape, device: generator.Device)).ToArray())).ToArray();
+    }
+
     /// <summary>The per-layer weight changes [O, I, k, k] for a forward, on <paramref name="device"/>; the caller disposes them.</summary>
     public Tensor[] ToConvWeightDeltas(Device device)
     {

@@ -67,6 +67,36 @@ public sealed class PivotalTuningTests(ResNetFixture fixture) : IClassFixture<Re
     }
 
     [Fact]
+    public void TunedEditsAndAnEditWithoutADeltaRenderInOneBatchAsEachAlone()
+    {
+        using var scope = NewDisposeScope();
+        var generator = _small.Generator;
+        var pivot = generator.MapSeed(1, psi: 0.7);
+        WeightDelta Tune(int seed)
+        {
+            using var tuning = new PivotalTuning(generator, ModelId, _small.Image(seed), pivot.data<float>().ToArray(), fixture.Distance,
+                new PivotalTuningOptions { Rank = 2, Steps = 3, LearningRate = 1e-2 });
+            while (!tuning.Finished)
+                tuning.Step().Dispose();
+            return tuning.Delta();
+        }
+        WeightDelta?[] deltas = [Tune(2), null, Tune(3)];
+        var ws = pivot.expand(3, -1, -1);
+
+        using var batch = generator.Synthesize(ws, new SynthesisOptions { ConvWeightDeltas = WeightDelta.PerEdit(deltas, generator), FusedModulation = true });
+        using var withoutDeltas = generator.Synthesize(ws, new SynthesisOptions { FusedModulation = true });
+
+        for (var i = 0; i < deltas.Length; i++)
+        {
+            var alone = Render(generator, pivot, deltas[i]);
+            var error = batch.Image![i].sub(alone[0]).abs().max().item<float>();
+            Assert.True(error < 1e-5, $"edit {i}: max |difference| {error}");
+        }
+        Assert.True(batch.Image![1].eq(withoutDeltas.Image![1]).all().item<bool>(), "the edit without a delta changed");
+        Assert.Null(WeightDelta.PerEdit([null, null], generator));
+    }
+
+    [Fact]
     public void ReachingTheEarlyStopDistanceEndsTuningWithoutAnUpdate()
     {
         using var scope = NewDisposeScope();
