@@ -28,6 +28,10 @@ internal sealed record BenchmarkOptions
     public int InversionFaces { get; init; } = 8;
     public int InversionSteps { get; init; } = 200;
 
+    /// <summary>The pivotal-tuning suite (<c>--suite pti</c>): inversion of unseen face renders by faces-128.</summary>
+    public bool RunPivotalTuning { get; init; }
+    public PivotalTuningBenchmarkOptions PivotalTuning { get; init; } = new();
+
     /// <summary>Drag runs left out, as "RESxEDITS" (e.g. 512x16: minutes per step on a small CPU).</summary>
     public string[] Skip { get; init; } = [];
 
@@ -52,7 +56,8 @@ internal sealed record BenchmarkOptions
                     "ops" => options with { RunGenerator = false, RunDrag = false, RunOps = true },
                     "parity" => options with { RunGenerator = false, RunDrag = false, RunParity = true },
                     "faces" => options with { RunGenerator = false, RunDrag = false, RunFaces = true },
-                    var other => throw new ArgumentException($"Unknown suite '{other}' (generator, drag, ops, parity, faces, all)."),
+                    "pti" => options with { RunGenerator = false, RunDrag = false, RunPivotalTuning = true, Output = "bench/results/pti-cpu.json" },
+                    var other => throw new ArgumentException($"Unknown suite '{other}' (generator, drag, ops, parity, faces, pti, all)."),
                 },
                 "--quick" => options with { Quick = true },
                 "--device" => options with { Device = Next() },
@@ -74,6 +79,13 @@ internal sealed record BenchmarkOptions
                 "--faces-images" => options with { Faces = options.Faces with { ImageFolder = Next() } },
                 "--inversion-faces" => options with { InversionFaces = int.Parse(Next()) },
                 "--inversion-steps" => options with { InversionSteps = int.Parse(Next()) },
+                "--pti-faces" => options with { PivotalTuning = options.PivotalTuning with { Faces = int.Parse(Next()) } },
+                "--pti-projection-steps" => options with { PivotalTuning = options.PivotalTuning with { ProjectionSteps = int.Parse(Next()) } },
+                "--pti-steps" => options with { PivotalTuning = options.PivotalTuning with { TuningSteps = int.Parse(Next()) } },
+                "--pti-ranks" => options with { PivotalTuning = options.PivotalTuning with { Ranks = Ints() } },
+                "--pti-no-full" => options with { PivotalTuning = options.PivotalTuning with { Full = false } },
+                "--pti-lr" => options with { PivotalTuning = options.PivotalTuning with { LowRankLearningRates = Next().Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray() } },
+                "--pti-early-stop" => options with { PivotalTuning = options.PivotalTuning with { EarlyStopDistance = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) } },
                 var unknown => throw new ArgumentException($"Unknown option '{unknown}'."),
             };
         }

@@ -51,6 +51,9 @@ if (options.RunFaces)
     rows.AddRange(Report(FaceInversionBenchmark.Run(faces, detector, options.InversionFaces, options.InversionSteps)));
 }
 
+if (options.RunPivotalTuning)
+    rows.AddRange(Report(PivotalTuningBenchmark.Run(options.PivotalTuning, device)));
+
 if (options.ReferenceResults is not null && fixture is not null)
     rows.AddRange(Report(ReferenceComparison.Run(fixture, options.ReferenceResults, options.Quick ? 1 : 3)));
 

@@ -57,6 +57,12 @@ public abstract class ImageGenerator : IDisposable
     public abstract IReadOnlyList<NoiseShape> NoiseShapes { get; }
 
     /// <summary>
+    /// The synthesis convolutions a per-photo weight delta may change
+    /// (<see cref="SynthesisOptions.ConvWeightDeltas"/>), in order; empty where the family takes none.
+    /// </summary>
+    public virtual IReadOnlyList<ConvLayerShape> ConvLayers => [];
+
+    /// <summary>
     /// z: [N, z_dim] -> ws: [N, num_ws, w_dim], truncated toward w_avg with <paramref name="psi"/>
     /// on all rows, or on the first <paramref name="truncationCutoff"/> rows.
     /// </summary>

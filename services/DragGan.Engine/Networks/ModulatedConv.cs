@@ -23,6 +23,12 @@ internal sealed class ModulatedConv : IDisposable
     private readonly long _kernel;
     private readonly string _name;
 
+    public long OutChannels => _outChannels;
+
+    public long InChannels => _inChannels;
+
+    public long Kernel => _kernel;
+
     public ModulatedConv(NamedTensors source, string name, bool upsample, bool demodulate)
     {
         _weight = source.Take($"{name}.weight");
@@ -36,30 +42,33 @@ internal sealed class ModulatedConv : IDisposable
         _name = name;
     }
 
-    /// <summary>Input channels (the weight's second dimension).</summary>
-    public long InChannels => _inChannels;
-
-    /// <summary>x: [N, I, H, W], styles: [N, I], noise: broadcastable to the output or null.</summary>
-    public Tensor Forward(Tensor x, Tensor styles, Tensor? noise, bool fused)
+    /// <summary>
+    /// x: [N, I, H, W], styles: [N, I], noise: broadcastable to the output or null.
+    /// <paramref name="weightDelta"/> is added to the weight before modulation and demodulation:
+    /// [O, I, k, k] for the whole batch, or [N, O, I, k, k] one per sample (always the fused form,
+    /// which has per-sample weights anyway). Without it the weight is the layer's own, untouched.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor styles, Tensor? noise, bool fused, Tensor? weightDelta = null)
     {
         // As modulated_conv2d: styles [batch, in_channels] for x [batch, in_channels, *, *].
         TensorShape.Assert(x, $"{_name} x", null, _inChannels, null, null);
         TensorShape.Assert(styles, $"{_name} styles", x.shape[0], _inChannels);
-        var weight = _weight;
+        var weight = weightDelta is null ? _weight : _weight.add(weightDelta);
+        var perSample = weight.dim() == 5;
         if (x.dtype == ScalarType.Float16 && _demodulate)
         {
             // As the reference: pre-normalise so that fp16 activations cannot overflow.
-            weight = weight.mul(1 / Math.Sqrt(_inChannels * _kernel * _kernel)).div(weight.abs().amax([1, 2, 3], keepdim: true));
+            weight = weight.mul(1 / Math.Sqrt(_inChannels * _kernel * _kernel)).div(weight.abs().amax(perSample ? [2, 3, 4] : [1, 2, 3], keepdim: true));
             styles = styles.div(styles.abs().amax([1], keepdim: true));
         }
-        var y = fused ? ForwardFused(x, weight, styles) : ForwardShared(x, weight, styles);
+        var y = fused || perSample ? ForwardFused(x, weight, styles) : ForwardShared(x, weight, styles);
         return noise is null ? y : y.add(noise.to(y.dtype));
     }
 
     private Tensor ForwardFused(Tensor x, Tensor weight, Tensor styles)
     {
         var batch = x.shape[0];
-        var w = weight.unsqueeze(0).mul(styles.reshape(batch, 1, -1, 1, 1)); // [N, O, I, k, k]
+        var w = (weight.dim() == 5 ? weight : weight.unsqueeze(0)).mul(styles.reshape(batch, 1, -1, 1, 1)); // [N, O, I, k, k]
         if (_demodulate)
             w = w.mul(w.square().sum([2, 3, 4]).add(DemodulationEpsilon).rsqrt().reshape(batch, -1, 1, 1, 1));
 

@@ -28,6 +28,7 @@ public sealed class StyleGan2Generator : ImageGenerator
         NoiseResolutions = blocks.SelectMany(b => b.Layers).Select(l => l.Resolution).ToArray();
         NoiseShapes = NoiseResolutions.Select(res => new NoiseShape(res, config.WidthAt(res))).ToArray();
         DragFeatureResolution = Math.Min(DragFeatureBlock, config.ImgResolution);
+        ConvLayers = blocks.SelectMany(b => b.Layers).Select(l => l.Shape).ToArray();
     }
 
     public GeneratorConfig Config { get; }
@@ -55,6 +56,9 @@ public sealed class StyleGan2Generator : ImageGenerator
     public IReadOnlyList<int> NoiseResolutions { get; }
 
     public override IReadOnlyList<NoiseShape> NoiseShapes { get; }
+
+    /// <summary>Every synthesis layer's modulated convolution (b4.conv1, b8.conv0, b8.conv1, ...), toRGB excluded.</summary>
+    public override IReadOnlyList<ConvLayerShape> ConvLayers { get; }
 
     /// <summary>Copies of the checkpoint's <c>noise_const</c> buffers, in <see cref="NoiseResolutions"/> order.</summary>
     internal Tensor[] CopyNoiseConstants() => _blocks.SelectMany(b => b.Layers).Select(l => l.CopyNoiseConst()).ToArray();
@@ -85,6 +89,7 @@ public sealed class StyleGan2Generator : ImageGenerator
         }
 
         ValidateNoise(options);
+        ValidateWeightDeltas(options, ws.shape[0]);
 
         var featureBlocks = options.DragFeature ? options.FeatureResolutions.Append(DragFeatureResolution).ToHashSet() : options.FeatureResolutions.ToHashSet();
         var lastBlock = options.RenderImage ? Config.ImgResolution : featureBlocks.DefaultIfEmpty(4).Max();
@@ -103,9 +108,11 @@ public sealed class StyleGan2Generator : ImageGenerator
             var blockWs = ws.narrow(1, wIndex, block.ConvCount + 1);
             // One noise input per conv layer, as one w row per conv layer.
             var blockNoise = options.NoiseMode == NoiseMode.Given ? options.NoiseBuffers!.Skip(wIndex).Take(block.ConvCount).ToArray() : null;
+            // Deltas are per layer too, in the same order as the noise inputs.
+            var blockDeltas = options.ConvWeightDeltas?.Skip(wIndex).Take(block.ConvCount).ToArray();
             wIndex += block.ConvCount;
 
-            x = block.Features(x, blockWs, dtype, options.NoiseMode, blockNoise, fused);
+            x = block.Features(x, blockWs, dtype, options.NoiseMode, blockNoise, fused, blockDeltas);
             if (options.RenderImage)
                 image = block.Image(image, x, blockWs, fused);
             if (featureBlocks.Contains(block.Resolution))
@@ -156,6 +163,20 @@ public sealed class StyleGan2Generator : ImageGenerator
             var (height, width) = NoiseShapes[i];
             if (buffers[i].dim() != 2 || buffers[i].shape[0] != height || buffers[i].shape[1] != width)
                 throw new ArgumentException($"Noise buffer {i} must be [{height}, {width}], got [{string.Join(", ", buffers[i].shape)}].", nameof(options));
+        }
+    }
+
+    private void ValidateWeightDeltas(SynthesisOptions options, long batch)
+    {
+        if (options.ConvWeightDeltas is not { } deltas)
+            return;
+        if (deltas.Count != ConvLayers.Count)
+            throw new ArgumentException($"Expected {ConvLayers.Count} weight deltas, one per synthesis layer (null for none), got {deltas.Count}.", nameof(options));
+        for (var i = 0; i < deltas.Count; i++)
+        {
+            var layer = ConvLayers[i];
+            if (deltas[i] is { } delta && !delta.shape.SequenceEqual(layer.WeightShape) && !delta.shape.SequenceEqual([batch, .. layer.WeightShape]))
+                throw new ArgumentException($"Weight delta {i} ({layer.Name}) must be [{string.Join(", ", layer.WeightShape)}] or, one per sample, [{batch}, {string.Join(", ", layer.WeightShape)}]; got [{string.Join(", ", delta.shape)}].", nameof(options));
         }
     }
 

@@ -50,19 +50,20 @@ internal sealed class SynthesisBlock : IDisposable
 
     /// <summary>
     /// The block's output features: x of the reference's block forward. <paramref name="givenNoise"/>
-    /// holds one buffer per layer (<see cref="ConvCount"/>) for <see cref="NoiseMode.Given"/>.
+    /// holds one buffer per layer (<see cref="ConvCount"/>) for <see cref="NoiseMode.Given"/>,
+    /// <paramref name="weightDeltas"/> one delta (or null) per layer.
     /// </summary>
-    public Tensor Features(Tensor? x, Tensor ws, ScalarType dtype, NoiseMode noiseMode, IReadOnlyList<Tensor>? givenNoise, bool fused)
+    public Tensor Features(Tensor? x, Tensor ws, ScalarType dtype, NoiseMode noiseMode, IReadOnlyList<Tensor>? givenNoise, bool fused, IReadOnlyList<Tensor?>? weightDeltas = null)
     {
         // As the reference: one w row per conv layer and one for toRGB; x is checked by conv0.
         TensorShape.Assert(ws, $"{_name} ws", null, ConvCount + 1, _wDim);
         if (_conv0 is null)
         {
             var start = _const!.to(dtype).unsqueeze(0).expand(ws.shape[0], -1, -1, -1);
-            return _conv1.Forward(start, ws.select(1, 0), noiseMode, givenNoise?[0], fused);
+            return _conv1.Forward(start, ws.select(1, 0), noiseMode, givenNoise?[0], fused, weightDeltas?[0]);
         }
-        var y = _conv0.Forward(x!.to(dtype), ws.select(1, 0), noiseMode, givenNoise?[0], fused);
-        return _conv1.Forward(y, ws.select(1, 1), noiseMode, givenNoise?[1], fused);
+        var y = _conv0.Forward(x!.to(dtype), ws.select(1, 0), noiseMode, givenNoise?[0], fused, weightDeltas?[0]);
+        return _conv1.Forward(y, ws.select(1, 1), noiseMode, givenNoise?[1], fused, weightDeltas?[1]);
     }
 
     /// <summary>The running image after this block: upsampled image below plus this block's toRGB, in fp32.</summary>

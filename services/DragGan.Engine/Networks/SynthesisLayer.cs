@@ -21,6 +21,7 @@ internal sealed class SynthesisLayer : IDisposable
 
     public SynthesisLayer(NamedTensors source, string name, int resolution, bool upsample, float? convClamp)
     {
+        Name = name;
         _affine = new FullyConnectedLayer(source, $"{name}.affine");
         _conv = new ModulatedConv(source, name, upsample, demodulate: true);
         _bias = source.Take($"{name}.bias");
@@ -34,11 +35,16 @@ internal sealed class SynthesisLayer : IDisposable
 
     public int Resolution => _resolution;
 
+    /// <summary>The layer's name in the official state dict, e.g. <c>synthesis.b8.conv0</c>.</summary>
+    public string Name { get; }
+
+    public ConvLayerShape Shape => new(Name, (int)_conv.OutChannels, (int)_conv.InChannels, (int)_conv.Kernel);
+
     /// <summary>
     /// x: [N, C_in, H, W], w: [N, w_dim] -> [N, C_out, res, width]. <paramref name="givenNoise"/>
     /// (shaped as <c>noise_const</c>) is read for <see cref="NoiseMode.Given"/> only. Call inside a dispose scope.
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor w, NoiseMode noiseMode, Tensor? givenNoise, bool fused)
+    public Tensor Forward(Tensor x, Tensor w, NoiseMode noiseMode, Tensor? givenNoise, bool fused, Tensor? weightDelta)
     {
         // As the reference: x [N, in_channels, res / up, width / up]; noise_const is [res, width].
         TensorShape.Assert(x, $"{_name} x", null, _conv.InChannels, _resolution / _up, _noiseConst.shape[1] / _up);
@@ -51,7 +57,7 @@ internal sealed class SynthesisLayer : IDisposable
             NoiseMode.Given => givenNoise!.mul(_noiseStrength),
             _ => null,
         };
-        var y = _conv.Forward(x, styles, noise, fused);
+        var y = _conv.Forward(x, styles, noise, fused, weightDelta);
         return BiasAct.LeakyRelu(y, _bias, BiasAct.LeakyReluGain, _convClamp);
     }
 

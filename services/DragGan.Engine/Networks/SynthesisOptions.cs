@@ -32,6 +32,18 @@ public sealed record SynthesisOptions
     /// </summary>
     public IReadOnlyList<TorchSharp.torch.Tensor>? NoiseBuffers { get; init; }
 
+    /// <summary>
+    /// StyleGAN2-family only: a change to each synthesis layer's convolution weight for this forward
+    /// (pivotal tuning's per-photo delta), one entry per layer in <see cref="ImageGenerator.ConvLayers"/>
+    /// order, null for none, each shaped as the layer's weight [O, I, k, k] (one delta for the
+    /// whole batch) or [N, O, I, k, k] (one per sample: edits with different deltas in one batch,
+    /// zeros for an edit without one; such layers run the fused form), on the generator's device.
+    /// The layer convolves with weight + delta, modulated and demodulated as its own weight is; the
+    /// generator's weights are not changed, and gradients flow into the deltas. toRGB layers take
+    /// none. A forward without deltas runs exactly as before.
+    /// </summary>
+    public IReadOnlyList<TorchSharp.torch.Tensor?>? ConvWeightDeltas { get; init; }
+
     /// <summary>Fused (grouped) modulated convolution; null picks as the reference does in eval mode.</summary>
     public bool? FusedModulation { get; init; }
 }

@@ -90,6 +90,8 @@ public sealed class StyleGan3Generator : ImageGenerator
             throw new ArgumentException("StyleGAN3 has no synthesis blocks to take features from by resolution; ask for the drag feature.", nameof(options));
         if (options.NoiseBuffers is { Count: > 0 })
             throw new ArgumentException("StyleGAN3 has no noise inputs; no noise buffers may be given.", nameof(options));
+        if (options.ConvWeightDeltas is not null)
+            throw new ArgumentException("StyleGAN3 takes no convolution weight deltas.", nameof(options));
 
         using var scope = NewDisposeScope();
         var rows = ws.to(ScalarType.Float32).to(Device).unbind(1);

@@ -1,0 +1,62 @@
+using DragGan.Engine.Drag;
+using DragGan.Engine.Inversion;
+
+namespace DragGan.Engine.Tuning;
+
+/// <summary>
+/// Settings of pivotal tuning's second stage (PTI, Roich et al. 2022: Adam over the generator's
+/// weights at lr 3e-4, up to 350 steps, loss L2 + LPIPS with weight 1 each, stopping early once the
+/// LPIPS distance is about 0.06). Here the weights are the synthesis convolutions' and the
+/// perceptual distance is <see cref="Perceptual.ResNetPerceptualDistance"/>, whose scale differs
+/// from LPIPS-VGG's, so the early-stop threshold is its own.
+/// </summary>
+public sealed record PivotalTuningOptions
+{
+    public const int DefaultSteps = 350;
+
+    /// <summary>PTI's learning rate for full tuning.</summary>
+    public const double FullLearningRate = 3e-4;
+
+    /// <summary>
+    /// The low-rank learning rate (A's entries start as unit Gaussians, B at zero): measured on
+    /// faces-128 (docs/inversion-pti.md).
+    /// </summary>
+    public const double LowRankLearningRate = 1e-3;
+
+    public TuningMode Mode { get; init; } = TuningMode.LowRank;
+
+    /// <summary>r of dW = B A, 1..<see cref="WeightDeltaFormat.MaxRank"/>; read in <see cref="TuningMode.LowRank"/> only.</summary>
+    public int Rank { get; init; } = 4;
+
+    public int Steps { get; init; } = DefaultSteps;
+
+    /// <summary>Adam's learning rate; null picks <see cref="LowRankLearningRate"/> or <see cref="FullLearningRate"/> by mode.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>Weight of the pixel loss (mean squared error, pixels in [-1, 1]).</summary>
+    public double PixelWeight { get; init; } = 1;
+
+    /// <summary>Weight of the perceptual distance.</summary>
+    public double PerceptualWeight { get; init; } = 1;
+
+    /// <summary>Stop once a step's reconstruction is this close perceptually (before its update, as PTI); 0 never stops early.</summary>
+    public double EarlyStopDistance { get; init; }
+
+    /// <summary>Seeds A's initial values.</summary>
+    public ulong Seed { get; init; } = 303;
+
+    /// <summary>
+    /// The projection that finds the pivot, PTI's first stage: one w (W space) for every row, loss
+    /// pixel MSE + <paramref name="distance"/> (weight 1 each), the reference projector's schedule.
+    /// </summary>
+    public static InversionOptions PivotProjection(IPerceptualDistance distance, int steps = InversionOptions.DefaultSteps) => new()
+    {
+        Space = LatentSpace.W,
+        Steps = steps,
+        PerceptualDistance = distance,
+        PixelWeight = 1,
+        PerceptualWeight = 1,
+    };
+
+    public double EffectiveLearningRate => LearningRate ?? (Mode == TuningMode.Full ? FullLearningRate : LowRankLearningRate);
+}
