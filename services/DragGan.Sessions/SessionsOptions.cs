@@ -81,6 +81,12 @@ public sealed class SessionsOptions
     /// <summary>What one tenant may run at once, across replicas.</summary>
     public TenantLimitOptions TenantLimits { get; set; } = new();
 
+    /// <summary>What one tenant may keep in the store: sessions and stored bytes.</summary>
+    public TenantQuotaOptions TenantQuota { get; set; } = new();
+
+    /// <summary>The store's budget for all tenants together, below Redis's maxmemory.</summary>
+    public StoreBudgetOptions StoreBudget { get; set; } = new();
+
     /// <summary>How often a read-modify-write of a session is tried when other writers keep winning (default 8).</summary>
     public int UpdateAttempts { get; set; } = 8;
 
@@ -181,6 +187,8 @@ public sealed class SessionsOptions
             ApiKeys[i].Validate($"{SectionName}:ApiKeys:{i}");
         RateLimit.Validate($"{SectionName}:RateLimit");
         TenantLimits.Validate($"{SectionName}:TenantLimits");
+        TenantQuota.Validate($"{SectionName}:TenantQuota");
+        StoreBudget.Validate($"{SectionName}:StoreBudget");
         FailedKeyLimit.Validate($"{SectionName}:FailedKeyLimit");
     }
 
