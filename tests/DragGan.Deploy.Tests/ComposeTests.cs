@@ -84,6 +84,14 @@ public class ComposeTests
     }
 
     [Fact]
+    public void TenantQuotasAndTheStoreHeadroom_FitRedisMaxMemory()
+    {
+        var command = Compose["services"]!["redis"]!["command"]!.AsArray().Select(a => (string)a!).ToList();
+        var env = Compose["services"]!["sessions"]!["environment"]!;
+        StoreLimits.AssertFit("compose.yaml", StoreLimits.MaxMemoryBytes(command[command.IndexOf("--maxmemory") + 1]), name => (string?)env[name]);
+    }
+
+    [Fact]
     public void SessionService_PublishesGrpcAndWeb_AndMetricsOnLoopbackWithTheMetricsPortSet()
     {
         var sessions = Compose["services"]!["sessions"]!;
