@@ -10,6 +10,7 @@ using DragGan.Sessions.Storage;
 using DragGan.Sessions.Telemetry;
 using DragGan.Sessions.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -72,6 +73,21 @@ public static class SessionsHost
             builder.Services.AddPrometheusListener(options.MetricsPort, [SessionsMetrics.MeterName, .. SessionsMetrics.FrameworkMeters]);
         builder.AddTracing(ServiceName, SessionsTracing.SourceName);
 
+        if (options.ForwardedHeaders.IsConfigured)
+        {
+            builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
+            {
+                forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+                forwarded.ForwardLimit = options.ForwardedHeaders.ForwardLimit;
+                // Only the configured proxies: not the loopback ones trusted by default.
+                forwarded.KnownProxies.Clear();
+                forwarded.KnownIPNetworks.Clear();
+                foreach (var proxy in options.ForwardedHeaders.Proxies)
+                    forwarded.KnownProxies.Add(proxy);
+                foreach (var network in options.ForwardedHeaders.Networks)
+                    forwarded.KnownIPNetworks.Add(network);
+            });
+        }
         builder.Services.AddSingleton<ApiKeyRegistry>();
         builder.Services.AddSingleton<FailedKeyAttempts>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -97,6 +113,9 @@ public static class SessionsHost
         else if (options.ApiKeys.Count == 0)
             app.Logger.LogWarning("No API keys are configured (Sessions:ApiKeys): every call will be refused");
 
+        // First, so that logging and the wrong-key lockout see the client behind a trusted proxy.
+        if (options.ForwardedHeaders.IsConfigured)
+            app.UseForwardedHeaders();
         app.UseRequestLogging();
         // The browser client's files, before routing and authentication: the page itself needs no key.
         app.UseWebClient(webRoot);

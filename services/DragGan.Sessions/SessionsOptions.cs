@@ -153,6 +153,9 @@ public sealed class SessionsOptions
     /// <summary>Wrong API keys one client address may present per window, per replica.</summary>
     public FailedKeyLimitOptions FailedKeyLimit { get; set; } = new();
 
+    /// <summary>The proxies whose X-Forwarded-For gives the client address (none by default: the header is ignored).</summary>
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+
     /// <summary>Throws <see cref="InvalidOperationException"/> naming the first setting out of range.</summary>
     public void Validate(bool isDevelopment)
     {
@@ -190,6 +193,7 @@ public sealed class SessionsOptions
         TenantQuota.Validate($"{SectionName}:TenantQuota");
         StoreBudget.Validate($"{SectionName}:StoreBudget");
         FailedKeyLimit.Validate($"{SectionName}:FailedKeyLimit");
+        ForwardedHeaders.Validate($"{SectionName}:ForwardedHeaders");
     }
 
     private static void Require(bool condition, string problem)
