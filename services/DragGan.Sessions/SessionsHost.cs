@@ -100,6 +100,7 @@ public static class SessionsHost
         builder.Services.AddSingleton<SessionEditor>();
         builder.Services.AddSingleton<FfmpegVideoEncoder>();
         builder.Services.AddSingleton<SessionExports>();
+        builder.Services.AddSingleton<ExportSlots>();
         builder.Services.AddSingleton<ReplicaIdentity>();
         builder.Services.AddSingleton<TenantAdmission>();
         builder.Services.AddSingleton<ActiveDragRegistry>();

@@ -1,4 +1,5 @@
 using DragGan.Sessions.Admission;
+using DragGan.Sessions.Exports;
 using DragGan.Sessions.Security;
 using DragGan.Sessions.Storage;
 
@@ -86,6 +87,9 @@ public sealed class SessionsOptions
 
     /// <summary>The store's budget for all tenants together, below Redis's maxmemory.</summary>
     public StoreBudgetOptions StoreBudget { get; set; } = new();
+
+    /// <summary>What animation exports may take: concurrency per tenant and replica, frames and duration.</summary>
+    public ExportLimitOptions ExportLimits { get; set; } = new();
 
     /// <summary>How often a read-modify-write of a session is tried when other writers keep winning (default 8).</summary>
     public int UpdateAttempts { get; set; } = 8;
@@ -192,6 +196,7 @@ public sealed class SessionsOptions
         TenantLimits.Validate($"{SectionName}:TenantLimits");
         TenantQuota.Validate($"{SectionName}:TenantQuota");
         StoreBudget.Validate($"{SectionName}:StoreBudget");
+        ExportLimits.Validate($"{SectionName}:ExportLimits");
         FailedKeyLimit.Validate($"{SectionName}:FailedKeyLimit");
         ForwardedHeaders.Validate($"{SectionName}:ForwardedHeaders");
     }

@@ -65,6 +65,12 @@ public sealed class TenantAdmission(IWorkLeaseStore store, ReplicaIdentity repli
         EnterAsync(new WorkLease(tenant, WorkKind.Generation, Guid.NewGuid().ToString("N"), replica.Id, 1), Limits.Generations,
             inUse => $"Tenant '{tenant}' runs {inUse} image generations, its limit; retry later.", cancellationToken);
 
+    /// <summary>One animation export of the tenant.</summary>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the tenant runs its maximum of exports.</exception>
+    public Task<HeldLease> EnterExportAsync(string tenant, CancellationToken cancellationToken) =>
+        EnterAsync(new WorkLease(tenant, WorkKind.Export, Guid.NewGuid().ToString("N"), replica.Id, 1), options.Value.ExportLimits.PerTenant,
+            inUse => $"Tenant '{tenant}' runs {inUse} exports, its limit (Sessions:ExportLimits:PerTenant); retry when one ends.", cancellationToken);
+
     private async Task<IAsyncDisposable> EnterInversionAsync(string tenant, int steps, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N");
