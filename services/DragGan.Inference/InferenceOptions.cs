@@ -80,6 +80,13 @@ public sealed class InferenceOptions
     /// </summary>
     public double IdleStreamTimeoutSeconds { get; set; } = 600;
 
+    /// <summary>
+    /// Shares of the GPU by tenant (the session service names the tenant of each drag): a tenant of
+    /// weight 3 gets three steps for another's one while both have drags ready. Tenants not listed
+    /// weigh 1; drags without a tenant share one as the tenant "".
+    /// </summary>
+    public Dictionary<string, double> TenantWeights { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Port of the Prometheus endpoint /metrics, HTTP/1.1 (default 9090); 0 turns it off.</summary>
     public int MetricsPort { get; set; } = 9090;
 
@@ -114,6 +121,11 @@ public sealed class InferenceOptions
             throw new InvalidOperationException($"{SectionName}:ShutdownDrainSeconds must be >= 0, got {ShutdownDrainSeconds}.");
         if (!(IdleStreamTimeoutSeconds > 0))
             throw new InvalidOperationException($"{SectionName}:IdleStreamTimeoutSeconds must be positive, got {IdleStreamTimeoutSeconds}.");
+        foreach (var (tenant, weight) in TenantWeights)
+        {
+            if (!(weight is >= 0.01 and <= 100))
+                throw new InvalidOperationException($"{SectionName}:TenantWeights:{tenant} must be in 0.01..100, got {weight}.");
+        }
         if (MetricsPort is < 0 or > 65535)
             throw new InvalidOperationException($"{SectionName}:MetricsPort must be 0 (off) or a port, got {MetricsPort}.");
     }

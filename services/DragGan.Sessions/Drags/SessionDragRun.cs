@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using DragGan.Contracts;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Admission;
 using DragGan.Sessions.Domain;
@@ -417,7 +418,8 @@ internal sealed class SessionDragRun : IDragControl
     private async Task<(DragFrame? Final, DragState? State)> ReadStreamAsync(InferenceReplica replica, DragState? state, CommandReplay replay, bool resumed)
     {
         using var load = replica.TrackDrag();
-        using var call = replica.Client.Drag(cancellationToken: _abort.Token);
+        // The tenant goes with the call, so that the inference service shares its GPU by tenant.
+        using var call = replica.Client.Drag(new Metadata { { TenantMetadata.Header, _plan.Key.Tenant } }, cancellationToken: _abort.Token);
         var frames = InferenceFrames();
         await call.RequestStream.WriteAsync(state is null
             ? new DragRequest { Start = WithFrames(_plan.Start, frames) }
