@@ -1,4 +1,5 @@
 using DragGan.Sessions.Admission;
+using DragGan.Sessions.Drags;
 using DragGan.Sessions.Exports;
 using DragGan.Sessions.Security;
 using DragGan.Sessions.Storage;
@@ -90,6 +91,9 @@ public sealed class SessionsOptions
 
     /// <summary>What animation exports may take: concurrency per tenant and replica, frames and duration.</summary>
     public ExportLimitOptions ExportLimits { get; set; } = new();
+
+    /// <summary>What a running drag relays to watchers on other replicas: only while one watches, bounded in size and rate.</summary>
+    public RelayOptions Relay { get; set; } = new();
 
     /// <summary>How often a read-modify-write of a session is tried when other writers keep winning (default 8).</summary>
     public int UpdateAttempts { get; set; } = 8;
@@ -197,6 +201,7 @@ public sealed class SessionsOptions
         TenantQuota.Validate($"{SectionName}:TenantQuota");
         StoreBudget.Validate($"{SectionName}:StoreBudget");
         ExportLimits.Validate($"{SectionName}:ExportLimits");
+        Relay.Validate($"{SectionName}:Relay");
         FailedKeyLimit.Validate($"{SectionName}:FailedKeyLimit");
         ForwardedHeaders.Validate($"{SectionName}:ForwardedHeaders");
     }

@@ -43,6 +43,7 @@ internal sealed class SessionDragRun : IDragControl
     private readonly InferenceReplicaSet _replicas;
     private readonly ILogger _logger;
     private readonly IDragRelay _relay;
+    private readonly RelayedFramePublisher _relayed;
     private readonly SessionsMetrics _metrics;
     private readonly int _persistEvery;
     /// <summary>
@@ -74,6 +75,7 @@ internal sealed class SessionDragRun : IDragControl
         _idleTimeout = options.DragIdleTimeout;
         _metrics = metrics;
         _relay = relay;
+        _relayed = new RelayedFramePublisher(relay, plan.DragId, options.Relay, logger);
         _plan = plan;
         _active = active.Clone();
         _editor = editor;
@@ -98,7 +100,7 @@ internal sealed class SessionDragRun : IDragControl
 
     public void Start() => _ = Task.Run(RunAsync);
 
-    /// <summary>The frame to every watcher here and, through the relay, on the other replicas.</summary>
+    /// <summary>The frame to every watcher here and, through the relay, to those on the other replicas (<see cref="RelayedFramePublisher"/>).</summary>
     private async Task PublishAsync(SessionDragFrame frame, bool last)
     {
         if (last)
@@ -107,7 +109,7 @@ internal sealed class SessionDragRun : IDragControl
             _watchers.Publish(frame);
         try
         {
-            await _relay.PublishFrameAsync(DragId, frame);
+            await _relayed.PublishAsync(frame, last);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
