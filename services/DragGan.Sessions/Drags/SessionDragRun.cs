@@ -172,7 +172,7 @@ internal sealed class SessionDragRun : IDragControl
             using var lost = _lease.Lost.Register(HandBack);
             // Commands sent on other replicas (UpdateDrag, StopDrag) arrive here, one at a time.
             await using var commands = await _relay.SubscribeCommandsAsync(DragId,
-                command => PostAsync(DragCommand.FromRelayed(command), CancellationToken.None).AsTask());
+                command => TryPost(DragCommand.FromRelayed(command)));
             monitor = MonitorAsync(monitoring.Token);
             var final = await DriveAsync(trace);
             outcome = _discard ? "discarded" : "committed";

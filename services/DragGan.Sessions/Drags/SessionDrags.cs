@@ -150,7 +150,7 @@ internal sealed class SessionDrags(
             return;
         }
         if (relay.Enabled)
-            await relay.SendCommandAsync(dragId, new DragCommand.Stop(Discard: true).ToRelayed());
+            await relay.SendCommandAsync(dragId, new DragCommand.Stop(Discard: true).ToRelayed(), CancellationToken.None);
     }
 
     private async Task<(IDragControl, ChannelReader<SessionDragFrame>)> TakeOverAsync(SessionKey key, ActiveDrag running, CancellationToken cancellationToken)
