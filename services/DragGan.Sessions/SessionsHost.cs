@@ -68,6 +68,8 @@ public static class SessionsHost
                 Protos.V1.Sessions.Descriptor.FullName, check => check.Name == ProcessHealthCheck)
             .AddCheck(ProcessHealthCheck, () => HealthCheckResult.Healthy("The process answers."))
             .AddCheck<SessionStoreHealthCheck>(StoreHealthCheck);
+        // One instance for every probe: it keeps the last healthy answer.
+        builder.Services.AddSingleton<SessionStoreHealthCheck>();
         builder.Services.AddSingleton<SessionsMetrics>();
         if (options.MetricsPort > 0)
             builder.Services.AddPrometheusListener(options.MetricsPort, [SessionsMetrics.MeterName, .. SessionsMetrics.FrameworkMeters]);

@@ -95,6 +95,12 @@ public sealed class SessionsOptions
     /// <summary>What a running drag relays to watchers on other replicas: only while one watches, bounded in size and rate.</summary>
     public RelayOptions Relay { get; set; } = new();
 
+    /// <summary>
+    /// How long the store health check's healthy answer is reused (default 1 s): probes need no
+    /// key, and a burst of them reads the store once. 0 = every probe reads it.
+    /// </summary>
+    public TimeSpan HealthCheckCacheDuration { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often a read-modify-write of a session is tried when other writers keep winning (default 8).</summary>
     public int UpdateAttempts { get; set; } = 8;
 
@@ -184,6 +190,8 @@ public sealed class SessionsOptions
             $"MaxDragFrameBytesPerTenant ({MaxDragFrameBytesPerTenant}) must be at least MaxDragFrameBytesPerSession ({MaxDragFrameBytesPerSession}).");
         Require(ListPageBytes >= 64 * 1024, $"ListPageBytes must be at least 65536, got {ListPageBytes}.");
         Require(UpdateAttempts is >= 1 and <= 100, $"UpdateAttempts must be in 1..100, got {UpdateAttempts}.");
+        Require(HealthCheckCacheDuration >= TimeSpan.Zero && HealthCheckCacheDuration <= TimeSpan.FromMinutes(5),
+            $"HealthCheckCacheDuration must be in 0..5 minutes, got {HealthCheckCacheDuration}.");
         Require(SweepInterval > TimeSpan.Zero, $"SweepInterval must be positive, got {SweepInterval}.");
         Require(ModelCacheDuration >= TimeSpan.Zero, $"ModelCacheDuration must not be negative, got {ModelCacheDuration}.");
         Require(InferenceKeepAliveInterval >= TimeSpan.FromSeconds(1), $"InferenceKeepAliveInterval must be at least 1 second, got {InferenceKeepAliveInterval}.");
