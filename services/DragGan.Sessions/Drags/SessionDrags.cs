@@ -101,7 +101,8 @@ internal sealed class SessionDrags(
     /// </summary>
     public async Task<SessionDragRun?> ResumeOrphanAsync(SessionKey key, ActiveDrag active, CancellationToken cancellationToken)
     {
-        var (lease, _) = await admission.ClaimDragAsync(key.Tenant, active.DragId, cancellationToken);
+        // It runs again, so it counts against the tenant's drags again.
+        var (lease, _) = await admission.ResumeDragAsync(key.Tenant, active.DragId, cancellationToken);
         if (lease is null)
             return null;
         var (run, frames) = await ResumeHereAsync(key, active.DragId, lease, cancellationToken);
@@ -161,7 +162,7 @@ internal sealed class SessionDrags(
         {
             if (registry.TryGet(running.DragId, out var local) && local is not null)
                 return (local, local.Watch().Frames);
-            var (lease, holder) = await admission.ClaimDragAsync(key.Tenant, running.DragId, cancellationToken);
+            var (lease, holder) = await admission.ResumeDragAsync(key.Tenant, running.DragId, cancellationToken);
             if (lease is not null)
             {
                 var resumed = await ResumeHereAsync(key, running.DragId, lease, cancellationToken);
