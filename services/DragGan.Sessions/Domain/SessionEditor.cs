@@ -317,7 +317,7 @@ public sealed class SessionEditor(
     private static void RequireActiveDrag(StoredSession stored, string dragId)
     {
         if (stored.Session.ActiveDrag?.DragId != dragId)
-            throw Invalid.Missing("drag_id", $"'{dragId}' is not the session's active drag.");
+            throw Invalid.Missing("drag_id", $"{ClientText.Quote(dragId)} is not the session's active drag.");
     }
 
     private static void RequireSameShape(Latent latent, Latent current)

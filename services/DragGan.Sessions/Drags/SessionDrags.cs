@@ -81,7 +81,7 @@ internal sealed class SessionDrags(
         var record = await editor.GetAsync(key, cancellationToken);
         var active = record.Value.Session.ActiveDrag;
         if (active is null || (dragId.Length > 0 && active.DragId != dragId))
-            throw Invalid.Missing("drag_id", $"'{dragId}' is not the session's active drag.");
+            throw Invalid.Missing("drag_id", $"{ClientText.Quote(dragId)} is not the session's active drag.");
         if (registry.TryGet(active.DragId, out var run) && run is not null)
             return new FoundDrag(run.Active, run, Orphaned: false);
         var holder = await admission.DragHolderAsync(key.Tenant, active.DragId, cancellationToken);
@@ -190,7 +190,7 @@ internal sealed class SessionDrags(
         {
             var stored = (await editor.GetAsync(key, cancellationToken)).Value;
             if (stored.Session.ActiveDrag is not { } running || running.DragId != dragId)
-                throw Invalid.Missing("drag_id", $"'{dragId}' is not the session's active drag any more.");
+                throw Invalid.Missing("drag_id", $"{ClientText.Quote(dragId)} is not the session's active drag any more.");
             if (stored.DragState is null && stored.DragStart is null)
             {
                 // Nothing to continue from (its start was never saved): the session must not stay blocked.
