@@ -80,6 +80,13 @@ public sealed class InferenceOptions
     /// </summary>
     public double IdleStreamTimeoutSeconds { get; set; } = 600;
 
+    /// <summary>
+    /// Shares of the GPU by tenant (the session service names the tenant of each drag): a tenant of
+    /// weight 3 gets three steps for another's one while both have drags ready. Tenants not listed
+    /// weigh 1; drags without a tenant share one as the tenant "".
+    /// </summary>
+    public Dictionary<string, double> TenantWeights { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Port of the Prometheus endpoint /metrics, HTTP/1.1 (default 9090); 0 turns it off.</summary>
     public int MetricsPort { get; set; } = 9090;
 

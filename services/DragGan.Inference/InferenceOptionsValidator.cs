@@ -25,6 +25,8 @@ internal sealed class InferenceOptionsValidator : IValidateOptions<InferenceOpti
         Require(options.StartMessageTimeoutSeconds > 0, $"StartMessageTimeoutSeconds must be positive, got {options.StartMessageTimeoutSeconds}.");
         Require(options.ShutdownDrainSeconds >= 0, $"ShutdownDrainSeconds must be >= 0, got {options.ShutdownDrainSeconds}.");
         Require(options.IdleStreamTimeoutSeconds > 0, $"IdleStreamTimeoutSeconds must be positive, got {options.IdleStreamTimeoutSeconds}.");
+        foreach (var (tenant, weight) in options.TenantWeights)
+            Require(weight is >= 0.01 and <= 100, $"TenantWeights:{tenant} must be in 0.01..100, got {weight}.");
         Require(options.MetricsPort is >= 0 and <= 65535, $"MetricsPort must be 0 (off) or a port, got {options.MetricsPort}.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

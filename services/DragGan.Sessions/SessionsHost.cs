@@ -10,6 +10,7 @@ using DragGan.Sessions.Storage;
 using DragGan.Sessions.Telemetry;
 using DragGan.Sessions.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -64,11 +65,28 @@ public static class SessionsHost
                 Protos.V1.Sessions.Descriptor.FullName, check => check.Name == ProcessHealthCheck)
             .AddCheck(ProcessHealthCheck, () => HealthCheckResult.Healthy("The process answers."))
             .AddCheck<SessionStoreHealthCheck>(StoreHealthCheck);
+        // One instance for every probe: it keeps the last healthy answer.
+        builder.Services.AddSingleton<SessionStoreHealthCheck>();
         builder.Services.AddSingleton<SessionsMetrics>();
         if (options.MetricsPort > 0)
             builder.Services.AddPrometheusListener(options.MetricsPort, [SessionsMetrics.MeterName, .. SessionsMetrics.FrameworkMeters]);
         builder.AddTracing(ServiceName, SessionsTracing.SourceName);
 
+        if (options.ForwardedHeaders.IsConfigured)
+        {
+            builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
+            {
+                forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
+                forwarded.ForwardLimit = options.ForwardedHeaders.ForwardLimit;
+                // Only the configured proxies: not the loopback ones trusted by default.
+                forwarded.KnownProxies.Clear();
+                forwarded.KnownIPNetworks.Clear();
+                foreach (var proxy in options.ForwardedHeaders.Proxies)
+                    forwarded.KnownProxies.Add(proxy);
+                foreach (var network in options.ForwardedHeaders.Networks)
+                    forwarded.KnownIPNetworks.Add(network);
+            });
+        }
         builder.Services.AddSingleton<ApiKeyRegistry>();
         builder.Services.AddSingleton<FailedKeyAttempts>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -81,6 +99,7 @@ public static class SessionsHost
         builder.Services.AddSingleton<SessionEditor>();
         builder.Services.AddSingleton<FfmpegVideoEncoder>();
         builder.Services.AddSingleton<SessionExports>();
+        builder.Services.AddSingleton<ExportSlots>();
         builder.Services.AddSingleton<ReplicaIdentity>();
         builder.Services.AddSingleton<TenantAdmission>();
         builder.Services.AddSingleton<ActiveDragRegistry>();
@@ -94,6 +113,9 @@ public static class SessionsHost
         else if (options.ApiKeys.Count == 0)
             app.Logger.LogWarning("No API keys are configured (Sessions:ApiKeys): every call will be refused");
 
+        // First, so that logging and the wrong-key lockout see the client behind a trusted proxy.
+        if (options.ForwardedHeaders.IsConfigured)
+            app.UseForwardedHeaders();
         app.UseRequestLogging();
         // The browser client's files, before routing and authentication: the page itself needs no key.
         app.UseWebClient(webRoot);

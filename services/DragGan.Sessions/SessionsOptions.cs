@@ -1,4 +1,6 @@
 using DragGan.Sessions.Admission;
+using DragGan.Sessions.Drags;
+using DragGan.Sessions.Exports;
 using DragGan.Sessions.Security;
 using DragGan.Sessions.Storage;
 
@@ -81,6 +83,24 @@ public sealed class SessionsOptions
     /// <summary>What one tenant may run at once, across replicas.</summary>
     public TenantLimitOptions TenantLimits { get; set; } = new();
 
+    /// <summary>What one tenant may keep in the store: sessions and stored bytes.</summary>
+    public TenantQuotaOptions TenantQuota { get; set; } = new();
+
+    /// <summary>The store's budget for all tenants together, below Redis's maxmemory.</summary>
+    public StoreBudgetOptions StoreBudget { get; set; } = new();
+
+    /// <summary>What animation exports may take: concurrency per tenant and replica, frames and duration.</summary>
+    public ExportLimitOptions ExportLimits { get; set; } = new();
+
+    /// <summary>What a running drag relays to watchers on other replicas: only while one watches, bounded in size and rate.</summary>
+    public RelayOptions Relay { get; set; } = new();
+
+    /// <summary>
+    /// How long the store health check's healthy answer is reused (default 1 s): probes need no
+    /// key, and a burst of them reads the store once. 0 = every probe reads it.
+    /// </summary>
+    public TimeSpan HealthCheckCacheDuration { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often a read-modify-write of a session is tried when other writers keep winning (default 8).</summary>
     public int UpdateAttempts { get; set; } = 8;
 
@@ -146,4 +166,6 @@ public sealed class SessionsOptions
 
     /// <summary>Wrong API keys one client address may present per window, per replica.</summary>
     public FailedKeyLimitOptions FailedKeyLimit { get; set; } = new();
+    /// <summary>The proxies whose X-Forwarded-For gives the client address (none by default: the header is ignored).</summary>
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
 }

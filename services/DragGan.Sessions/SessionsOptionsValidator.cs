@@ -1,3 +1,5 @@
+using DragGan.Sessions.Drags;
+using DragGan.Sessions.Exports;
 using DragGan.Sessions.Security;
 using DragGan.Sessions.Storage;
 using Microsoft.Extensions.Options;
@@ -19,7 +21,12 @@ internal sealed class SessionsOptionsValidator(bool isDevelopment) : IValidateOp
             failures.AddRange(options.ApiKeys[i].Problems($"{Section}:ApiKeys:{i}"));
         failures.AddRange(options.RateLimit.Problems($"{Section}:RateLimit"));
         failures.AddRange(options.TenantLimits.Problems($"{Section}:TenantLimits"));
+        failures.AddRange(options.TenantQuota.Problems($"{Section}:TenantQuota"));
+        failures.AddRange(options.StoreBudget.Problems($"{Section}:StoreBudget"));
+        failures.AddRange(options.ExportLimits.Problems($"{Section}:ExportLimits"));
+        failures.AddRange(options.Relay.Problems($"{Section}:Relay"));
         failures.AddRange(options.FailedKeyLimit.Problems($"{Section}:FailedKeyLimit"));
+        failures.AddRange(options.ForwardedHeaders.Problems($"{Section}:ForwardedHeaders"));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -55,6 +62,8 @@ internal sealed class SessionsOptionsValidator(bool isDevelopment) : IValidateOp
             yield return $"ListPageBytes must be at least 65536, got {o.ListPageBytes}.";
         if (o.UpdateAttempts is < 1 or > 100)
             yield return $"UpdateAttempts must be in 1..100, got {o.UpdateAttempts}.";
+        if (o.HealthCheckCacheDuration < TimeSpan.Zero || o.HealthCheckCacheDuration > TimeSpan.FromMinutes(5))
+            yield return $"HealthCheckCacheDuration must be in 0..5 minutes, got {o.HealthCheckCacheDuration}.";
         if (o.SweepInterval <= TimeSpan.Zero)
             yield return $"SweepInterval must be positive, got {o.SweepInterval}.";
         if (o.ModelCacheDuration < TimeSpan.Zero)

@@ -84,13 +84,22 @@ public class ComposeTests
     }
 
     [Fact]
+    public void TenantQuotasAndTheStoreHeadroom_FitRedisMaxMemory()
+    {
+        var command = Compose["services"]!["redis"]!["command"]!.AsArray().Select(a => (string)a!).ToList();
+        var env = Compose["services"]!["sessions"]!["environment"]!;
+        StoreLimits.AssertFit("compose.yaml", StoreLimits.MaxMemoryBytes(command[command.IndexOf("--maxmemory") + 1]), name => (string?)env[name]);
+    }
+
+    [Fact]
     public void SessionService_PublishesGrpcAndWeb_AndMetricsOnLoopbackWithTheMetricsPortSet()
     {
         var sessions = Compose["services"]!["sessions"]!;
         var ports = sessions["ports"]!.AsArray().Select(p => (string)p!).ToList();
-        // gRPC (h2c) and the HTTP/1.1 endpoint (gRPC-Web, the web client): what clients use.
-        Assert.Contains("8080:8080", ports);
-        Assert.Contains("8081:8081", ports);
+        // gRPC (h2c) and the HTTP/1.1 endpoint (gRPC-Web, the web client): what clients use, on
+        // this machine unless DRAGGAN_BIND_ADDRESS opens them further (plain text, no TLS).
+        Assert.Contains("${DRAGGAN_BIND_ADDRESS:-127.0.0.1}:8080:8080", ports);
+        Assert.Contains("${DRAGGAN_BIND_ADDRESS:-127.0.0.1}:8081:8081", ports);
         // Metrics only for this machine, and only when the service is told to serve them.
         var metrics = Assert.Single(ports, p => p.EndsWith(":9090"));
         Assert.StartsWith("127.0.0.1:", metrics);

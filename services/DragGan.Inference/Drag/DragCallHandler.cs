@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DragGan.Contracts;
 using DragGan.Engine.Models;
 using DragGan.Inference.Services;
 using DragGan.Inference.Streaming;
@@ -36,7 +37,8 @@ internal sealed class DragCallHandler(
         using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         var streamId = Guid.NewGuid().ToString("N")[..12];
         var stream = new DragStream(streamId, model, edit, opening.Frames, opening.SessionId,
-            settings.FrameQueueCapacity, _ => metrics.FrameDropped(), call.Token, Activity.Current?.Context ?? default);
+            settings.FrameQueueCapacity, _ => metrics.FrameDropped(), call.Token, Activity.Current?.Context ?? default,
+            context.RequestHeaders.GetValue(TenantMetadata.Header) ?? "");
         using var queue = metrics.TrackQueue(() => stream.QueuedFrames);
         using var commands = metrics.TrackCommandQueue(() => stream.PendingCommands);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["StreamId"] = streamId, ["SessionId"] = opening.SessionId });

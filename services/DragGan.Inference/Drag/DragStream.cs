@@ -33,9 +33,10 @@ internal sealed class DragStream : IDisposable
     private readonly Channel<PendingFrame> _frames;
 
     public DragStream(string id, ModelInfo model, DragEdit edit, FrameSettings frames, string? sessionId,
-        int queueCapacity, Action<PendingFrame>? frameDropped, CancellationToken callAborted, ActivityContext trace = default)
+        int queueCapacity, Action<PendingFrame>? frameDropped, CancellationToken callAborted, ActivityContext trace = default, string tenant = "")
     {
         Id = id;
+        Tenant = tenant;
         Trace = trace;
         Model = model;
         Edit = edit;
@@ -51,6 +52,9 @@ internal sealed class DragStream : IDisposable
     }
 
     public string Id { get; }
+
+    /// <summary>Whose drag it is (<see cref="Contracts.TenantMetadata"/>), for the loop's turns between tenants; "" when not named.</summary>
+    public string Tenant { get; }
 
     public ModelInfo Model { get; }
 

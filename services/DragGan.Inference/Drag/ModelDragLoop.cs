@@ -12,7 +12,8 @@ namespace DragGan.Inference.Drag;
 /// <summary>
 /// Steps every open Drag stream of one model. Each tick, under the model's gate, it applies the
 /// commands the streams queued, then takes one batched step (<see cref="DragStepper"/>) of ready
-/// edits, chosen round-robin so that no stream waits more than ceil(ready / batch) ticks, and queues
+/// edits, chosen by turns between tenants and then between each tenant's streams
+/// (<see cref="TenantTurns"/>), so that a tenant's many streams take one tenant's share, and queues
 /// each stream's frame. The batch size is learnt from the measured step times
 /// (<see cref="BatchSizeTuner"/>), or <see cref="InferenceOptions.MaxBatchSize"/> when that is off. It sleeps while no
 /// stream is ready and no command is queued, until the next idle stream's timeout: a stream that
@@ -40,7 +41,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
-    private int _cursor;
+    private readonly TenantTurns _turns;
     private volatile bool _handingBack;
 
     public ModelDragLoop(string model, ImageGenerator generator, ModelGates gates, InferenceMetrics metrics, InferenceOptions options, ILogger logger)
@@ -51,6 +52,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         _metrics = metrics;
         _maxBatchSize = options.MaxBatchSize;
         _idleTimeoutMs = (long)Math.Ceiling(options.IdleStreamTimeout.TotalMilliseconds);
+        _turns = new TenantTurns(options.TenantWeights);
         _tuner = options.AdaptiveBatchSize ? new BatchSizeTuner(options.MaxBatchSize, options.MaxStepTime) : null;
         _chosenBatchSizeGauge = metrics.TrackChosenBatchSize(model, () => _tuner?.Preferred ?? _maxBatchSize);
         _logger = logger;
@@ -239,21 +241,12 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         stream.End(final);
     }
 
-    /// <summary>Up to the batch size of ready streams, starting after the last one served.</summary>
+    /// <summary>Up to the batch size of ready streams, by turns between tenants and then their streams.</summary>
     private List<DragStream> NextBatch(List<DragStream> streams)
     {
-        var ready = streams.Count(s => s.Ready);
-        var size = _tuner?.Choose(ready) ?? _maxBatchSize;
-        var batch = new List<DragStream>(Math.Min(size, ready));
-        for (var i = 0; i < streams.Count && batch.Count < size; i++)
-        {
-            var stream = streams[(_cursor + i) % streams.Count];
-            if (stream.Ready)
-                batch.Add(stream);
-        }
-        if (streams.Count > 0 && batch.Count > 0)
-            _cursor = (streams.IndexOf(batch[^1]) + 1) % streams.Count;
-        return batch;
+        var ready = streams.Where(s => s.Ready).ToList();
+        var size = _tuner?.Choose(ready.Count) ?? _maxBatchSize;
+        return _turns.Choose(ready, s => s.Tenant, size);
     }
 
     /// <summary>One batched step; a failing edit ends alone and the rest are stepped again without it.</summary>

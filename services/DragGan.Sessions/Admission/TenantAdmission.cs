@@ -28,14 +28,32 @@ public sealed class TenantAdmission(IWorkLeaseStore store, ReplicaIdentity repli
             inUse => $"Tenant '{tenant}' runs {inUse} drags, its limit; stop one or retry later.", cancellationToken);
 
     /// <summary>
-    /// Takes over a drag that was admitted before (no limit applies): the lease, or null when another
-    /// process holds it, with that process's name.
+    /// Claims a drag to end it without running it (no limit applies: it takes no inference slot):
+    /// the lease, or null when another process holds it, with that process's name.
     /// </summary>
     public async Task<(HeldLease? Lease, string? Holder)> ClaimDragAsync(string tenant, string dragId, CancellationToken cancellationToken)
     {
         var lease = new WorkLease(tenant, WorkKind.Drag, dragId, replica.Id, 1);
         var grant = await store.TryAcquireAsync(lease, int.MaxValue, Duration, cancellationToken);
         return grant.Granted ? (new HeldLease(store, lease, Duration, logger), null) : (null, grant.HeldBy);
+    }
+
+    /// <summary>
+    /// Resumes a drag that no process runs (its lease expired, so it no longer counts against the
+    /// tenant): within the tenant's drag limit, like a new drag. The lease, or null when another
+    /// process holds it, with that process's name.
+    /// </summary>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the tenant runs its maximum of drags.</exception>
+    public async Task<(HeldLease? Lease, string? Holder)> ResumeDragAsync(string tenant, string dragId, CancellationToken cancellationToken)
+    {
+        var lease = new WorkLease(tenant, WorkKind.Drag, dragId, replica.Id, 1);
+        var grant = await store.TryAcquireAsync(lease, Limits.Drags, Duration, cancellationToken);
+        if (grant.Granted)
+            return (new HeldLease(store, lease, Duration, logger), null);
+        if (grant.HeldBy is not null)
+            return (null, grant.HeldBy);
+        throw new RpcException(new Status(StatusCode.ResourceExhausted,
+            $"Tenant '{tenant}' runs {grant.InUse} drags, its limit; stop one before resuming drag '{dragId}', or retry later."));
     }
 
     /// <summary>The process that runs the drag (holds its unexpired lease), or null when none does.</summary>
@@ -64,6 +82,12 @@ public sealed class TenantAdmission(IWorkLeaseStore store, ReplicaIdentity repli
     public Task<HeldLease> EnterGenerationAsync(string tenant, CancellationToken cancellationToken) =>
         EnterAsync(new WorkLease(tenant, WorkKind.Generation, Guid.NewGuid().ToString("N"), replica.Id, 1), Limits.Generations,
             inUse => $"Tenant '{tenant}' runs {inUse} image generations, its limit; retry later.", cancellationToken);
+
+    /// <summary>One animation export of the tenant.</summary>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the tenant runs its maximum of exports.</exception>
+    public Task<HeldLease> EnterExportAsync(string tenant, CancellationToken cancellationToken) =>
+        EnterAsync(new WorkLease(tenant, WorkKind.Export, Guid.NewGuid().ToString("N"), replica.Id, 1), options.Value.ExportLimits.PerTenant,
+            inUse => $"Tenant '{tenant}' runs {inUse} exports, its limit (Sessions:ExportLimits:PerTenant); retry when one ends.", cancellationToken);
 
     private async Task<IAsyncDisposable> EnterInversionAsync(string tenant, int steps, CancellationToken cancellationToken)
     {

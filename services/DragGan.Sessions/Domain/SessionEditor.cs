@@ -18,6 +18,7 @@ namespace DragGan.Sessions.Domain;
 public sealed class SessionEditor(
     ISessionStore store,
     IDragFrameStore frames,
+    StoreBudget budget,
     InferenceGateway inference,
     IOptions<SessionsOptions> options,
     TimeProvider time)
@@ -31,10 +32,15 @@ public sealed class SessionEditor(
     /// <summary>The session, or null when the tenant has none with that id (any more).</summary>
     public Task<SessionRecord?> FindAsync(SessionKey key, CancellationToken cancellationToken) => store.GetAsync(key, cancellationToken);
 
-    /// <summary>Creates a session from the request's source (Generate, a checked latent, or Invert) and stores it.</summary>
+    /// <summary>
+    /// Creates a session from the request's source (Generate, a checked latent, or Invert) and
+    /// stores it. The tenant's quotas and the store's budget are checked before any inference work,
+    /// and the store checks the quotas again as it writes.
+    /// </summary>
     public async Task<(SessionRecord Session, EncodedImage? Image)> CreateAsync(string tenant, CreateSessionRequest request, CancellationToken cancellationToken)
     {
         var ttl = ResolveTtl(request.Ttl);
+        await RequireRoomAsync(tenant, cancellationToken);
         var (model, entry, image) = request.SourceCase switch
         {
             CreateSessionRequest.SourceOneofCase.Seed => await FromSeedAsync(request.Seed, request.ImageOptions, cancellationToken),
@@ -60,6 +66,18 @@ public sealed class SessionEditor(
         SessionHistory.Commit(stored, entry, Options.MaxHistory, now);
         SessionLifetime.Touch(stored.Session, now);
         return (await store.CreateAsync(stored, cancellationToken), image);
+    }
+
+    /// <summary>RESOURCE_EXHAUSTED (via <see cref="StoreQuotaExceededException"/>) when the tenant is at a quota or the store at its budget.</summary>
+    private async Task RequireRoomAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var usage = await store.TenantUsageAsync(tenant, cancellationToken);
+        var quota = Options.TenantQuota;
+        if (usage.Sessions >= quota.Sessions)
+            throw StoreQuotaExceededException.Sessions(tenant, quota.Sessions);
+        if (usage.StoredBytes >= quota.StoredBytes)
+            throw StoreQuotaExceededException.StoredBytes(tenant, quota.StoredBytes, usage.StoredBytes, 0);
+        await budget.RequireRoomAsync(cancellationToken);
     }
 
     public Task<SessionRecord> UndoAsync(SessionKey key, ulong? expectedVersion, CancellationToken cancellationToken) =>
@@ -126,9 +144,11 @@ public sealed class SessionEditor(
     /// Keeps one image frame of a drag for ExportAnimation, as a JPEG no larger than the model's
     /// resolution and <see cref="SessionsOptions.DragFrameMaxSide"/> (bounded; see <see cref="IDragFrameStore"/>).
     /// </summary>
-    /// <returns>Whether it was kept (the tenant's budget may have no room, the image may be unreadable).</returns>
-    public Task<bool> AppendDragFrameAsync(SessionKey key, string dragId, uint step, EncodedImage image, uint resolution, CancellationToken cancellationToken)
+    /// <returns>Whether it was kept (the tenant's budget or the store's may have no room, the image may be unreadable).</returns>
+    public async Task<bool> AppendDragFrameAsync(SessionKey key, string dragId, uint step, EncodedImage image, uint resolution, CancellationToken cancellationToken)
     {
+        if (!await budget.HasRoomAsync(cancellationToken))
+            return false;
         EncodedImage kept;
         try
         {
@@ -137,9 +157,9 @@ public sealed class SessionEditor(
         catch (InvalidDataException)
         {
             // A frame that cannot be read is no frame of the animation; the drag goes on.
-            return Task.FromResult(false);
+            return false;
         }
-        return frames.AppendFrameAsync(key, new StoredDragFrame { DragId = dragId, Step = step, Image = kept }, cancellationToken);
+        return await frames.AppendFrameAsync(key, new StoredDragFrame { DragId = dragId, Step = step, Image = kept }, cancellationToken);
     }
 
     /// <summary>
@@ -297,7 +317,7 @@ public sealed class SessionEditor(
     private static void RequireActiveDrag(StoredSession stored, string dragId)
     {
         if (stored.Session.ActiveDrag?.DragId != dragId)
-            throw Invalid.Missing("drag_id", $"'{dragId}' is not the session's active drag.");
+            throw Invalid.Missing("drag_id", $"{ClientText.Quote(dragId)} is not the session's active drag.");
     }
 
     private static void RequireSameShape(Latent latent, Latent current)

@@ -17,11 +17,17 @@ internal interface IDragRelay
 
     Task<IAsyncDisposable> SubscribeFramesAsync(string dragId, Action<SessionDragFrame> onFrame);
 
-    /// <summary>Sends a command to the replica that runs the drag; false when no replica listened.</summary>
-    Task<bool> SendCommandAsync(string dragId, RelayedDragCommand command);
+    /// <summary>
+    /// Sends a command to the replica that runs the drag and waits, up to <paramref name="timeout"/>
+    /// (default 5 s), for its answer: queued, or refused because its queue is full.
+    /// </summary>
+    Task<RelayedCommandOutcome> SendCommandAsync(string dragId, RelayedDragCommand command, CancellationToken cancellationToken, TimeSpan? timeout = null);
 
-    /// <summary>Delivers the drag's commands one at a time, in order: the next waits until <paramref name="onCommand"/> has finished with this one.</summary>
-    Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Func<RelayedDragCommand, Task> onCommand);
+    /// <summary>
+    /// Delivers the drag's commands one at a time, in order, to <paramref name="onCommand"/>, which
+    /// answers at once whether it queued the command (it must not wait for room); the sender gets the answer.
+    /// </summary>
+    Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Func<RelayedDragCommand, bool> onCommand);
 
     /// <summary>Whether a replica listens for the drag's commands (the one that runs it is alive).</summary>
     Task<bool> HasRunnerAsync(string dragId);

@@ -11,9 +11,10 @@ internal sealed class LocalDragRelay : IDragRelay
 
     public Task<IAsyncDisposable> SubscribeFramesAsync(string dragId, Action<SessionDragFrame> onFrame) => Task.FromResult<IAsyncDisposable>(Nothing.Instance);
 
-    public Task<bool> SendCommandAsync(string dragId, RelayedDragCommand command) => Task.FromResult(false);
+    public Task<RelayedCommandOutcome> SendCommandAsync(string dragId, RelayedDragCommand command, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
+        Task.FromResult(RelayedCommandOutcome.NoRunner);
 
-    public Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Func<RelayedDragCommand, Task> onCommand) => Task.FromResult<IAsyncDisposable>(Nothing.Instance);
+    public Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Func<RelayedDragCommand, bool> onCommand) => Task.FromResult<IAsyncDisposable>(Nothing.Instance);
 
     public Task<bool> HasRunnerAsync(string dragId) => Task.FromResult(false);
 

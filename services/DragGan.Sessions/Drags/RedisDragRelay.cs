@@ -20,11 +20,47 @@ internal sealed class RedisDragRelay(IConnectionMultiplexer redis, IOptions<Sess
     public Task<IAsyncDisposable> SubscribeFramesAsync(string dragId, Action<SessionDragFrame> onFrame) =>
         SubscribeAsync(Channel(dragId, "frames"), bytes => onFrame(SessionDragFrame.Parser.ParseFrom(bytes)));
 
-    public async Task<bool> SendCommandAsync(string dragId, RelayedDragCommand command) =>
-        await redis.GetSubscriber().PublishAsync(Channel(dragId, "commands"), command.ToByteArray()) > 0;
+    public static readonly TimeSpan DefaultCommandTimeout = TimeSpan.FromSeconds(5);
 
-    public Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Func<RelayedDragCommand, Task> onCommand) =>
-        SubscribeAsync(Channel(dragId, "commands"), bytes => onCommand(RelayedDragCommand.Parser.ParseFrom(bytes)));
+    public async Task<RelayedCommandOutcome> SendCommandAsync(string dragId, RelayedDragCommand command, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        var subscriber = redis.GetSubscriber();
+        var replyTo = Guid.NewGuid().ToString("N");
+        var reply = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Listen before sending, so that the answer cannot slip by.
+        var replies = await subscriber.SubscribeAsync(Channel(dragId, $"reply:{replyTo}"));
+        replies.OnMessage(message => reply.TrySetResult(RelayedCommandReply.Parser.ParseFrom((byte[])message.Message!).Queued));
+        try
+        {
+            var sent = command.Clone();
+            sent.ReplyTo = replyTo;
+            if (await subscriber.PublishAsync(Channel(dragId, "commands"), sent.ToByteArray()) == 0)
+                return RelayedCommandOutcome.NoRunner;
+            var queued = await reply.Task.WaitAsync(timeout ?? DefaultCommandTimeout, cancellationToken);
+            return queued ? RelayedCommandOutcome.Queued : RelayedCommandOutcome.QueueFull;
+        }
+        catch (TimeoutException)
+        {
+            return RelayedCommandOutcome.NoAnswer;
+        }
+        finally
+        {
+            await replies.UnsubscribeAsync();
+        }
+    }
+
+    public Task<IAsyncDisposable> SubscribeCommandsAsync(string dragId, Func<RelayedDragCommand, bool> onCommand) =>
+        SubscribeAsync(Channel(dragId, "commands"), bytes =>
+        {
+            var command = RelayedDragCommand.Parser.ParseFrom(bytes);
+            var queued = onCommand(command);
+            if (command.ReplyTo.Length > 0)
+            {
+                // Answered without waiting: the subscription's queue never holds a command for room.
+                redis.GetSubscriber().Publish(Channel(dragId, $"reply:{command.ReplyTo}"),
+                    new RelayedCommandReply { Queued = queued }.ToByteArray(), CommandFlags.FireAndForget);
+            }
+        });
 
     public Task<bool> HasRunnerAsync(string dragId) => HasSubscribersAsync(Channel(dragId, "commands"));
 

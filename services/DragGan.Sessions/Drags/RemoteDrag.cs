@@ -34,9 +34,7 @@ internal sealed class RemoteDrag : IDragControl, IAsyncDisposable
 
     public async Task SendAsync(DragCommand command, CancellationToken cancellationToken = default)
     {
-        if (!await _relay.SendCommandAsync(Active.DragId, command.ToRelayed()))
-            throw new RpcException(new Status(StatusCode.Unavailable,
-                $"No session-service replica runs drag '{Active.DragId}' at the moment; retry, and it is taken over."));
+        (await _relay.SendCommandAsync(Active.DragId, command.ToRelayed(), cancellationToken)).ThrowUnlessQueued(Active.DragId);
     }
 
     public async ValueTask DisposeAsync()

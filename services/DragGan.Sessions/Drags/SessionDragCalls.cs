@@ -148,9 +148,7 @@ internal sealed class SessionDragCalls(SessionDrags drags, SessionEditor editor,
 
     private async Task SendAsync(ActiveDrag active, DragCommand command)
     {
-        if (!await relay.SendCommandAsync(active.DragId, command.ToRelayed()))
-            throw new RpcException(new Status(StatusCode.Unavailable,
-                $"No session-service replica runs drag '{active.DragId}' at the moment; retry, and it is taken over."));
+        (await relay.SendCommandAsync(active.DragId, command.ToRelayed(), CancellationToken.None)).ThrowUnlessQueued(active.DragId);
     }
 
     /// <summary>Best effort: a remote drag whose replica is gone has nobody left to tell.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using DragGan.Contracts;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Admission;
 using DragGan.Sessions.Domain;
@@ -42,6 +43,7 @@ internal sealed class SessionDragRun : IDragControl
     private readonly InferenceReplicaSet _replicas;
     private readonly ILogger _logger;
     private readonly IDragRelay _relay;
+    private readonly RelayedFramePublisher _relayed;
     private readonly SessionsMetrics _metrics;
     private readonly int _persistEvery;
     /// <summary>
@@ -73,6 +75,7 @@ internal sealed class SessionDragRun : IDragControl
         _idleTimeout = options.DragIdleTimeout;
         _metrics = metrics;
         _relay = relay;
+        _relayed = new RelayedFramePublisher(relay, plan.DragId, options.Relay, logger);
         _plan = plan;
         _active = active.Clone();
         _editor = editor;
@@ -97,7 +100,7 @@ internal sealed class SessionDragRun : IDragControl
 
     public void Start() => _ = Task.Run(RunAsync);
 
-    /// <summary>The frame to every watcher here and, through the relay, on the other replicas.</summary>
+    /// <summary>The frame to every watcher here and, through the relay, to those on the other replicas (<see cref="RelayedFramePublisher"/>).</summary>
     private async Task PublishAsync(SessionDragFrame frame, bool last)
     {
         if (last)
@@ -106,7 +109,7 @@ internal sealed class SessionDragRun : IDragControl
             _watchers.Publish(frame);
         try
         {
-            await _relay.PublishFrameAsync(DragId, frame);
+            await _relayed.PublishAsync(frame, last);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -169,7 +172,7 @@ internal sealed class SessionDragRun : IDragControl
             using var lost = _lease.Lost.Register(HandBack);
             // Commands sent on other replicas (UpdateDrag, StopDrag) arrive here, one at a time.
             await using var commands = await _relay.SubscribeCommandsAsync(DragId,
-                command => PostAsync(DragCommand.FromRelayed(command), CancellationToken.None).AsTask());
+                command => TryPost(DragCommand.FromRelayed(command)));
             monitor = MonitorAsync(monitoring.Token);
             var final = await DriveAsync(trace);
             outcome = _discard ? "discarded" : "committed";
@@ -417,7 +420,8 @@ internal sealed class SessionDragRun : IDragControl
     private async Task<(DragFrame? Final, DragState? State)> ReadStreamAsync(InferenceReplica replica, DragState? state, CommandReplay replay, bool resumed)
     {
         using var load = replica.TrackDrag();
-        using var call = replica.Client.Drag(cancellationToken: _abort.Token);
+        // The tenant goes with the call, so that the inference service shares its GPU by tenant.
+        using var call = replica.Client.Drag(new Metadata { { TenantMetadata.Header, _plan.Key.Tenant } }, cancellationToken: _abort.Token);
         var frames = InferenceFrames();
         await call.RequestStream.WriteAsync(state is null
             ? new DragRequest { Start = WithFrames(_plan.Start, frames) }

@@ -81,7 +81,7 @@ internal sealed class SessionDrags(
         var record = await editor.GetAsync(key, cancellationToken);
         var active = record.Value.Session.ActiveDrag;
         if (active is null || (dragId.Length > 0 && active.DragId != dragId))
-            throw Invalid.Missing("drag_id", $"'{dragId}' is not the session's active drag.");
+            throw Invalid.Missing("drag_id", $"{ClientText.Quote(dragId)} is not the session's active drag.");
         if (registry.TryGet(active.DragId, out var run) && run is not null)
             return new FoundDrag(run.Active, run, Orphaned: false);
         var holder = await admission.DragHolderAsync(key.Tenant, active.DragId, cancellationToken);
@@ -101,7 +101,8 @@ internal sealed class SessionDrags(
     /// </summary>
     public async Task<SessionDragRun?> ResumeOrphanAsync(SessionKey key, ActiveDrag active, CancellationToken cancellationToken)
     {
-        var (lease, _) = await admission.ClaimDragAsync(key.Tenant, active.DragId, cancellationToken);
+        // It runs again, so it counts against the tenant's drags again.
+        var (lease, _) = await admission.ResumeDragAsync(key.Tenant, active.DragId, cancellationToken);
         if (lease is null)
             return null;
         var (run, frames) = await ResumeHereAsync(key, active.DragId, lease, cancellationToken);
@@ -150,7 +151,7 @@ internal sealed class SessionDrags(
             return;
         }
         if (relay.Enabled)
-            await relay.SendCommandAsync(dragId, new DragCommand.Stop(Discard: true).ToRelayed());
+            await relay.SendCommandAsync(dragId, new DragCommand.Stop(Discard: true).ToRelayed(), CancellationToken.None);
     }
 
     private async Task<(IDragControl, ChannelReader<SessionDragFrame>)> TakeOverAsync(SessionKey key, ActiveDrag running, CancellationToken cancellationToken)
@@ -161,7 +162,7 @@ internal sealed class SessionDrags(
         {
             if (registry.TryGet(running.DragId, out var local) && local is not null)
                 return (local, local.Watch().Frames);
-            var (lease, holder) = await admission.ClaimDragAsync(key.Tenant, running.DragId, cancellationToken);
+            var (lease, holder) = await admission.ResumeDragAsync(key.Tenant, running.DragId, cancellationToken);
             if (lease is not null)
             {
                 var resumed = await ResumeHereAsync(key, running.DragId, lease, cancellationToken);
@@ -189,7 +190,7 @@ internal sealed class SessionDrags(
         {
             var stored = (await editor.GetAsync(key, cancellationToken)).Value;
             if (stored.Session.ActiveDrag is not { } running || running.DragId != dragId)
-                throw Invalid.Missing("drag_id", $"'{dragId}' is not the session's active drag any more.");
+                throw Invalid.Missing("drag_id", $"{ClientText.Quote(dragId)} is not the session's active drag any more.");
             if (stored.DragState is null && stored.DragStart is null)
             {
                 // Nothing to continue from (its start was never saved): the session must not stay blocked.

@@ -18,8 +18,9 @@ public sealed class FfmpegVideoEncoder(IOptions<SessionsOptions> options, ILogge
 
     /// <summary>Encodes <paramref name="frames"/> (<paramref name="frameCount"/> of them, enumerated once as ffmpeg takes them; RGB, <paramref name="size"/> x <paramref name="size"/>, even) at 1000 / <paramref name="frameDelayMs"/> frames per second.</summary>
     /// <exception cref="VideoEncoderUnavailableException">ffmpeg cannot be started.</exception>
+    /// <exception cref="VideoTooLargeException">The file passed <paramref name="maxBytes"/> as ffmpeg wrote it: ffmpeg was stopped there.</exception>
     /// <exception cref="InvalidOperationException">ffmpeg failed (its last error line is in the message).</exception>
-    public async Task<byte[]> EncodeMp4Async(IEnumerable<byte[]> frames, int frameCount, int size, int frameDelayMs, CancellationToken cancellationToken)
+    public async Task<byte[]> EncodeMp4Async(IEnumerable<byte[]> frames, int frameCount, int size, int frameDelayMs, long maxBytes, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(frameCount);
         if (size <= 0 || size % 2 != 0)
@@ -29,22 +30,31 @@ public sealed class FfmpegVideoEncoder(IOptions<SessionsOptions> options, ILogge
         // Kill rather than wait: a cancelled export must not leave an encoder running.
         await using var kill = cancellationToken.Register(() => Kill(process));
         using var file = new MemoryStream();
-        var reading = process.StandardOutput.BaseStream.CopyToAsync(file, CancellationToken.None);
+        var reading = ReadBoundedAsync(process, file, maxBytes);
         var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
+        var written = 0;
         try
         {
             await using var input = process.StandardInput.BaseStream;
             foreach (var frame in frames)
+            {
+                // Stopped for its size: the remaining frames are not decoded.
+                if (reading.IsCompleted && file.Length > maxBytes)
+                    break;
                 await input.WriteAsync(frame, cancellationToken);
+                written++;
+            }
         }
         catch (IOException) when (!cancellationToken.IsCancellationRequested)
         {
-            // ffmpeg closed its input early: it failed, and its exit code and messages say why.
+            // ffmpeg closed its input early: it failed or was stopped, and what follows says which.
         }
-        await reading;
+        var tooLarge = await reading;
         var messages = await errors;
         await process.WaitForExitAsync(CancellationToken.None);
         cancellationToken.ThrowIfCancellationRequested();
+        if (tooLarge)
+            throw new VideoTooLargeException(maxBytes, written);
         if (process.ExitCode != 0)
         {
             var reason = messages.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no message";
@@ -52,6 +62,27 @@ public sealed class FfmpegVideoEncoder(IOptions<SessionsOptions> options, ILogge
             throw new InvalidOperationException($"ffmpeg failed with exit code {process.ExitCode}: {reason}");
         }
         return file.ToArray();
+    }
+
+    /// <summary>
+    /// Copies ffmpeg's output into <paramref name="file"/> until it passes <paramref name="maxBytes"/>,
+    /// when ffmpeg is stopped; returns whether it was.
+    /// </summary>
+    private static async Task<bool> ReadBoundedAsync(Process process, MemoryStream file, long maxBytes)
+    {
+        var output = process.StandardOutput.BaseStream;
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await output.ReadAsync(buffer)) > 0)
+        {
+            file.Write(buffer, 0, read);
+            if (file.Length > maxBytes)
+            {
+                Kill(process);
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<string> Mp4Arguments(int size, int frameDelayMs) =>
@@ -65,6 +96,9 @@ public sealed class FfmpegVideoEncoder(IOptions<SessionsOptions> options, ILogge
         // 4:2:0 is the chroma layout every H.264 decoder (browsers included) plays.
         "-pix_fmt", "yuv420p",
         "-movflags", "frag_keyframe+empty_moov+default_base_moof",
+        // A fragment at least every half second of video, so that the output's size is known (and
+        // bounded) as it is written, not only at keyframes, which may be 250 frames apart.
+        "-frag_duration", "500000",
         "-f", "mp4", "pipe:1",
     ];
 

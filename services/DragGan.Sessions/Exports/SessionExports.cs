@@ -90,11 +90,12 @@ public sealed class SessionExports(
         if (stored.Count == 0)
             throw Invalid.Missing("entry_id", $"{entry.Id}: no frames are stored for its drag (only the latest drag's frames are kept).");
 
+        var frameDelayMs = (int)(request.FrameDelayMs == 0 ? DefaultFrameDelayMs : request.FrameDelayMs);
+        var finalFrameDelayMs = (int)(request.FinalFrameDelayMs == 0 ? DefaultFinalFrameDelayMs : request.FinalFrameDelayMs);
+        RequireWithinLimits(stored.Count, mp4, frameDelayMs, finalFrameDelayMs);
         var size = request.Size != 0 ? (int)request.Size : Math.Clamp(FramePixels.SideOf(stored[0].Image), MinAnimationSize, MaxAnimationSize);
         if (mp4)
             size &= ~1;
-        var frameDelayMs = (int)(request.FrameDelayMs == 0 ? DefaultFrameDelayMs : request.FrameDelayMs);
-        var finalFrameDelayMs = (int)(request.FinalFrameDelayMs == 0 ? DefaultFinalFrameDelayMs : request.FinalFrameDelayMs);
         var maxBytes = options.Value.MaxSendMessageBytes - ResponseOverheadBytes;
         var (data, mediaType, frameCount) = mp4
             ? await Mp4Async(stored, size, frameDelayMs, finalFrameDelayMs, maxBytes, cancellationToken)
@@ -110,6 +111,26 @@ public sealed class SessionExports(
             EntryId = entry.Id,
         };
     }
+
+    /// <summary>
+    /// RESOURCE_EXHAUSTED, before any frame is decoded, for an animation of more frames or a longer
+    /// duration than <see cref="ExportLimitOptions"/> allows. An MP4 holds its last frame by
+    /// repeating it, so its frames are counted with the repeats.
+    /// </summary>
+    private void RequireWithinLimits(int storedFrames, bool mp4, int frameDelayMs, int finalFrameDelayMs)
+    {
+        var limits = options.Value.ExportLimits;
+        var frames = mp4 ? storedFrames + HoldFrames(frameDelayMs, finalFrameDelayMs) - 1 : storedFrames;
+        var durationMs = mp4 ? (long)frames * frameDelayMs : (long)(storedFrames - 1) * frameDelayMs + Math.Max(frameDelayMs, finalFrameDelayMs);
+        if (frames > limits.MaxFrames)
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"The animation would have {frames} frames, more than {limits.MaxFrames} (Sessions:ExportLimits:MaxFrames); raise frame_delay_ms or lower final_frame_delay_ms."));
+        if (durationMs > limits.MaxDurationMs)
+            throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                $"The animation would play {durationMs} ms, more than {limits.MaxDurationMs} (Sessions:ExportLimits:MaxDurationMs); lower frame_delay_ms or final_frame_delay_ms."));
+    }
+
+    private static int HoldFrames(int frameDelayMs, int finalFrameDelayMs) => Math.Max(1, (int)Math.Ceiling(finalFrameDelayMs / (double)frameDelayMs));
 
     /// <summary>
     /// The frames as a GIF of <paramref name="size"/> px, decoded one at a time as the writer
@@ -139,20 +160,21 @@ public sealed class SessionExports(
     private async Task<(byte[] Data, string MediaType, int FrameCount)> Mp4Async(
         IReadOnlyList<StoredDragFrame> stored, int size, int frameDelayMs, int finalFrameDelayMs, long maxBytes, CancellationToken cancellationToken)
     {
-        var holdFrames = Math.Max(1, (int)Math.Ceiling(finalFrameDelayMs / (double)frameDelayMs));
-        var sequence = stored.Concat(Enumerable.Repeat(stored[^1], holdFrames - 1)).ToArray();
+        var sequence = stored.Concat(Enumerable.Repeat(stored[^1], HoldFrames(frameDelayMs, finalFrameDelayMs) - 1)).ToArray();
         byte[] data;
         try
         {
-            data = await video.EncodeMp4Async(sequence.Select(frame => FramePixels.Decode(frame.Image, size)), sequence.Length, size, frameDelayMs, cancellationToken);
+            data = await video.EncodeMp4Async(sequence.Select(frame => FramePixels.Decode(frame.Image, size)), sequence.Length, size, frameDelayMs, maxBytes, cancellationToken);
         }
         catch (VideoEncoderUnavailableException e)
         {
             throw Invalid.Precondition($"format MP4 needs ffmpeg, which this replica cannot run ({e.Message}); GIF is available.");
         }
-        if (data.Length > maxBytes)
+        catch (VideoTooLargeException e)
+        {
             throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"size {size}: the MP4 of {sequence.Length} frames takes {data.Length} bytes, more than a response carries ({maxBytes}); ask for a smaller size."));
+                $"size {size}: the MP4 of {sequence.Length} frames passes {e.MaxBytes} bytes, what a response carries, after {e.FramesWritten} of them; ask for a smaller size."));
+        }
         return (data, FfmpegVideoEncoder.Mp4MediaType, sequence.Length);
     }
 

@@ -1,4 +1,5 @@
 using DragGan.Protos.V1;
+using DragGan.Sessions.Services;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -50,7 +51,7 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
         var wanted = string.IsNullOrEmpty(name) ? models.DefaultModel : name;
         return models.Models.FirstOrDefault(m => string.Equals(m.Name, wanted, StringComparison.OrdinalIgnoreCase))
             ?? throw new RpcException(new Status(StatusCode.NotFound,
-                $"{field} '{wanted}' is not served; available: {string.Join(", ", models.Models.Select(m => m.Name))}."));
+                $"{field} {ClientText.Quote(wanted)} is not served; available: {string.Join(", ", models.Models.Select(m => m.Name))}."));
     }
 
     public async Task<GenerateResponse> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using DragGan.Sessions.Services;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -69,7 +70,7 @@ public sealed class InferenceReplicaSet(IInferenceAddresses addresses, IOptions<
     public async Task<InferenceReplica> AnyAsync(CancellationToken cancellationToken, string? model = null) =>
         (await CandidatesAsync(new HashSet<string>(), cancellationToken, model)).FirstOrDefault()
         ?? throw new RpcException(new Status(StatusCode.Unavailable,
-            model is null ? "No inference replica is available; retry later." : $"No inference replica that serves model '{model}' is available; retry later."));
+            model is null ? "No inference replica is available; retry later." : $"No inference replica that serves model {ClientText.Quote(model)} is available; retry later."));
 
     private async Task<bool> IsUsableAsync(InferenceReplica replica, string? model, CancellationToken cancellationToken)
     {

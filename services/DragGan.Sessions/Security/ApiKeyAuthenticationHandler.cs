@@ -12,7 +12,10 @@ namespace DragGan.Sessions.Security;
 /// anonymous (acting for <see cref="SessionsOptions.AnonymousTenant"/>) only in development mode;
 /// otherwise the challenge answers UNAUTHENTICATED without saying whether a key exists. A client
 /// address that has presented too many wrong keys (<see cref="FailedKeyAttempts"/>) is answered
-/// RESOURCE_EXHAUSTED with a retry-after, whatever key it sends, until its window passes.
+/// RESOURCE_EXHAUSTED with a retry-after for every further wrong key until its window passes. A
+/// valid key is always accepted: clients behind one address (an ingress without a trusted proxy
+/// configured, a NAT) share its window, and one of them must not lock the others out. Keys are
+/// long random secrets, so the lockout bounds the work wrong keys cost rather than the odds of a guess.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
@@ -38,14 +41,15 @@ public sealed class ApiKeyAuthenticationHandler(
                 ? Success(options.AnonymousTenant)
                 : AuthenticateResult.NoResult());
         }
+        if (keys.TenantOf(key) is { } tenant)
+            return Task.FromResult(Success(tenant));
+        // The connection's address, or the client's behind a trusted proxy (Sessions:ForwardedHeaders).
         var client = Context.Connection.RemoteIpAddress;
         if (failedAttempts.IsBlocked(client, out var retryAfter))
         {
             Context.Items[BlockedItem] = retryAfter;
             return Task.FromResult(AuthenticateResult.Fail("Too many wrong API keys from this address."));
         }
-        if (keys.TenantOf(key) is { } tenant)
-            return Task.FromResult(Success(tenant));
         failedAttempts.Record(client);
         return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
     }

@@ -6,8 +6,9 @@ namespace DragGan.Sessions.Security;
 
 /// <summary>
 /// Wrong API keys per client address, in fixed windows (<see cref="FailedKeyLimitOptions"/>). Once
-/// an address has used up its window, its calls are refused before their key is checked, so that
-/// guessing keys gets no faster by trying harder. Addresses that stop failing are forgotten
+/// an address has used up its window, its further wrong keys are refused with a retry-after, so
+/// that trying harder gets a client nothing but waits; valid keys pass (see
+/// <see cref="ApiKeyAuthenticationHandler"/>). Addresses that stop failing are forgotten
 /// (the partitioned limiter drops idle windows), so the table stays as small as the set of
 /// addresses that fail right now.
 /// </summary>

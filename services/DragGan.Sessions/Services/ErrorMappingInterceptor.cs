@@ -15,6 +15,7 @@ namespace DragGan.Sessions.Services;
 /// other tenants' sessions;</item>
 /// <item><see cref="SessionConflictException"/> (retries ran out): ABORTED;</item>
 /// <item>the store unreachable or busy (Redis connection or timeout, SQLite busy or locked): UNAVAILABLE;</item>
+/// <item><see cref="StoreQuotaExceededException"/> (a tenant's quota, the store's budget): RESOURCE_EXHAUSTED naming it;</item>
 /// <item>Redis at its <c>maxmemory</c> (it refuses writes, never evicts sessions): RESOURCE_EXHAUSTED.</item>
 /// </list>
 /// </summary>
@@ -29,6 +30,8 @@ internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> l
             case SessionConflictException conflict:
                 logger.LogWarning("{Method}: gave up on session {Session} after repeated concurrent writes", context.Method, conflict.Key);
                 return new RpcException(new Status(StatusCode.Aborted, "The session was changed concurrently by other calls; retry."));
+            case StoreQuotaExceededException quota:
+                return new RpcException(new Status(StatusCode.ResourceExhausted, quota.Message));
             case RedisServerException full when full.Message.StartsWith("OOM", StringComparison.Ordinal):
                 logger.LogError("{Method}: the session store has reached its memory limit", context.Method);
                 return new RpcException(new Status(StatusCode.ResourceExhausted, "The session store is full; retry later."));

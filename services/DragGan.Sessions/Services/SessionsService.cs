@@ -15,13 +15,14 @@ namespace DragGan.Sessions.Services;
 /// <summary>
 /// draggan.v1.Sessions: thin glue from requests to <see cref="SessionEditor"/> and
 /// <see cref="SessionExports"/>, and the drag calls to <see cref="SessionDragCalls"/>, scoped to
-/// the caller's tenant. Work on the inference service is admitted against the tenant's limits
-/// first (<see cref="TenantAdmission"/>).
+/// the caller's tenant. Work on the inference service, and animation exports, are admitted
+/// against the tenant's limits first (<see cref="TenantAdmission"/>, <see cref="ExportSlots"/>).
 /// </summary>
 [Authorize]
 internal sealed class SessionsService(
     SessionEditor editor,
     SessionExports exports,
+    ExportSlots exportSlots,
     ISessionStore store,
     InferenceGateway inference,
     TenantAdmission admission,
@@ -103,8 +104,14 @@ internal sealed class SessionsService(
     public override Task<ExportLatentResponse> ExportLatent(ExportLatentRequest request, ServerCallContext context) =>
         exports.LatentAsync(KeyOf(request.SessionId, context), request, context.CancellationToken);
 
-    public override Task<ExportAnimationResponse> ExportAnimation(ExportAnimationRequest request, ServerCallContext context) =>
-        exports.AnimationAsync(KeyOf(request.SessionId, context), request, context.CancellationToken);
+    public override async Task<ExportAnimationResponse> ExportAnimation(ExportAnimationRequest request, ServerCallContext context)
+    {
+        var key = KeyOf(request.SessionId, context);
+        using var slot = exportSlots.TryEnter() ?? throw new RpcException(new Status(StatusCode.ResourceExhausted,
+            "This replica runs its most animation exports at once (Sessions:ExportLimits:PerReplica); retry later."));
+        await using var work = await admission.EnterExportAsync(key.Tenant, context.CancellationToken);
+        return await exports.AnimationAsync(key, request, context.CancellationToken);
+    }
 
     public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) =>
         inference.ListModelsAsync(context.CancellationToken);

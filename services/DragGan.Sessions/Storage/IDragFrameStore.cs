@@ -10,8 +10,8 @@ public interface IDragFrameStore
     /// <summary>
     /// Appends a frame. A frame of a new drag (another <see cref="StoredDragFrame.DragId"/>)
     /// first drops the frames of the previous one. The session's oldest frames go to make room;
-    /// when even dropping all of them would leave the session's or the tenant's budget short, the
-    /// frame is not kept.
+    /// when even dropping all of them would leave the session's or the tenant's budget short (the
+    /// tenant's stored bytes quota counting its sessions too), the frame is not kept.
     /// </summary>
     /// <returns>Whether the frame was kept.</returns>
     /// <exception cref="SessionNotFoundException">The session is gone.</exception>

@@ -13,8 +13,9 @@ namespace DragGan.Sessions.Storage;
 /// </remarks>
 public interface ISessionStore
 {
-    /// <summary>Stores a new session at version 1.</summary>
+    /// <summary>Stores a new session at version 1, within its tenant's quotas (<see cref="SessionStoreLimits"/>).</summary>
     /// <exception cref="SessionConflictException">A session with that key exists.</exception>
+    /// <exception cref="StoreQuotaExceededException">The tenant has its most sessions, or the session would pass its stored bytes.</exception>
     Task<SessionRecord> CreateAsync(StoredSession session, CancellationToken cancellationToken);
 
     /// <summary>The session and its version; null when it does not exist or has expired.</summary>
@@ -30,6 +31,9 @@ public interface ISessionStore
     /// <returns>False when there was no such session.</returns>
     /// <exception cref="SessionConflictException">The session is at another version.</exception>
     Task<bool> DeleteAsync(SessionKey key, long? expectedVersion, CancellationToken cancellationToken);
+
+    /// <summary>What the tenant keeps: its unexpired sessions and their stored bytes, kept frames included.</summary>
+    Task<TenantUsage> TenantUsageAsync(string tenant, CancellationToken cancellationToken);
 
     /// <summary>
     /// A page of the tenant's unexpired sessions, the latest expiry (most recently changed)

@@ -15,12 +15,14 @@ namespace DragGan.Sessions.Storage;
 /// Key layout (<c>P</c> = <see cref="SessionsOptions.RedisKeyPrefix"/>): <c>P{tenant}:s:id</c> the
 /// session, <c>P{tenant}:sessions</c> the tenant's index, <c>P{tenant}:f:id</c> the latest drag's
 /// frames (a list), <c>P{tenant}:fd:id</c> that drag's id, and <c>P{tenant}:fb</c> the bytes of
-/// the tenant's kept frames (a hash: per session id, and their sum under <c>#</c>). The braces are
+/// the tenant's kept frames and sessions (a hash: frames per session id and their sum under
+/// <c>#</c>, the session's own bytes under <c>s:id</c> and their sum under <c>#s</c>), which the
+/// tenant's quotas are checked against (<see cref="SessionStoreLimits"/>). The braces are
 /// a Redis Cluster hash tag: a tenant's keys share a slot, so every script touches one slot.
 /// Frames expire with their session, which Redis does by itself, so the byte counts of sessions
 /// that expired are given back whenever the tenant's index drops them (on create, list and append).
 /// </remarks>
-public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
+public sealed class RedisSessionStore : ISessionStore, IDragFrameStore, IStoreUsageReader
 {
     // Lua shared by the scripts below. Removes the index's expired ids and gives back their frames'
     // bytes (KEYS[index], KEYS[bytes], now ms); keeps the bytes hash living as long as its sessions.
@@ -31,6 +33,14 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
             redis.call('HINCRBY', bytes, '#', -tonumber(held))
             redis.call('HDEL', bytes, id)
           end
+          local own = redis.call('HGET', bytes, 's:' .. id)
+          if own then
+            redis.call('HINCRBY', bytes, '#s', -tonumber(own))
+            redis.call('HDEL', bytes, 's:' .. id)
+          end
+        end
+        local function stored(bytes)
+          return tonumber(redis.call('HGET', bytes, '#') or '0') + tonumber(redis.call('HGET', bytes, '#s') or '0')
         end
         local function release_expired(index, bytes, now)
           for _, id in ipairs(redis.call('ZRANGEBYSCORE', index, '-inf', now)) do
@@ -46,15 +56,23 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
         end
         """;
 
-    // KEYS: session, index, bytes. ARGV: data, expires-at ms, id, now ms.
+    // KEYS: session, index, bytes. ARGV: data, expires-at ms, id, now ms, max sessions, max stored bytes.
+    // Returns {1} when created, {0} when the id exists, {-1} at the session quota, {-2, stored} at the bytes quota.
     private const string CreateScript = Helpers + "\n" + """
-        if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+        if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
+        release_expired(KEYS[2], KEYS[3], ARGV[4])
+        if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return {-1} end
+        local size = string.len(ARGV[1])
+        local held = stored(KEYS[3])
+        if held + size > tonumber(ARGV[6]) then return {-2, held} end
         redis.call('HSET', KEYS[1], 'v', 1, 'd', ARGV[1])
         redis.call('PEXPIREAT', KEYS[1], ARGV[2])
         redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-        release_expired(KEYS[2], KEYS[3], ARGV[4])
+        redis.call('HSET', KEYS[3], 's:' .. ARGV[3], size)
+        redis.call('HINCRBY', KEYS[3], '#s', size)
         outlive(KEYS[2], ARGV[2], ARGV[4])
-        return 1
+        outlive(KEYS[3], ARGV[2], ARGV[4])
+        return {1}
         """;
 
     // KEYS: session, index, frames, frames' drag id, bytes. ARGV: expected version, data, expires-at ms, id, now ms.
@@ -69,8 +87,12 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
         redis.call('PEXPIREAT', KEYS[3], ARGV[3])
         redis.call('PEXPIREAT', KEYS[4], ARGV[3])
         redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+        local size = string.len(ARGV[2])
+        local own = tonumber(redis.call('HGET', KEYS[5], 's:' .. ARGV[4]) or '0')
+        redis.call('HSET', KEYS[5], 's:' .. ARGV[4], size)
+        redis.call('HINCRBY', KEYS[5], '#s', size - own)
         outlive(KEYS[2], ARGV[3], ARGV[5])
-        if redis.call('EXISTS', KEYS[5]) == 1 then outlive(KEYS[5], ARGV[3], ARGV[5]) end
+        outlive(KEYS[5], ARGV[3], ARGV[5])
         return next
         """;
 
@@ -91,7 +113,8 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
         """;
 
     // KEYS: session, frames, frames' drag id, index, bytes.
-    // ARGV: drag id, frame bytes, max frames, max session bytes, max tenant bytes, now ms, id.
+    // ARGV: drag id, frame bytes, max frames, max session bytes, max tenant frame bytes, now ms, id,
+    // max tenant stored bytes (its sessions take their part of it first).
     // Returns 0 when the session is gone, 1 when the frame was kept, 2 when it did not fit. The
     // frames expire with the session.
     private const string AppendFrameScript = Helpers + "\n" + """
@@ -100,7 +123,8 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
         release_expired(KEYS[4], KEYS[5], ARGV[6])
         local id = ARGV[7]
         local size = string.len(ARGV[2])
-        local max_frames, max_session, max_tenant = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+        local max_frames, max_session = tonumber(ARGV[3]), tonumber(ARGV[4])
+        local max_tenant = math.min(tonumber(ARGV[5]), tonumber(ARGV[8]) - tonumber(redis.call('HGET', KEYS[5], '#s') or '0'))
         local held = tonumber(redis.call('HGET', KEYS[5], id) or '0')
         local total = tonumber(redis.call('HGET', KEYS[5], '#') or '0')
         if redis.call('GET', KEYS[3]) ~= ARGV[1] then
@@ -136,6 +160,12 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
         return 1
         """;
 
+    // KEYS: index, bytes. ARGV: now ms. Returns the tenant's sessions and stored bytes.
+    private const string UsageScript = Helpers + "\n" + """
+        release_expired(KEYS[1], KEYS[2], ARGV[1])
+        return {redis.call('ZCARD', KEYS[1]), stored(KEYS[2])}
+        """;
+
     // KEYS: index, bytes. ARGV: id. A listed id whose session is gone (it expired just now).
     private const string ForgetScript = Helpers + "\n" + """
         redis.call('ZREM', KEYS[1], ARGV[1])
@@ -166,12 +196,18 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
     public async Task<SessionRecord> CreateAsync(StoredSession session, CancellationToken cancellationToken)
     {
         var key = SessionKey.Of(session);
-        var created = (long)await Db.ScriptEvaluateAsync(CreateScript,
+        var data = session.ToByteArray();
+        var created = (RedisResult[])(await Db.ScriptEvaluateAsync(CreateScript,
             [SessionKeyOf(key), IndexKeyOf(key.Tenant), FrameBytesKeyOf(key.Tenant)],
-            [session.ToByteArray(), SessionRecord.ExpiresAtMs(session), key.Id, NowMs()]).WaitAsync(cancellationToken);
-        if (created == 0)
-            throw new SessionConflictException(key, "a session with this id exists.");
-        return SessionRecord.Versioned(session.Clone(), 1);
+            [data, SessionRecord.ExpiresAtMs(session), key.Id, NowMs(), _limits.MaxSessionsPerTenant, _limits.MaxStoredBytesPerTenant])
+            .WaitAsync(cancellationToken))!;
+        return (long)created[0] switch
+        {
+            0 => throw new SessionConflictException(key, "a session with this id exists."),
+            -1 => throw StoreQuotaExceededException.Sessions(key.Tenant, _limits.MaxSessionsPerTenant),
+            -2 => throw StoreQuotaExceededException.StoredBytes(key.Tenant, _limits.MaxStoredBytesPerTenant, (long)created[1], data.Length),
+            _ => SessionRecord.Versioned(session.Clone(), 1),
+        };
     }
 
     public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
@@ -202,6 +238,25 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
         if (result == -2)
             throw new SessionConflictException(key, $"it is not at version {expectedVersion}.");
         return result == 1;
+    }
+
+    public async Task<TenantUsage> TenantUsageAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var usage = (RedisResult[])(await Db.ScriptEvaluateAsync(UsageScript, [IndexKeyOf(tenant), FrameBytesKeyOf(tenant)], [NowMs()])
+            .WaitAsync(cancellationToken))!;
+        return new TenantUsage((long)usage[0], (long)usage[1]);
+    }
+
+    /// <summary>Redis's used_memory and maxmemory (none when 0), from INFO memory.</summary>
+    public async Task<StoreUsage> ReadAsync(CancellationToken cancellationToken)
+    {
+        // Through a script: the client refuses INFO itself outside its admin mode, which this connection has no need of.
+        var info = (string)(await Db.ScriptEvaluateAsync("return redis.call('INFO', 'memory')").WaitAsync(cancellationToken))!;
+        long Field(string name) => info.Split('\n').Select(line => line.Trim()).FirstOrDefault(line => line.StartsWith(name + ":", StringComparison.Ordinal)) is { } line
+            ? long.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)
+            : 0;
+        var limit = Field("maxmemory");
+        return new StoreUsage(Field("used_memory"), limit > 0 ? limit : null);
     }
 
     public async Task<SessionPage> ListAsync(string tenant, int pageSize, string? pageToken, CancellationToken cancellationToken)
@@ -272,7 +327,8 @@ public sealed class RedisSessionStore : ISessionStore, IDragFrameStore
     {
         var appended = (long)await Db.ScriptEvaluateAsync(AppendFrameScript,
             [SessionKeyOf(key), FramesKeyOf(key), FramesDragKeyOf(key), IndexKeyOf(key.Tenant), FrameBytesKeyOf(key.Tenant)],
-            [frame.DragId, frame.ToByteArray(), _limits.MaxDragFrames, _limits.MaxDragFrameBytesPerSession, _limits.MaxDragFrameBytesPerTenant, NowMs(), key.Id])
+            [frame.DragId, frame.ToByteArray(), _limits.MaxDragFrames, _limits.MaxDragFrameBytesPerSession, _limits.MaxDragFrameBytesPerTenant, NowMs(), key.Id,
+                _limits.MaxStoredBytesPerTenant])
             .WaitAsync(cancellationToken);
         if (appended == 0)
             throw new SessionNotFoundException(key.Id);

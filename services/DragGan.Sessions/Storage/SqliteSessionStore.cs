@@ -8,9 +8,10 @@ namespace DragGan.Sessions.Storage;
 /// Sessions in one SQLite file, for running on one machine without a server. Several processes
 /// may share the file: WAL lets readers run beside the one writer, writers wait for each other
 /// (busy timeout), and compare-and-set is <c>UPDATE … WHERE version = @expected</c>. Expired rows
-/// are invisible to every query; <see cref="SqliteSweeper"/> deletes them periodically.
+/// are invisible to every query; <see cref="SqliteSweeper"/> deletes them periodically. A tenant's
+/// quotas are checked in the create's own write transaction, so concurrent creates cannot pass them.
 /// </summary>
-public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
+public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore, IStoreUsageReader
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS sessions (
@@ -55,20 +56,68 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
 
     public async Task<SessionRecord> CreateAsync(StoredSession session, CancellationToken cancellationToken)
     {
+        var key = SessionKey.Of(session);
+        var data = session.ToByteArray();
         await using var connection = await _database.OpenAsync(cancellationToken);
+        // BEGIN IMMEDIATE: the usage read below cannot change before the insert.
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var usage = await TenantUsageAsync(connection, transaction, key.Tenant, cancellationToken);
+        if (usage.Sessions >= _limits.MaxSessionsPerTenant)
+            throw StoreQuotaExceededException.Sessions(key.Tenant, _limits.MaxSessionsPerTenant);
+        if (usage.StoredBytes + data.Length > _limits.MaxStoredBytesPerTenant)
+            throw StoreQuotaExceededException.StoredBytes(key.Tenant, _limits.MaxStoredBytesPerTenant, usage.StoredBytes, data.Length);
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = """
             INSERT INTO sessions (tenant, id, version, expires_at, data) VALUES ($tenant, $id, 1, $expires, $data)
             ON CONFLICT (tenant, id) DO UPDATE SET version = 1, expires_at = excluded.expires_at, data = excluded.data
                 WHERE sessions.expires_at <= $now
             """;
-        AddKey(command, SessionKey.Of(session));
+        AddKey(command, key);
         command.Parameters.AddWithValue("$expires", SessionRecord.ExpiresAtMs(session));
-        command.Parameters.AddWithValue("$data", session.ToByteArray());
+        command.Parameters.AddWithValue("$data", data);
         command.Parameters.AddWithValue("$now", NowMs());
         if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
-            throw new SessionConflictException(SessionKey.Of(session), "a session with this id exists.");
+            throw new SessionConflictException(key, "a session with this id exists.");
+        await transaction.CommitAsync(cancellationToken);
         return SessionRecord.Versioned(session.Clone(), 1);
+    }
+
+    public async Task<TenantUsage> TenantUsageAsync(string tenant, CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        return await TenantUsageAsync(connection, null, tenant, cancellationToken);
+    }
+
+    /// <summary>The file's used pages (free pages left by deletes are reused before it grows); SQLite has no limit of its own.</summary>
+    public async Task<StoreUsage> ReadAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()), (SELECT page_size FROM pragma_page_size())";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new StoreUsage(reader.GetInt64(0) * reader.GetInt64(1), null);
+    }
+
+    private async Task<TenantUsage> TenantUsageAsync(SqliteConnection connection, SqliteTransaction? transaction, string tenant, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            SELECT COUNT(*), COALESCE(SUM(length(data)), 0) FROM sessions WHERE tenant = $tenant AND expires_at > $now;
+            SELECT COALESCE(SUM(length(f.data)), 0) FROM drag_frames f
+            JOIN sessions s ON s.tenant = f.tenant AND s.id = f.session_id AND s.expires_at > $now
+            WHERE f.tenant = $tenant;
+            """;
+        command.Parameters.AddWithValue("$tenant", tenant);
+        command.Parameters.AddWithValue("$now", NowMs());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var (sessions, bytes) = (reader.GetInt64(0), reader.GetInt64(1));
+        await reader.NextResultAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new TenantUsage(sessions, bytes + reader.GetInt64(0));
     }
 
     public async Task<SessionRecord?> GetAsync(SessionKey key, CancellationToken cancellationToken)
@@ -212,7 +261,10 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
             total = (long)(await tenant.ExecuteScalarAsync(cancellationToken))!;
         }
         var session = held.Sum(f => f.Size);
-        if (data.Length > _limits.MaxDragFrameBytesPerSession || total - session + data.Length > _limits.MaxDragFrameBytesPerTenant)
+        var usage = await TenantUsageAsync(connection, transaction, key.Tenant, cancellationToken);
+        // The tenant's frames stay within their own budget and what its sessions leave of its quota.
+        var maxTenant = Math.Min(_limits.MaxDragFrameBytesPerTenant, _limits.MaxStoredBytesPerTenant - (usage.StoredBytes - total));
+        if (data.Length > _limits.MaxDragFrameBytesPerSession || total - session + data.Length > maxTenant)
         {
             await transaction.CommitAsync(cancellationToken);
             return false;
@@ -220,7 +272,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDragFrameStore
         // Oldest first, until the frame fits every bound.
         var drop = 0;
         while (drop < held.Count && (held.Count - drop >= _limits.MaxDragFrames
-            || session + data.Length > _limits.MaxDragFrameBytesPerSession || total + data.Length > _limits.MaxDragFrameBytesPerTenant))
+            || session + data.Length > _limits.MaxDragFrameBytesPerSession || total + data.Length > maxTenant))
         {
             session -= held[drop].Size;
             total -= held[drop].Size;

@@ -7,7 +7,8 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the configured store (<see cref="SessionsOptions.Store"/>) as
-    /// <see cref="ISessionStore"/>, <see cref="IDragFrameStore"/> and <see cref="IWorkLeaseStore"/>: SQLite with its sweeper, or
+    /// <see cref="ISessionStore"/>, <see cref="IDragFrameStore"/> and <see cref="IWorkLeaseStore"/>, with the
+    /// <see cref="StoreBudget"/> over its usage: SQLite with its sweeper, or
     /// Redis over one multiplexer from <c>ConnectionStrings:Redis</c>, with the drag relay that
     /// lets replicas reach each other's drags.
     /// </summary>
@@ -26,6 +27,7 @@ public static class StorageServiceCollectionExtensions
                 services.AddSingleton<RedisSessionStore>();
                 services.AddSingleton<ISessionStore>(s => s.GetRequiredService<RedisSessionStore>());
                 services.AddSingleton<IDragFrameStore>(s => s.GetRequiredService<RedisSessionStore>());
+                services.AddSingleton<IStoreUsageReader>(s => s.GetRequiredService<RedisSessionStore>());
                 services.AddSingleton<IWorkLeaseStore, RedisWorkLeaseStore>();
                 // Several replicas share Redis: drags are reached across them over its pub/sub.
                 services.AddSingleton<IDragRelay, RedisDragRelay>();
@@ -34,11 +36,13 @@ public static class StorageServiceCollectionExtensions
                 services.AddSingleton<SqliteSessionStore>();
                 services.AddSingleton<ISessionStore>(s => s.GetRequiredService<SqliteSessionStore>());
                 services.AddSingleton<IDragFrameStore>(s => s.GetRequiredService<SqliteSessionStore>());
+                services.AddSingleton<IStoreUsageReader>(s => s.GetRequiredService<SqliteSessionStore>());
                 services.AddSingleton<IWorkLeaseStore, SqliteWorkLeaseStore>();
                 services.AddHostedService<SqliteSweeper>();
                 services.AddSingleton<IDragRelay, LocalDragRelay>();
                 break;
         }
+        services.AddSingleton<StoreBudget>();
         return services;
     }
 }

@@ -8,6 +8,8 @@ public enum WorkKind
     /// <summary>The steps of a tenant's inversions: weighed by steps, so that long inversions cost more.</summary>
     InversionSteps,
     Generation,
+    /// <summary>An animation export (ExportAnimation).</summary>
+    Export,
 }
 
 /// <summary>

@@ -40,7 +40,10 @@ public static class ManifestAssertions
         Autoscaling(set, expect);
         NetworkPolicies(set, expect.BundledRedis);
         if (expect.BundledRedis)
+        {
             BundledRedisIsLockedDown(set);
+            TenantShareFitsRedis(set);
+        }
         PodSecurity(set);
         SecretReferences(set, expect.ExternalSecrets);
     }
@@ -373,6 +376,19 @@ public static class ManifestAssertions
         Assert.True(env.IndexOf("REDIS_PASSWORD") < env.IndexOf("ConnectionStrings__Redis"),
             $"{set.Source}: REDIS_PASSWORD must come before the connection string that refers to it.");
         Assert.EndsWith(",password=$(REDIS_PASSWORD)", RequiredEnv(sessions, "ConnectionStrings__Redis"));
+    }
+
+    /// <summary>
+    /// The session service's quotas agree with the bundled Redis's maxmemory: headroom below it for
+    /// running work, and one tenant's stored bytes (frames included) at most half of what is left,
+    /// so that no tenant alone fills the store (docs/tenancy.md).
+    /// </summary>
+    public static void TenantShareFitsRedis(ManifestSet set)
+    {
+        var redis = set.One<V1StatefulSet>("redis").Spec.Template.Spec.Containers.Single();
+        var maxMemory = StoreLimits.MaxMemoryBytes(redis.Args[redis.Args.IndexOf("--maxmemory") + 1]);
+        var sessions = Sessions(set).Container;
+        StoreLimits.AssertFit(set.Source, maxMemory, name => Env(sessions, name));
     }
 
     private static (string Name, string Key) SecretOf(V1Container container, string variable)

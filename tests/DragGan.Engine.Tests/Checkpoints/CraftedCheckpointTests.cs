@@ -13,11 +13,24 @@ namespace DragGan.Engine.Tests.Checkpoints;
 /// Small crafted files that ask a reader for gigabytes or for endless work: each is refused with a
 /// <see cref="CheckpointFormatException"/>, promptly and without allocating more than a few
 /// megabytes. A reader that hangs fails the test after <see cref="HangGuard"/> instead of hanging it.
+/// The bounds are protections, not speed targets: an honest reader refuses these files in
+/// milliseconds, one that does the work they ask for takes minutes or gigabytes. They run alone
+/// (<see cref="SerialCollection"/>), because the allocation counters are the whole process's.
 /// </summary>
+[Collection(SerialCollection.Name)]
 public sealed class CraftedCheckpointTests(ITestOutputHelper output) : IDisposable
 {
     /// <summary>Far above what any of these files needs, far below what the crafted values ask for.</summary>
     private const long AllocationBudget = 16 << 20;
+
+    /// <summary>
+    /// Growth of the process's peak resident memory, native allocations (TorchSharp's tensors)
+    /// included: room for the loader's code being compiled, far below the gigabytes asked for.
+    /// </summary>
+    private const long ResidentBudget = 128 << 20;
+
+    /// <summary>How long a refusal may take: generous on a loaded machine, far below a walk of 2^60 paths.</summary>
+    private static readonly TimeSpan RefusalBound = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(20);
 
@@ -182,16 +195,22 @@ public sealed class CraftedCheckpointTests(ITestOutputHelper output) : IDisposab
         await File.WriteAllBytesAsync(path, content);
         var load = Task.Run(() =>
         {
-            var before = GC.GetAllocatedBytesForCurrentThread();
+            var resident = PeakResidentMemory.Reset();
+            // Every thread's managed allocations: a reader that hands work to other threads is counted too.
+            var before = GC.GetTotalAllocatedBytes(precise: true);
             var clock = Stopwatch.StartNew();
             var error = Record.Exception(() => CheckpointLoader.Load(path).Dispose());
-            return (Error: error, Elapsed: clock.Elapsed, Allocated: GC.GetAllocatedBytesForCurrentThread() - before);
+            return (Error: error, Elapsed: clock.Elapsed, Allocated: GC.GetTotalAllocatedBytes(precise: true) - before,
+                ResidentGrowth: PeakResidentMemory.Read() - resident);
         });
-        var (error, elapsed, allocated) = await load.WaitAsync(HangGuard);
-        output.WriteLine($"{name}: {content.Length} bytes, refused in {elapsed.TotalMilliseconds:0} ms with {allocated / 1024} KiB allocated: {error?.Message}");
+        var (error, elapsed, allocated, residentGrowth) = await load.WaitAsync(HangGuard);
+        output.WriteLine($"{name}: {content.Length} bytes, refused in {elapsed.TotalMilliseconds:0} ms with {allocated / 1024} KiB allocated, " +
+            $"peak resident memory +{residentGrowth / 1024} KiB: {error?.Message}");
 
         var refused = Assert.IsType<CheckpointFormatException>(error);
+        Assert.True(elapsed < RefusalBound, $"{name} took {elapsed.TotalMilliseconds:0} ms to be refused");
         Assert.True(allocated < AllocationBudget, $"{name} allocated {allocated} bytes before it was refused");
+        Assert.True(residentGrowth < ResidentBudget, $"{name} grew the peak resident memory by {residentGrowth} bytes before it was refused");
         return refused;
     }
 

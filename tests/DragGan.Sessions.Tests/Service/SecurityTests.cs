@@ -142,7 +142,7 @@ public sealed class SecurityTests(InferenceServer inference, SqliteBackend backe
     }
 
     [Fact]
-    public async Task WrongKeysFromOneAddress_AreCutOffBeforeTheirKeyIsChecked()
+    public async Task WrongKeysFromOneAddress_AreCutOff_WhileTheRightKeyStillWorks()
     {
         await using var limited = await SessionsServer.StartAsync(Settings(
         [
@@ -152,14 +152,14 @@ public sealed class SecurityTests(InferenceServer inference, SqliteBackend backe
         for (var i = 0; i < 3; i++)
             await AssertUnauthenticated(() => limited.Client($"guess-{i}").ListSessionsAsync(new ListSessionsRequest()).ResponseAsync);
 
-        // The window is used up: a fourth guess, and even the right key, get no answer about the key.
-        foreach (var key in new[] { "guess-3", TestTenants.AlphaKey })
-        {
-            var error = await Assert.ThrowsAsync<RpcException>(() => limited.Client(key).ListSessionsAsync(new ListSessionsRequest()).ResponseAsync);
-            Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-            Assert.Contains("wrong API keys", error.Status.Detail);
-            Assert.True(int.Parse(error.Trailers.GetValue("retry-after")!) > 0);
-        }
+        // The window is used up: a fourth guess is told to wait. The right key, from the same
+        // address, is no guess: clients that share an address are not locked out by one of them.
+        var error = await Assert.ThrowsAsync<RpcException>(() => limited.Client("guess-3").ListSessionsAsync(new ListSessionsRequest()).ResponseAsync);
+        await limited.Client(TestTenants.AlphaKey).ListSessionsAsync(new ListSessionsRequest());
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Contains("wrong API keys", error.Status.Detail);
+        Assert.True(int.Parse(error.Trailers.GetValue("retry-after")!) > 0);
     }
 
     [Fact]
