@@ -47,13 +47,13 @@ public sealed class LayerShapeTests : IDisposable
         using var conv0 = new SynthesisLayer(_source, "synthesis.b8.conv0", 8, upsample: true, convClamp: null);
         var w = randn(1, 32);
 
-        Assert.Equal([1, 32, 8, 8], conv0.Forward(randn(1, 32, 4, 4), w, NoiseMode.Const, null, fused: true).shape);
+        Assert.Equal([1, 32, 8, 8], conv0.Forward(randn(1, 32, 4, 4), w, NoiseMode.Const, null, fused: true, weightDelta: null).shape);
         Assert.Equal("synthesis.b8.conv0 x must be [*, 32, 4, 4], got [1, 16, 4, 4].",
-            Assert.Throws<InvalidOperationException>(() => conv0.Forward(randn(1, 16, 4, 4), w, NoiseMode.Const, null, fused: true)).Message);
+            Assert.Throws<InvalidOperationException>(() => conv0.Forward(randn(1, 16, 4, 4), w, NoiseMode.Const, null, fused: true, weightDelta: null)).Message);
         Assert.Equal("synthesis.b8.conv0 x must be [*, 32, 4, 4], got [1, 32, 8, 8].",
-            Assert.Throws<InvalidOperationException>(() => conv0.Forward(randn(1, 32, 8, 8), w, NoiseMode.Const, null, fused: true)).Message);
+            Assert.Throws<InvalidOperationException>(() => conv0.Forward(randn(1, 32, 8, 8), w, NoiseMode.Const, null, fused: true, weightDelta: null)).Message);
         Assert.Equal("synthesis.b8.conv0 w must be [2, 32], got [1, 32].",
-            Assert.Throws<InvalidOperationException>(() => conv0.Forward(randn(2, 32, 4, 4), w, NoiseMode.Const, null, fused: false)).Message);
+            Assert.Throws<InvalidOperationException>(() => conv0.Forward(randn(2, 32, 4, 4), w, NoiseMode.Const, null, fused: false, weightDelta: null)).Message);
     }
 
     [Fact]
@@ -64,9 +64,9 @@ public sealed class LayerShapeTests : IDisposable
         var ws = randn(1, 3, 32);
         var features = block.Features(randn(1, 32, 4, 4), ws, ScalarType.Float32, NoiseMode.Const, null, fused: true);
 
-        Assert.Equal([1, 3, 8, 8], block.Image(randn(1, 3, 4, 4), features, ws, fused: true).shape);
+        Assert.Equal([1, 3, 8, 8], block.Image(randn(1, 3, 4, 4), features, ws, fused: true, weightDelta: null).shape);
         Assert.Equal("synthesis.b8 ws must be [*, 3, 32], got [1, 2, 32].",
-            Assert.Throws<InvalidOperationException>(() => block.Features(randn(1, 32, 4, 4), randn(1, 2, 32), ScalarType.Float32, NoiseMode.Const, null, fused: true)).Message);
+            Assert.Throws<InvalidOperationException>(() => block.Features(randn(1, 32, 4, 4), randn(1, 2, 32), ScalarType.Float32, NoiseMode.Const, null, fused: true, weightDelta: null)).Message);
         Assert.Equal("synthesis.b8 img must be [1, 3, 4, 4], got [1, 3, 8, 8].",
             Assert.Throws<InvalidOperationException>(() => block.Image(randn(1, 3, 8, 8), features, ws, fused: true)).Message);
     }
