@@ -64,9 +64,9 @@ public sealed class LayerShapeTests : IDisposable
         var ws = randn(1, 3, 32);
         var features = block.Features(randn(1, 32, 4, 4), ws, ScalarType.Float32, NoiseMode.Const, null, fused: true);
 
-        Assert.Equal([1, 3, 8, 8], block.Image(randn(1, 3, 4, 4), features, ws, fused: true, weightDelta: null).shape);
+        Assert.Equal([1, 3, 8, 8], block.Image(randn(1, 3, 4, 4), features, ws, fused: true).shape);
         Assert.Equal("synthesis.b8 ws must be [*, 3, 32], got [1, 2, 32].",
-            Assert.Throws<InvalidOperationException>(() => block.Features(randn(1, 32, 4, 4), randn(1, 2, 32), ScalarType.Float32, NoiseMode.Const, null, fused: true, weightDelta: null)).Message);
+            Assert.Throws<InvalidOperationException>(() => block.Features(randn(1, 32, 4, 4), randn(1, 2, 32), ScalarType.Float32, NoiseMode.Const, null, fused: true)).Message);
         Assert.Equal("synthesis.b8 img must be [1, 3, 4, 4], got [1, 3, 8, 8].",
             Assert.Throws<InvalidOperationException>(() => block.Image(randn(1, 3, 8, 8), features, ws, fused: true)).Message);
     }
