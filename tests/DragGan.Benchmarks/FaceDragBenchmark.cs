@@ -15,7 +15,10 @@ namespace DragGan.Benchmarks;
 /// detector finds the landmarks of both; face 1's landmarks (1, 5 or all) are dragged onto face 2's;
 /// the detector looks again. Reports the mean distance (MD, pixels) to the targets before ("no
 /// edit") and after each engine's edit, the share of edits that converged, the time per edit, and
-/// the MSE between edited and initial image away from the drag (pixels in [0, 1]).
+/// the MSE between edited and initial image away from the drag (pixels in [0, 1]). Every step's
+/// image is also given to the detector, to tell whether the content follows the tracked handle:
+/// the mean distance between the tracked handles and the detected landmarks they stand for, per
+/// step (averaged over the pairs that ran that step) and on the final image.
 /// </summary>
 internal static class FaceDragBenchmark
 {
@@ -40,7 +43,7 @@ internal static class FaceDragBenchmark
                 .Select(_ => Enumerable.Range(0, FaceLandmarks.Count).OrderBy(_ => random.Next()).Take(count).ToArray()).ToArray();
             var before = Enumerable.Range(0, options.Pairs).Select(p =>
                 DragQualityMetrics.MeanDistance(Pick(landmarks[2 * p], subsets[p]), Pick(landmarks[2 * p + 1], subsets[p]))).ToArray();
-            yield return Row("no edit", count, options.Pairs, before.Average(), converged: double.NaN, secondsPerEdit: 0, steps: 0, mse: 0);
+            yield return Row("no edit", count, options.Pairs, before.Average(), converged: double.NaN, secondsPerEdit: 0, steps: 0, mse: 0, HandleLag.None);
 
             foreach (var (engine, parameters) in options.Engines)
             {
@@ -49,6 +52,7 @@ internal static class FaceDragBenchmark
                 var converged = 0;
                 var steps = 0;
                 var clock = new Stopwatch();
+                var lag = new HandleLag(options.MaxSteps);
                 for (var p = 0; p < options.Pairs; p++)
                 {
                     var handles = Pick(landmarks[2 * p], subsets[p]);
@@ -59,8 +63,15 @@ internal static class FaceDragBenchmark
                     var stepper = new DragStepper(generator);
                     while (!edit.Finished)
                     {
-                        foreach (var result in stepper.Step([edit]))
-                            result.Dispose();
+                        foreach (var result in stepper.Step([edit], [true]))
+                        {
+                            using (result)
+                            {
+                                clock.Stop();
+                                lag.AddStep(result.Step, result.Handles, Pick(Detect(detector, [result.Image!])[0], subsets[p]));
+                                clock.Start();
+                            }
+                        }
                     }
                     using var edited = edit.CurrentLatent();
                     var editedImage = Render(generator, edited);
@@ -68,7 +79,9 @@ internal static class FaceDragBenchmark
 
                     converged += edit.Converged ? 1 : 0;
                     steps += edit.Step;
-                    after[p] = DragQualityMetrics.MeanDistance(Pick(Detect(detector, [editedImage])[0], subsets[p]), targets);
+                    var detectedAfter = Pick(Detect(detector, [editedImage])[0], subsets[p]);
+                    after[p] = DragQualityMetrics.MeanDistance(detectedAfter, targets);
+                    lag.AddEnd(edit.Handles, detectedAfter);
                     mse[p] = DragQualityMetrics.MseOutsidePoints(ImageCodec.ToRgb(images[2 * p]), ImageCodec.ToRgb(editedImage),
                         handles.Zip(targets).ToArray(), FidelityExclusionRadius(resolution));
                     if (options.ImageFolder is { } folder && p == 0)
@@ -76,14 +89,14 @@ internal static class FaceDragBenchmark
                     editedImage.Dispose();
                 }
                 yield return Row(engine, count, options.Pairs, after.Average(), (double)converged / options.Pairs,
-                    clock.Elapsed.TotalSeconds / options.Pairs, (double)steps / options.Pairs, mse.Average());
+                    clock.Elapsed.TotalSeconds / options.Pairs, (double)steps / options.Pairs, mse.Average(), lag);
             }
         }
         foreach (var tensor in latents.Concat(images))
             tensor.Dispose();
     }
 
-    private static Dictionary<string, object> Row(string engine, int points, int pairs, double md, double converged, double secondsPerEdit, double steps, double mse) => new()
+    private static Dictionary<string, object> Row(string engine, int points, int pairs, double md, double converged, double secondsPerEdit, double steps, double mse, HandleLag lag) => new()
     {
         ["suite"] = "faces-md",
         ["engine"] = engine,
@@ -94,6 +107,8 @@ internal static class FaceDragBenchmark
         ["seconds_per_edit"] = Math.Round(secondsPerEdit, 2),
         ["steps_per_edit"] = Math.Round(steps, 1),
         ["mse_outside_drag"] = Math.Round(mse, 5),
+        ["handle_to_landmark_px_end"] = lag.EndMean is { } end ? Math.Round(end, 2) : "-",
+        ["handle_to_landmark_px_by_step"] = lag.MeanByStep().Select(d => Math.Round(d, 2)).ToArray(),
     };
 
     internal static Tensor MapSeed(StyleGan2Generator generator, long seed, double psi)
@@ -124,6 +139,9 @@ internal static class FaceDragBenchmark
     }
 
     private static Vector2[] Pick(Vector2[] points, int[] subset) => subset.Select(i => points[i]).ToArray();
+
+    /// <summary>The engine's pixel index as a landmark position (pixel centres at +0.5), the inverse of <see cref="ToPixel"/>.</summary>
+    internal static Vector2 ToLandmark(PixelPoint point) => new((float)point.X + 0.5f, (float)point.Y + 0.5f);
 
     /// <summary>A landmark (pixel centres at +0.5) as the engine's pixel index, inside the image.</summary>
     private static PixelPoint ToPixel(Vector2 point, int resolution) =>
