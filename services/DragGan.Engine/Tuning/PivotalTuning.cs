@@ -35,11 +35,11 @@ public sealed class PivotalTuning : IDisposable
         if (generator.ConvLayers.Count == 0)
             throw new ArgumentException($"A {generator.Kind} generator takes no convolution weight deltas.", nameof(generator));
         if (options.Steps < 1)
-            throw new ArgumentException($"tuning.steps must be positive, got {options.Steps}.", "tuning.steps");
+            throw new ArgumentException($"tuning.Steps must be positive, got {options.Steps}.", "tuning.Steps");
         if (options.Mode == TuningMode.LowRank && options.Rank is < 1 or > WeightDeltaFormat.MaxRank)
-            throw new ArgumentException($"tuning.rank must be in 1..{WeightDeltaFormat.MaxRank}, got {options.Rank}.", "tuning.rank");
+            throw new ArgumentException($"tuning.Rank must be in 1..{WeightDeltaFormat.MaxRank}, got {options.Rank}.", "tuning.Rank");
         if (options.EffectiveLearningRate is not (> 0 and <= 1))
-            throw new ArgumentException($"tuning.learning_rate must be in (0, 1], got {options.EffectiveLearningRate}.", "tuning.learning_rate");
+            throw new ArgumentException($"tuning.LearningRate must be in (0, 1], got {options.EffectiveLearningRate}.", "tuning.LearningRate");
         if (pivot.Length != generator.NumWs * generator.WDim)
             throw new ArgumentException($"The pivot must hold {generator.NumWs} x {generator.WDim} values, got {pivot.Length}.", nameof(pivot));
         if (target.dim() != 4 || target.shape[0] != 1 || target.shape[2] != generator.Resolution || target.shape[3] != generator.Resolution)

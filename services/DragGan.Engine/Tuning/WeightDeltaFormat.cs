@@ -89,37 +89,37 @@ public static class WeightDeltaFormat
     public static WeightDelta Read(ReadOnlySpan<byte> data, string expectedModelId, IReadOnlyList<ConvLayerShape> expectedLayers)
     {
         var reader = new SpanReader(data);
-        if (!reader.Bytes(Magic.Length, "delta.magic").SequenceEqual(Magic))
-            throw new WeightDeltaFormatException("delta.magic", "not a weight delta (the data does not start with \"DGWD\").");
-        var version = reader.UInt16("delta.version");
+        if (!reader.Bytes(Magic.Length, "delta.Magic").SequenceEqual(Magic))
+            throw new WeightDeltaFormatException("delta.Magic", "not a weight delta (the data does not start with \"DGWD\").");
+        var version = reader.UInt16("delta.Version");
         if (version != Version)
-            throw new WeightDeltaFormatException("delta.version", $"version {version} is not supported; this reader reads version {Version}.");
-        var kind = (WeightDeltaKind)reader.Byte("delta.kind");
+            throw new WeightDeltaFormatException("delta.Version", $"version {version} is not supported; this reader reads version {Version}.");
+        var kind = (WeightDeltaKind)reader.Byte("delta.Kind");
         if (!Enum.IsDefined(kind))
-            throw new WeightDeltaFormatException("delta.kind", $"kind {(byte)kind} is neither low rank (1) nor full (2).");
-        var modelIdLength = reader.UInt16("delta.model_id");
+            throw new WeightDeltaFormatException("delta.Kind", $"kind {(byte)kind} is neither low rank (1) nor full (2).");
+        var modelIdLength = reader.UInt16("delta.ModelId");
         string modelId;
         try
         {
-            modelId = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(reader.Bytes(modelIdLength, "delta.model_id"));
+            modelId = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(reader.Bytes(modelIdLength, "delta.ModelId"));
         }
         catch (DecoderFallbackException)
         {
-            throw new WeightDeltaFormatException("delta.model_id", "the model id is not valid UTF-8.");
+            throw new WeightDeltaFormatException("delta.ModelId", "the model id is not valid UTF-8.");
         }
         if (modelId != expectedModelId)
-            throw new WeightDeltaFormatException("delta.model_id", $"the delta is for model '{modelId}', not '{expectedModelId}'.");
-        var rank = reader.UInt16("delta.rank");
+            throw new WeightDeltaFormatException("delta.ModelId", $"the delta is for model '{modelId}', not '{expectedModelId}'.");
+        var rank = reader.UInt16("delta.Rank");
         if (kind == WeightDeltaKind.Full ? rank != 0 : rank is < 1 or > MaxRank)
-            throw new WeightDeltaFormatException("delta.rank", kind == WeightDeltaKind.Full
+            throw new WeightDeltaFormatException("delta.Rank", kind == WeightDeltaKind.Full
                 ? $"a full delta has rank 0, got {rank}."
                 : $"rank must be in 1..{MaxRank}, got {rank}.");
-        var layerCount = reader.UInt16("delta.layer_count");
+        var layerCount = reader.UInt16("delta.LayerCount");
         if (layerCount != expectedLayers.Count)
-            throw new WeightDeltaFormatException("delta.layer_count", $"{layerCount} layers, the model has {expectedLayers.Count} synthesis convolutions.");
+            throw new WeightDeltaFormatException("delta.LayerCount", $"{layerCount} layers, the model has {expectedLayers.Count} synthesis convolutions.");
         for (var i = 0; i < layerCount; i++)
         {
-            var field = $"delta.layers[{i}].shape";
+            var field = $"delta.Layers[{i}].Shape";
             var (outChannels, inChannels, kernel) = (reader.UInt32(field), reader.UInt32(field), reader.Byte(field));
             var expected = expectedLayers[i];
             if (outChannels != expected.OutChannels || inChannels != expected.InChannels || kernel != expected.Kernel)
@@ -128,21 +128,21 @@ public static class WeightDeltaFormat
 
         var size = SizeOf(modelId, expectedLayers, rank);
         if (data.Length < size)
-            throw new WeightDeltaFormatException(data.Length < size - ChecksumBytes ? "delta.values" : "delta.checksum",
+            throw new WeightDeltaFormatException(data.Length < size - ChecksumBytes ? "delta.Values" : "delta.Checksum",
                 $"the data is truncated: {data.Length} bytes, the header describes {size}.");
         if (data.Length > size)
             throw new WeightDeltaFormatException("delta", $"{data.Length - size} bytes follow the checksum; the header describes {size}.");
         Span<byte> checksum = stackalloc byte[ChecksumBytes];
         SHA256.HashData(data[..(int)(size - ChecksumBytes)], checksum);
         if (!checksum.SequenceEqual(data[(int)(size - ChecksumBytes)..]))
-            throw new WeightDeltaFormatException("delta.checksum", "the checksum does not match the data: it is corrupted.");
+            throw new WeightDeltaFormatException("delta.Checksum", "the checksum does not match the data: it is corrupted.");
 
         var layers = new WeightDeltaLayer[layerCount];
         for (var i = 0; i < layerCount; i++)
         {
             var shape = expectedLayers[i];
             var (bLength, aLength) = kind == WeightDeltaKind.Full ? (shape.OutChannels * shape.FanIn, 0) : (shape.OutChannels * rank, rank * shape.FanIn);
-            layers[i] = new WeightDeltaLayer(shape, reader.Halves(bLength, $"delta.layers[{i}].b"), reader.Halves(aLength, $"delta.layers[{i}].a"));
+            layers[i] = new WeightDeltaLayer(shape, reader.Halves(bLength, $"delta.Layers[{i}].B"), reader.Halves(aLength, $"delta.Layers[{i}].A"));
         }
         return new WeightDelta(modelId, kind, rank, layers);
     }

@@ -114,8 +114,8 @@ public sealed class PivotalTuningTests(ResNetFixture fixture) : IClassFixture<Re
     }
 
     [Theory]
-    [InlineData(0, "tuning.rank")]
-    [InlineData(WeightDeltaFormat.MaxRank + 1, "tuning.rank")]
+    [InlineData(0, "tuning.Rank")]
+    [InlineData(WeightDeltaFormat.MaxRank + 1, "tuning.Rank")]
     public void AnInvalidRankIsRefusedByName(int rank, string field)
     {
         using var scope = NewDisposeScope();

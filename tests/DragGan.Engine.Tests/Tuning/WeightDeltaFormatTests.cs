@@ -50,7 +50,7 @@ public sealed class WeightDeltaFormatTests
         var bytes = WeightDeltaFormat.Write(RandomDelta(WeightDeltaKind.LowRank, 2));
         bytes[bytes.Length / 2] ^= 0x10;
 
-        AssertRefused(bytes, "delta.checksum", "corrupted");
+        AssertRefused(bytes, "delta.Checksum", "corrupted");
     }
 
     [Fact]
@@ -58,11 +58,11 @@ public sealed class WeightDeltaFormatTests
     {
         var bytes = WeightDeltaFormat.Write(RandomDelta(WeightDeltaKind.LowRank, 2));
 
-        AssertRefused(bytes[..2], "delta.magic", "truncated");
-        AssertRefused(bytes[..5], "delta.version", "truncated");
-        AssertRefused(bytes[..12], "delta.model_id", "truncated");
-        AssertRefused(bytes[..(bytes.Length - 10)], "delta.checksum", "truncated");
-        AssertRefused(bytes[..(bytes.Length / 2)], "delta.values", "truncated");
+        AssertRefused(bytes[..2], "delta.Magic", "truncated");
+        AssertRefused(bytes[..5], "delta.Version", "truncated");
+        AssertRefused(bytes[..12], "delta.ModelId", "truncated");
+        AssertRefused(bytes[..(bytes.Length - 10)], "delta.Checksum", "truncated");
+        AssertRefused(bytes[..(bytes.Length / 2)], "delta.Values", "truncated");
         AssertRefused([.. bytes, 0], "delta", "follow the checksum");
     }
 
@@ -71,7 +71,7 @@ public sealed class WeightDeltaFormatTests
     {
         var bytes = WeightDeltaFormat.Write(RandomDelta(WeightDeltaKind.LowRank, 2));
 
-        AssertRefused(bytes, "delta.model_id", "'small', not 'faces-128'", expectedModelId: "faces-128");
+        AssertRefused(bytes, "delta.ModelId", "'small', not 'faces-128'", expectedModelId: "faces-128");
     }
 
     [Fact]
@@ -80,8 +80,8 @@ public sealed class WeightDeltaFormatTests
         var bytes = WeightDeltaFormat.Write(RandomDelta(WeightDeltaKind.LowRank, 2));
         var wider = Layers.Select((l, i) => i == 1 ? l with { InChannels = l.InChannels * 2 } : l).ToArray();
 
-        AssertRefused(bytes, "delta.layers[1].shape", Layers[1].Name, layers: wider);
-        AssertRefused(bytes, "delta.layer_count", "synthesis convolutions", layers: Layers.Take(3).ToArray());
+        AssertRefused(bytes, "delta.Layers[1].Shape", Layers[1].Name, layers: wider);
+        AssertRefused(bytes, "delta.LayerCount", "synthesis convolutions", layers: Layers.Take(3).ToArray());
     }
 
     [Fact]
@@ -89,11 +89,11 @@ public sealed class WeightDeltaFormatTests
     {
         var bytes = WeightDeltaFormat.Write(RandomDelta(WeightDeltaKind.LowRank, 2));
 
-        AssertRefused([(byte)'X', .. bytes[1..]], "delta.magic", "DGWD");
-        AssertRefused([.. bytes[..4], 2, 0, .. bytes[6..]], "delta.version", "version 2");
-        AssertRefused([.. bytes[..6], 7, .. bytes[7..]], "delta.kind", "kind 7");
+        AssertRefused([(byte)'X', .. bytes[1..]], "delta.Magic", "DGWD");
+        AssertRefused([.. bytes[..4], 2, 0, .. bytes[6..]], "delta.Version", "version 2");
+        AssertRefused([.. bytes[..6], 7, .. bytes[7..]], "delta.Kind", "kind 7");
         var rankAt = 7 + 2 + ModelId.Length;
-        AssertRefused([.. bytes[..rankAt], 0, 0, .. bytes[(rankAt + 2)..]], "delta.rank", "rank must be in 1..");
+        AssertRefused([.. bytes[..rankAt], 0, 0, .. bytes[(rankAt + 2)..]], "delta.Rank", "rank must be in 1..");
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class WeightDeltaFormatTests
         var delta = RandomDelta(WeightDeltaKind.LowRank, 2);
         delta.Layers[0].A[5] = float.PositiveInfinity;
 
-        AssertRefused(WeightDeltaFormat.Write(delta), "delta.layers[0].a", "finite");
+        AssertRefused(WeightDeltaFormat.Write(delta), "delta.Layers[0].A", "finite");
     }
 
     private static void AssertRefused(byte[] bytes, string field, string message, string expectedModelId = ModelId, IReadOnlyList<ConvLayerShape>? layers = null)
