@@ -68,7 +68,8 @@ internal static class FaceDragBenchmark
                             using (result)
                             {
                                 clock.Stop();
-                                lag.AddStep(result.Step, result.Handles, Pick(Detect(detector, [result.Image!])[0], subsets[p]));
+                                using var image = result.Image!.clamp(-1, 1).unsqueeze(0);
+                                lag.AddStep(result.Step, result.Handles, Pick(Detect(detector, [image])[0], subsets[p]));
                                 clock.Start();
                             }
                         }

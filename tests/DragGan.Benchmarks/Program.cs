@@ -81,7 +81,7 @@ IEnumerable<Dictionary<string, object>> Report(IEnumerable<Dictionary<string, ob
 {
     foreach (var row in results)
     {
-        Console.WriteLine(string.Join("  ", row.Select(kv => $"{kv.Key}={kv.Value}")));
+        Console.WriteLine(string.Join("  ", row.Select(kv => $"{kv.Key}={(kv.Value is double[] values ? string.Join(',', values) : kv.Value)}")));
         // Each row goes to the log as soon as it is measured, so a long run that is stopped keeps what it has.
         File.AppendAllText(options.Output + ".log", JsonSerializer.Serialize(row) + Environment.NewLine);
         yield return row;
