@@ -22,6 +22,9 @@ internal sealed record BenchmarkOptions
 
     /// <summary>The face experiments (drag MD table, inversion quality): a face generator checkpoint and landmark detector weights.</summary>
     public bool RunFaces { get; init; }
+
+    /// <summary>A faces benchmark's JSON to print as the Markdown table bench/README.md shows, measuring nothing.</summary>
+    public string? FacesTable { get; init; }
     public string? FacesModel { get; init; }
     public string? Detector { get; init; }
     public FaceBenchmarkOptions Faces { get; init; } = new();
@@ -59,6 +62,7 @@ internal sealed record BenchmarkOptions
                     "pti" => options with { RunGenerator = false, RunDrag = false, RunPivotalTuning = true, Output = "bench/results/pti-cpu.json" },
                     var other => throw new ArgumentException($"Unknown suite '{other}' (generator, drag, ops, parity, faces, pti, all)."),
                 },
+                "--faces-table" => options with { FacesTable = Next() },
                 "--quick" => options with { Quick = true },
                 "--device" => options with { Device = Next() },
                 "--fixture" => options with { Fixture = Next() },

@@ -173,5 +173,8 @@ internal sealed record FaceBenchmarkOptions
     [
         ("draggan", new DragParameters()),
         ("stabledrag-gated", new DragParameters { Supervision = MotionSupervision.ConfidenceGated }),
+        // The reference's tracking window scaled to the image without the floor (12 px at 512 is
+        // 3 px at 128, against the floor's 6 px): a handle can jump half as far in one step.
+        ("draggan-r2-paper", new DragParameters { TrackingRadius = 3 }),
     ];
 }

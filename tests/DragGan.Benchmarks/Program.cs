@@ -7,6 +7,12 @@ using static TorchSharp.torch;
 // Engine benchmarks: generator forward/backward and DragGAN steps/s, printed as a table and written
 // as JSON. See bench/README.md for how the numbers in the repository were produced.
 var options = BenchmarkOptions.Parse(args);
+if (options.FacesTable is { } facesResults)
+{
+    using var results = JsonDocument.Parse(File.ReadAllText(facesResults));
+    Console.Write(DragGan.Faces.Evaluation.FaceDragTable.Markdown(results.RootElement));
+    return;
+}
 var device = options.Device == "cuda" ? CUDA : CPU;
 Action synchronize = device.type == DeviceType.CUDA ? () => cuda.synchronize() : () => { };
 
