@@ -77,6 +77,7 @@ internal sealed record BenchmarkOptions
                 "--faces-model" => options with { FacesModel = Next() },
                 "--detector" => options with { Detector = Next() },
                 "--faces-pairs" => options with { Faces = options.Faces with { Pairs = int.Parse(Next()) } },
+                "--faces-points" => options with { Faces = options.Faces with { PointCounts = Ints() } },
                 "--faces-steps" => options with { Faces = options.Faces with { MaxSteps = int.Parse(Next()) } },
                 "--faces-psi" => options with { Faces = options.Faces with { Psi = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) } },
                 "--faces-lr" => options with { Faces = options.Faces with { LearningRate = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) } },

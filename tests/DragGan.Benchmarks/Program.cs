@@ -54,7 +54,8 @@ if (options.RunFaces)
     using var weights = File.OpenRead(options.Detector);
     using var detector = LandmarkDetector.Load(weights);
     rows.AddRange(Report(FaceDragBenchmark.Run(faces, detector, options.Faces)));
-    rows.AddRange(Report(FaceInversionBenchmark.Run(faces, detector, options.InversionFaces, options.InversionSteps)));
+    if (options.InversionFaces > 0)
+        rows.AddRange(Report(FaceInversionBenchmark.Run(faces, detector, options.InversionFaces, options.InversionSteps)));
 }
 
 if (options.RunPivotalTuning)
