@@ -14,7 +14,7 @@ namespace DragGan.Sessions.Drags;
 /// client sees a short pause and a frame marked <c>resumed</c>. It gives up after
 /// <see cref="MaxReplicaAttempts"/> replicas, or when none is available for a while.
 /// </summary>
-internal sealed class DragFailover(DragPlan plan, InferenceReplicaSet replicas, InferenceDragStream stream, SessionEditor editor, SessionsMetrics metrics)
+internal sealed class DragFailover(DragPlan plan, InferenceGateway inference, InferenceDragStream stream, SessionEditor editor, SessionsMetrics metrics)
 {
     private const int MaxReplicaAttempts = 6;
     private static readonly TimeSpan NoReplicaRetry = TimeSpan.FromMilliseconds(500);
@@ -54,12 +54,12 @@ internal sealed class DragFailover(DragPlan plan, InferenceReplicaSet replicas, 
                 if (e.StatusCode == StatusCode.ResourceExhausted)
                     reason = "replica_full";
                 else
-                    replicas.ReportFailure(replica, e);
+                    inference.ReportDragFailure(replica, e);
                 lastError = e;
             }
             catch (IOException e)
             {
-                replicas.ReportFailure(replica, e);
+                inference.ReportDragFailure(replica, e);
             }
             failed.Add(replica.Address);
             state = await LatestStateAsync() ?? state;
@@ -77,7 +77,7 @@ internal sealed class DragFailover(DragPlan plan, InferenceReplicaSet replicas, 
                     "Every inference replica tried serves its maximum of streams; the drag's last state is saved with the session: retry later."));
             if (attempt >= MaxReplicaAttempts)
                 throw new RpcException(new Status(StatusCode.Unavailable, $"The drag failed on {attempt} inference replicas."));
-            var candidates = await replicas.CandidatesAsync(failed, abort, plan.Start.Model);
+            var candidates = await inference.DragReplicasAsync(failed, plan.Start.Model, abort);
             if (candidates.Count > 0)
                 return candidates[0];
             // Every known replica failed this drag: give them all another chance after a pause.

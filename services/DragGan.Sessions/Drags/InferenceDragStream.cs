@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using DragGan.Contracts;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Telemetry;
@@ -16,6 +15,7 @@ namespace DragGan.Sessions.Drags;
 /// </summary>
 internal sealed class InferenceDragStream(
     DragPlan plan,
+    InferenceGateway inference,
     ChannelReader<DragCommand> commands,
     DragProgress progress,
     DragFrameFanOut watchers,
@@ -48,8 +48,7 @@ internal sealed class InferenceDragStream(
         InferenceReplica replica, DragState? state, CommandReplay replay, bool resumed, Action published, CancellationToken abort)
     {
         using var load = replica.TrackDrag();
-        // The tenant goes with the call, so that the inference service shares its GPU by tenant.
-        using var call = replica.Client.Drag(new Metadata { { TenantMetadata.Header, plan.Key.Tenant } }, cancellationToken: abort);
+        using var call = inference.OpenDrag(replica, plan.Key.Tenant, abort);
         var frames = plan.InferenceFrames(persistEvery);
         await call.RequestStream.WriteAsync(state is null
             ? new DragRequest { Start = WithFrames(plan.Start, frames) }

@@ -64,7 +64,7 @@ internal sealed class SessionDragRun : IDragControl
     private volatile bool _handingBack;
     private volatile bool _sessionGone;
 
-    public SessionDragRun(DragPlan plan, ActiveDrag active, HeldLease lease, SessionEditor editor, InferenceReplicaSet replicas, IDragRelay relay, SessionsOptions options, SessionsMetrics metrics, ILogger logger)
+    public SessionDragRun(DragPlan plan, ActiveDrag active, HeldLease lease, SessionEditor editor, InferenceGateway inference, IDragRelay relay, SessionsOptions options, SessionsMetrics metrics, ILogger logger)
     {
         _plan = plan;
         _lease = lease;
@@ -75,8 +75,8 @@ internal sealed class SessionDragRun : IDragControl
         _progress = new DragProgress(plan, active, editor, logger);
         _watchdog = new DragWatchdog(plan, _progress, _watchers, editor, options.DragIdleTimeout, logger);
         _committer = new DragCommitter(plan, editor, logger);
-        var stream = new InferenceDragStream(plan, _commands.Reader, _progress, _watchers, options.PersistEveryKSteps, logger);
-        _failover = new DragFailover(plan, replicas, stream, editor, metrics);
+        var stream = new InferenceDragStream(plan, inference, _commands.Reader, _progress, _watchers, options.PersistEveryKSteps, logger);
+        _failover = new DragFailover(plan, inference, stream, editor, metrics);
     }
 
     public string DragId => _plan.DragId;

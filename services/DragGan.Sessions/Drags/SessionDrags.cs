@@ -23,7 +23,7 @@ namespace DragGan.Sessions.Drags;
 /// </summary>
 internal sealed class SessionDrags(
     SessionEditor editor,
-    InferenceReplicaSet replicas,
+    InferenceGateway inference,
     ActiveDragRegistry registry,
     IDragRelay relay,
     TenantAdmission admission,
@@ -215,7 +215,7 @@ internal sealed class SessionDrags(
     private async Task<(SessionDragRun Run, ChannelReader<SessionDragFrame> Frames)> LaunchAsync(
         DragPlan plan, ActiveDrag active, HeldLease lease, CancellationToken cancellationToken, bool paused = false)
     {
-        var run = new SessionDragRun(plan, active, lease, editor, replicas, relay, options.Value, metrics, logger);
+        var run = new SessionDragRun(plan, active, lease, editor, inference, relay, options.Value, metrics, logger);
         var frames = run.Watch().Frames;
         // A drag paused when its replica went away stays paused where it continues.
         if (paused)
