@@ -75,10 +75,10 @@ internal sealed class DragCallHandler(
                 var command = CommandOf(requests.Current, stream);
                 await stream.PostAsync(command, cancellationToken);
                 loop.Wake();
-                if (command is DragCommand.Fail or DragCommand.Stop)
+                if (command is DragLoopCommand.Fail or DragLoopCommand.Stop)
                     return;
             }
-            await stream.PostAsync(new DragCommand.Stop(), cancellationToken);
+            await stream.PostAsync(new DragLoopCommand.Stop(), cancellationToken);
             loop.Wake();
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
@@ -87,16 +87,16 @@ internal sealed class DragCallHandler(
         }
     }
 
-    private static DragCommand CommandOf(DragRequest request, DragStream stream)
+    private static DragLoopCommand CommandOf(DragRequest request, DragStream stream)
     {
         try
         {
             return request.KindCase switch
             {
-                DragRequest.KindOneofCase.Update => new DragCommand.Update(DragUpdatePlan.From(request.Update, stream.Model)),
-                DragRequest.KindOneofCase.Pause => new DragCommand.Pause(),
-                DragRequest.KindOneofCase.Unpause => new DragCommand.Unpause(),
-                DragRequest.KindOneofCase.Stop => new DragCommand.Stop(),
+                DragRequest.KindOneofCase.Update => new DragLoopCommand.Update(DragUpdatePlan.From(request.Update, stream.Model)),
+                DragRequest.KindOneofCase.Pause => new DragLoopCommand.Pause(),
+                DragRequest.KindOneofCase.Unpause => new DragLoopCommand.Unpause(),
+                DragRequest.KindOneofCase.Stop => new DragLoopCommand.Stop(),
                 DragRequest.KindOneofCase.Start or DragRequest.KindOneofCase.Resume =>
                     throw Invalid.Argument("kind", $"{DragOpening.KindName(request.KindCase)} is accepted only as the first message of a stream."),
                 _ => throw Invalid.Argument("kind", "must be set: update, pause, unpause or stop."),
@@ -104,7 +104,7 @@ internal sealed class DragCallHandler(
         }
         catch (RpcException e)
         {
-            return new DragCommand.Fail(e);
+            return new DragLoopCommand.Fail(e);
         }
     }
 }

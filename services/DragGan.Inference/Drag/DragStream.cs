@@ -28,7 +28,7 @@ internal sealed class DragStream : IDisposable
     /// <summary>Client commands a stream may have waiting for the loop.</summary>
     public const int MaxPendingCommands = 32;
 
-    private readonly ConcurrentQueue<(DragCommand Command, bool FromClient)> _commands = new();
+    private readonly ConcurrentQueue<(DragLoopCommand Command, bool FromClient)> _commands = new();
     private readonly SemaphoreSlim _commandRoom = new(MaxPendingCommands, MaxPendingCommands);
     private readonly Channel<PendingFrame> _frames;
 
@@ -95,16 +95,16 @@ internal sealed class DragStream : IDisposable
     public int PendingCommands => _commands.Count;
 
     /// <summary>Queues a client's command once fewer than <see cref="MaxPendingCommands"/> of them wait.</summary>
-    public async Task PostAsync(DragCommand command, CancellationToken cancellationToken)
+    public async Task PostAsync(DragLoopCommand command, CancellationToken cancellationToken)
     {
         await _commandRoom.WaitAsync(cancellationToken);
         _commands.Enqueue((command, true));
     }
 
     /// <summary>Queues the replica's own command (a hand-back) at once, outside the client's bound.</summary>
-    public void Post(DragCommand command) => _commands.Enqueue((command, false));
+    public void Post(DragLoopCommand command) => _commands.Enqueue((command, false));
 
-    public bool TryTakeCommand(out DragCommand? command)
+    public bool TryTakeCommand(out DragLoopCommand? command)
     {
         if (!_commands.TryDequeue(out var entry))
         {

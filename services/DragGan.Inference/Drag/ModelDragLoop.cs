@@ -94,7 +94,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
             lock (_streams)
                 streams = [.. _streams];
             foreach (var stream in streams)
-                stream.Post(new DragCommand.Fail(HandBackError()));
+                stream.Post(new DragLoopCommand.Fail(HandBackError()));
         }
         Wake();
     }
@@ -199,11 +199,11 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         {
             stream.MarkActive();
             // Counted before its frames are made, so that they report it. A failure ends the stream.
-            if (command is not DragCommand.Fail)
+            if (command is not DragLoopCommand.Fail)
                 stream.CommandsApplied++;
             switch (command)
             {
-                case DragCommand.Update update:
+                case DragLoopCommand.Update update:
                     try
                     {
                         update.Plan.ApplyTo(stream);
@@ -214,17 +214,17 @@ internal sealed class ModelDragLoop : IAsyncDisposable
                         stream.End(stream.StateFrame(withState: true), e);
                     }
                     break;
-                case DragCommand.Pause:
+                case DragLoopCommand.Pause:
                     stream.Edit.Paused = true;
                     stream.Publish(stream.StateFrame(withState: true));
                     break;
-                case DragCommand.Unpause:
+                case DragLoopCommand.Unpause:
                     stream.Edit.Paused = false;
                     break;
-                case DragCommand.Stop:
+                case DragLoopCommand.Stop:
                     Finish(stream);
                     break;
-                case DragCommand.Fail fail:
+                case DragLoopCommand.Fail fail:
                     var frame = stream.StateFrame(withState: true);
                     frame.Frame.HandedBack = fail.Error is RpcException { StatusCode: StatusCode.Unavailable };
                     stream.End(frame, fail.Error);

@@ -16,7 +16,7 @@ namespace DragGan.Sessions.Drags;
 internal sealed class InferenceDragStream(
     DragPlan plan,
     InferenceGateway inference,
-    ChannelReader<DragCommand> commands,
+    ChannelReader<ClientDragCommand> commands,
     DragProgress progress,
     DragFrameFanOut watchers,
     int persistEvery,
@@ -92,7 +92,7 @@ internal sealed class InferenceDragStream(
             {
                 replay.Sending(command);
                 await requests.WriteAsync(command.ToInference(), cancellationToken);
-                if (command is DragCommand.Stop)
+                if (command is ClientDragCommand.Stop)
                     return;
             }
         }

@@ -46,7 +46,7 @@ internal sealed class SessionDragRun : IDragControl
     /// Client commands waiting to be forwarded. Bounded: a stream's sender waits for room (the
     /// HTTP/2 window then holds its client back), a unary call finding it full is refused.
     /// </summary>
-    private readonly Channel<DragCommand> _commands = Channel.CreateBounded<DragCommand>(new BoundedChannelOptions(MaxPendingCommands)
+    private readonly Channel<ClientDragCommand> _commands = Channel.CreateBounded<ClientDragCommand>(new BoundedChannelOptions(MaxPendingCommands)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
@@ -96,14 +96,14 @@ internal sealed class SessionDragRun : IDragControl
     public void Start() => _ = Task.Run(RunAsync);
 
     /// <summary>Queues a command unless <see cref="MaxPendingCommands"/> are waiting; false when full.</summary>
-    public bool TryPost(DragCommand command)
+    public bool TryPost(ClientDragCommand command)
     {
         NoteStop(command);
         return _commands.Writer.TryWrite(command) || _completion.Task.IsCompleted;
     }
 
     /// <summary>Queues a command, waiting for room; once the drag has ended there is nothing to queue for.</summary>
-    public async ValueTask PostAsync(DragCommand command, CancellationToken cancellationToken)
+    public async ValueTask PostAsync(ClientDragCommand command, CancellationToken cancellationToken)
     {
         NoteStop(command);
         try
@@ -124,14 +124,14 @@ internal sealed class SessionDragRun : IDragControl
     /// <summary>Commands waiting to be forwarded.</summary>
     public int PendingCommands => _commands.Reader.Count;
 
-    private void NoteStop(DragCommand command)
+    private void NoteStop(ClientDragCommand command)
     {
         _watchdog.MarkActive();
-        if (command is DragCommand.Stop stop)
+        if (command is ClientDragCommand.Stop stop)
             _discard |= stop.Discard;
     }
 
-    Task IDragControl.SendAsync(DragCommand command, CancellationToken cancellationToken) => PostAsync(command, cancellationToken).AsTask();
+    Task IDragControl.SendAsync(ClientDragCommand command, CancellationToken cancellationToken) => PostAsync(command, cancellationToken).AsTask();
 
     /// <summary>A watcher's call ended: it no longer counts as watching the drag.</summary>
     public void Forget(ChannelReader<SessionDragFrame> watcher) => _watchers.Forget(watcher);
@@ -149,7 +149,7 @@ internal sealed class SessionDragRun : IDragControl
             using var lost = _lease.Lost.Register(HandBack);
             // Commands sent on other replicas (UpdateDrag, StopDrag) arrive here, one at a time.
             await using var commands = await _relay.SubscribeCommandsAsync(DragId,
-                command => TryPost(DragCommand.FromRelayed(command)));
+                command => TryPost(ClientDragCommand.FromRelayed(command)));
             watchdog = _watchdog.RunAsync(EndForGoneSessionAsync, StopIdle, monitoring.Token);
             var final = await _failover.DriveAsync(FinishAsync, () => _started.TrySetResult(), trace, _abort.Token);
             outcome = _discard ? "discarded" : "committed";
@@ -215,7 +215,7 @@ internal sealed class SessionDragRun : IDragControl
         await _abort.CancelAsync();
     }
 
-    private ValueTask StopIdle(CancellationToken cancellationToken) => PostAsync(new DragCommand.Stop(Discard: false), cancellationToken);
+    private ValueTask StopIdle(CancellationToken cancellationToken) => PostAsync(new ClientDragCommand.Stop(Discard: false), cancellationToken);
 
     private static bool IsSessionGone(Exception e) =>
         e is SessionNotFoundException || (e is RpcException { StatusCode: StatusCode.NotFound } rpc && rpc.Status.Detail.StartsWith("drag_id", StringComparison.Ordinal));

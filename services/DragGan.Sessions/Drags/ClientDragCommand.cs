@@ -3,16 +3,16 @@ using DragGan.Protos.V1;
 namespace DragGan.Sessions.Drags;
 
 /// <summary>What a client asked of a running session drag; forwarded to the inference stream in order.</summary>
-internal abstract record DragCommand
+internal abstract record ClientDragCommand
 {
-    public sealed record Update(DragUpdate Value) : DragCommand;
+    public sealed record Update(DragUpdate Value) : ClientDragCommand;
 
-    public sealed record Pause : DragCommand;
+    public sealed record Pause : ClientDragCommand;
 
-    public sealed record Unpause : DragCommand;
+    public sealed record Unpause : ClientDragCommand;
 
     /// <summary>End the drag: commit it, or with <see cref="Discard"/> drop it.</summary>
-    public sealed record Stop(bool Discard) : DragCommand;
+    public sealed record Stop(bool Discard) : ClientDragCommand;
 
     /// <summary>The command as another replica receives it.</summary>
     public RelayedDragCommand ToRelayed() => this switch
@@ -24,7 +24,7 @@ internal abstract record DragCommand
         _ => throw new InvalidOperationException($"Unknown command {GetType().Name}."),
     };
 
-    public static DragCommand FromRelayed(RelayedDragCommand command) => command.KindCase switch
+    public static ClientDragCommand FromRelayed(RelayedDragCommand command) => command.KindCase switch
     {
         RelayedDragCommand.KindOneofCase.Update => new Update(command.Update),
         RelayedDragCommand.KindOneofCase.Pause => new Pause(),

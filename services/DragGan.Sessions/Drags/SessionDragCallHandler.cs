@@ -14,7 +14,7 @@ namespace DragGan.Sessions.Drags;
 /// (its replica died or handed it back) is taken over by the call that finds it, or ended by StopDrag,
 /// so that the session is usable again from any replica.
 /// </summary>
-internal sealed class SessionDragCalls(SessionDrags drags, SessionEditor editor, IDragRelay relay)
+internal sealed class SessionDragCallHandler(DragCoordinator drags, SessionEditor editor, IDragRelay relay)
 {
     public async Task DragAsync(SessionKeyResolver keys, IAsyncStreamReader<SessionDragRequest> requests, IServerStreamWriter<SessionDragFrame> responses, ServerCallContext context)
     {
@@ -36,7 +36,7 @@ internal sealed class SessionDragCalls(SessionDrags drags, SessionEditor editor,
         finally
         {
             // However the call ends, the drag ends with it and is committed: nothing is lost.
-            await TrySendAsync(drag, new DragCommand.Stop(Discard: false));
+            await TrySendAsync(drag, new ClientDragCommand.Stop(Discard: false));
             // The drag may have ended on its own (failed, handed back) while the client still has
             // the stream open: stop waiting for its messages.
             await relaying.CancelAsync();
@@ -57,11 +57,11 @@ internal sealed class SessionDragCalls(SessionDrags drags, SessionEditor editor,
     {
         var key = keys(request.SessionId, "session_id");
         var found = await drags.FindAsync(key, request.DragId, context.CancellationToken);
-        DragCommand command = request.KindCase switch
+        ClientDragCommand command = request.KindCase switch
         {
-            UpdateDragRequest.KindOneofCase.Update => new DragCommand.Update(request.Update),
-            UpdateDragRequest.KindOneofCase.Pause => new DragCommand.Pause(),
-            UpdateDragRequest.KindOneofCase.Unpause => new DragCommand.Unpause(),
+            UpdateDragRequest.KindOneofCase.Update => new ClientDragCommand.Update(request.Update),
+            UpdateDragRequest.KindOneofCase.Pause => new ClientDragCommand.Pause(),
+            UpdateDragRequest.KindOneofCase.Unpause => new ClientDragCommand.Unpause(),
             _ => throw Invalid.Argument("kind", "must be update, pause or unpause."),
         };
         var local = found.Local ?? (found.Orphaned ? await drags.ResumeOrphanAsync(key, found.Active, context.CancellationToken) : null);
@@ -81,7 +81,7 @@ internal sealed class SessionDragCalls(SessionDrags drags, SessionEditor editor,
         var key = keys(request.SessionId, "session_id");
         var found = await drags.FindAsync(key, request.DragId, context.CancellationToken);
         var view = SessionViews.Resolve(request.View, SessionView.Standard);
-        var stop = new DragCommand.Stop(request.Discard);
+        var stop = new ClientDragCommand.Stop(request.Discard);
         SessionDragFrame? last;
         if (found.Local is { } local)
         {
@@ -146,13 +146,13 @@ internal sealed class SessionDragCalls(SessionDrags drags, SessionEditor editor,
             await drags.EndForDeletedSessionAsync(active.DragId);
     }
 
-    private async Task SendAsync(ActiveDrag active, DragCommand command)
+    private async Task SendAsync(ActiveDrag active, ClientDragCommand command)
     {
         (await relay.SendCommandAsync(active.DragId, command.ToRelayed(), CancellationToken.None)).ThrowUnlessQueued(active.DragId);
     }
 
     /// <summary>Best effort: a remote drag whose replica is gone has nobody left to tell.</summary>
-    private static async Task TrySendAsync(IDragControl drag, DragCommand command)
+    private static async Task TrySendAsync(IDragControl drag, ClientDragCommand command)
     {
         try
         {
@@ -182,21 +182,21 @@ internal sealed class SessionDragCalls(SessionDrags drags, SessionEditor editor,
         {
             while (await requests.MoveNext(cancellationToken))
             {
-                DragCommand? command = requests.Current.KindCase switch
+                ClientDragCommand? command = requests.Current.KindCase switch
                 {
-                    SessionDragRequest.KindOneofCase.Update => new DragCommand.Update(requests.Current.Update),
-                    SessionDragRequest.KindOneofCase.Pause => new DragCommand.Pause(),
-                    SessionDragRequest.KindOneofCase.Unpause => new DragCommand.Unpause(),
-                    SessionDragRequest.KindOneofCase.Stop => new DragCommand.Stop(Discard: false),
+                    SessionDragRequest.KindOneofCase.Update => new ClientDragCommand.Update(requests.Current.Update),
+                    SessionDragRequest.KindOneofCase.Pause => new ClientDragCommand.Pause(),
+                    SessionDragRequest.KindOneofCase.Unpause => new ClientDragCommand.Unpause(),
+                    SessionDragRequest.KindOneofCase.Stop => new ClientDragCommand.Stop(Discard: false),
                     _ => null,
                 };
                 if (command is null)
                     continue;
                 await drag.SendAsync(command, cancellationToken);
-                if (command is DragCommand.Stop)
+                if (command is ClientDragCommand.Stop)
                     return;
             }
-            await drag.SendAsync(new DragCommand.Stop(Discard: false), cancellationToken);
+            await drag.SendAsync(new ClientDragCommand.Stop(Discard: false), cancellationToken);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException or RpcException)
         {

@@ -21,7 +21,7 @@ namespace DragGan.Sessions.Drags;
 /// relay on the replica that holds the lease), and only a drag whose lease has lapsed (its process
 /// is gone, or handed it back) is continued here, from the state persisted with the session.
 /// </summary>
-internal sealed class SessionDrags(
+internal sealed class DragCoordinator(
     SessionEditor editor,
     InferenceGateway inference,
     ActiveDragRegistry registry,
@@ -29,7 +29,7 @@ internal sealed class SessionDrags(
     TenantAdmission admission,
     IOptions<SessionsOptions> options,
     SessionsMetrics metrics,
-    ILogger<SessionDrags> logger)
+    ILogger<DragCoordinator> logger)
 {
     /// <summary>How long a start waits for the drag's first frame (or its first error) before answering.</summary>
     private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(60);
@@ -151,7 +151,7 @@ internal sealed class SessionDrags(
             return;
         }
         if (relay.Enabled)
-            await relay.SendCommandAsync(dragId, new DragCommand.Stop(Discard: true).ToRelayed(), CancellationToken.None);
+            await relay.SendCommandAsync(dragId, new ClientDragCommand.Stop(Discard: true).ToRelayed(), CancellationToken.None);
     }
 
     private async Task<(IDragControl, ChannelReader<SessionDragFrame>)> TakeOverAsync(SessionKey key, ActiveDrag running, CancellationToken cancellationToken)
@@ -219,7 +219,7 @@ internal sealed class SessionDrags(
         var frames = run.Watch().Frames;
         // A drag paused when its replica went away stays paused where it continues.
         if (paused)
-            _ = run.TryPost(new DragCommand.Pause());
+            _ = run.TryPost(new ClientDragCommand.Pause());
         registry.Add(run);
         run.Start();
         // Answer once the drag runs, so that a bad start is the caller's error, not a watcher's. A
