@@ -1,4 +1,4 @@
-using DragGan.Inference.Drag;
+using DragGan.Inference.Drags;
 
 namespace DragGan.Inference.Tests.Drag;
 

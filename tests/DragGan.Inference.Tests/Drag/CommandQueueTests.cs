@@ -1,4 +1,4 @@
-using DragGan.Inference.Drag;
+using DragGan.Inference.Drags;
 using DragGan.Inference.Tests.Support;
 using DragGan.Protos.V1;
 using Microsoft.Extensions.DependencyInjection;

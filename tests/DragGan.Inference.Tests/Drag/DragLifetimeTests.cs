@@ -1,5 +1,5 @@
 using DragGan.Hosting;
-using DragGan.Inference.Drag;
+using DragGan.Inference.Drags;
 using DragGan.Inference.Streaming;
 using DragGan.Inference.Tests.Support;
 using DragGan.Protos.V1;

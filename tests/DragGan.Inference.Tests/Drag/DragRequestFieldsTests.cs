@@ -1,4 +1,4 @@
-using DragGan.Inference.Drag;
+using DragGan.Inference.Drags;
 using DragGan.Protos.V1;
 using Google.Protobuf.Reflection;
 
@@ -44,7 +44,7 @@ public sealed class DragRequestFieldsTests
     [Fact]
     public void AStatusNamesTheMessageAndTheField_ThenTheEnginesProblem()
     {
-        var error = DragRequestFields.Invalid(new Engine.Drag.DragInputException("parameters.MaxSteps", "must be in 1..100000, got 0."), "update");
+        var error = DragRequestFields.Invalid(new Engine.Drags.DragInputException("parameters.MaxSteps", "must be in 1..100000, got 0."), "update");
 
         Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, error.StatusCode);
         Assert.Equal("update.parameters.max_steps must be in 1..100000, got 0.", error.Status.Detail);

@@ -1,7 +1,7 @@
 using DragGan.Engine.Networks;
 using static TorchSharp.torch;
 
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>Checks of user input for edits; each failure is a <see cref="DragInputException"/> naming the input.</summary>
 internal static class DragValidation

@@ -1,11 +1,11 @@
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Inference.Services;
 using DragGan.Inference.Streaming;
 using DragGan.Protos.V1;
 using ModelInfo = DragGan.Engine.Models.ModelInfo;
 using ParametersMessage = DragGan.Protos.V1.DragParameters;
 
-namespace DragGan.Inference.Drag;
+namespace DragGan.Inference.Drags;
 
 /// <summary>
 /// A <see cref="DragUpdate"/> checked against the model when it arrives, and applied to the edit
@@ -88,7 +88,7 @@ internal sealed record DragUpdatePlan(
             stream.Frames = Frames;
     }
 
-    private Engine.Drag.DragParameters CheckParameters(DragEdit edit, ModelInfo model)
+    private Engine.Drags.DragParameters CheckParameters(DragEdit edit, ModelInfo model)
     {
         var merged = DragMessages.Parameters(Parameters, model, edit.Parameters, $"{Field}.parameters");
         try

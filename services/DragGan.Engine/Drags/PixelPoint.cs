@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>A point in image pixels: X is the column, Y the row, (0, 0) the top-left pixel's centre.</summary>
 public readonly record struct PixelPoint(double X, double Y)

@@ -1,4 +1,4 @@
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>Where motion supervision takes each handle's reference features from.</summary>
 public enum MotionSupervision

@@ -1,4 +1,4 @@
-namespace DragGan.Inference.Drag;
+namespace DragGan.Inference.Drags;
 
 /// <summary>
 /// Learns, for one model on this replica's device, how many edits one batched drag step should take:

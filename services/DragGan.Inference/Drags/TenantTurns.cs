@@ -1,4 +1,4 @@
-namespace DragGan.Inference.Drag;
+namespace DragGan.Inference.Drags;
 
 /// <summary>
 /// Chooses a drag loop's batch from the ready streams by turns between tenants, then between each

@@ -1,4 +1,4 @@
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>
 /// An edit's input that the engine refuses. <see cref="Input"/> names it as the engine's API does: a

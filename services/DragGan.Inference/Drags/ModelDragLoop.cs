@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Networks;
 using DragGan.Inference.Telemetry;
 using Grpc.Core;
 using TorchSharp;
 
-namespace DragGan.Inference.Drag;
+namespace DragGan.Inference.Drags;
 
 /// <summary>
 /// Steps every open Drag stream of one model. Each tick, under the model's gate, it applies the

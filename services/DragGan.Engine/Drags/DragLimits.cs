@@ -1,4 +1,4 @@
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>Bounds on what one edit may ask for.</summary>
 public sealed record DragLimits

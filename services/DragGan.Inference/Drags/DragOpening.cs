@@ -1,4 +1,4 @@
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Models;
 using DragGan.Engine.Networks;
 using DragGan.Inference.Services;
@@ -7,7 +7,7 @@ using DragGan.Protos.V1;
 using TorchSharp;
 using ModelInfo = DragGan.Engine.Models.ModelInfo;
 
-namespace DragGan.Inference.Drag;
+namespace DragGan.Inference.Drags;
 
 /// <summary>
 /// The checked first message of a Drag stream, a start or a resume: the model, how to create the

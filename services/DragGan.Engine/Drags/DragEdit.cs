@@ -2,7 +2,7 @@ using DragGan.Engine.Networks;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>
 /// The state of one DragGAN edit (Pan et al. 2023): w0, the optimised latent rows with their Adam

@@ -3,7 +3,7 @@ using DragGan.Engine.Models;
 using DragGan.Inference.Telemetry;
 using Microsoft.Extensions.Options;
 
-namespace DragGan.Inference.Drag;
+namespace DragGan.Inference.Drags;
 
 /// <summary>The drag loops of the replica, one per model, started when a model's first stream opens.</summary>
 internal sealed class DragScheduler(

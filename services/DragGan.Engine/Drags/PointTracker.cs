@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>
 /// Point tracking (paper Eq. 2): each handle moves to the pixel of the square window of radius r2

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>
 /// Adam on one edit's latent, with the update written out as <c>torch.optim.Adam</c> computes it

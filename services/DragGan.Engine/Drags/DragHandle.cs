@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>
 /// One handle/target pair of a live edit, in (row, col) pixels as the reference computes.

@@ -1,4 +1,4 @@
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>
 /// A step of one or more edits produced a loss or gradient that is not finite (NaN or infinity),

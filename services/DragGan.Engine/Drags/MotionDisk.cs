@@ -1,4 +1,4 @@
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>
 /// The pixels q of the disk ||q - p|| &lt; r1 around a handle p, whose features motion supervision

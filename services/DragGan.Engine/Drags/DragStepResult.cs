@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>What one step of one edit produced. Owns <see cref="Image"/>.</summary>
 public sealed class DragStepResult : IDisposable

@@ -8,7 +8,7 @@ using DragGan.Protos.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
-namespace DragGan.Inference.Drag;
+namespace DragGan.Inference.Drags;
 
 /// <summary>
 /// Serves one Drag call: admits it, reads the opening message, creates the edit under the model's

@@ -1,13 +1,13 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Imaging;
 using DragGan.Inference.Streaming;
 using DragGan.Protos.V1;
 using ModelInfo = DragGan.Engine.Models.ModelInfo;
 
-namespace DragGan.Inference.Drag;
+namespace DragGan.Inference.Drags;
 
 /// <summary>
 /// One Drag call as its model's scheduler loop sees it: the edit, the commands the client queued,

@@ -1,9 +1,9 @@
 using System.Text;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Inference.Services;
 using Grpc.Core;
 
-namespace DragGan.Inference.Drag;
+namespace DragGan.Inference.Drags;
 
 /// <summary>
 /// Where the engine's drag inputs sit in a draggan.v1 request. The engine names an input by

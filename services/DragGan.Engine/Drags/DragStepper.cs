@@ -1,7 +1,7 @@
 using DragGan.Engine.Networks;
 using static TorchSharp.torch;
 
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>
 /// Steps DragGAN edits of one generator together: one batched forward to the drag feature (to the image

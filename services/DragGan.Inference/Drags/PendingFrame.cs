@@ -2,7 +2,7 @@ using DragGan.Engine.Imaging;
 using DragGan.Inference.Services;
 using DragGan.Protos.V1;
 
-namespace DragGan.Inference.Drag;
+namespace DragGan.Inference.Drags;
 
 /// <summary>
 /// A frame waiting in a stream's queue. Its image stays as pixels until the stream's writer sends

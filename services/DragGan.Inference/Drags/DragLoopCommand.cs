@@ -1,4 +1,4 @@
-namespace DragGan.Inference.Drag;
+namespace DragGan.Inference.Drags;
 
 /// <summary>
 /// What a client asked of its running edit, queued by the stream's reader and applied by the

@@ -1,4 +1,4 @@
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>Which latent a drag or an inversion optimises.</summary>
 public enum LatentSpace

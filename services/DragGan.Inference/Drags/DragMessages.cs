@@ -1,17 +1,17 @@
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Inference.Services;
 using DragGan.Protos.V1;
 using Google.Protobuf;
 using Google.Protobuf.Collections;
-using EngineHandle = DragGan.Engine.Drag.DragHandleState;
-using EngineParameters = DragGan.Engine.Drag.DragParameters;
-using EngineSpace = DragGan.Engine.Drag.LatentSpace;
+using EngineHandle = DragGan.Engine.Drags.DragHandleState;
+using EngineParameters = DragGan.Engine.Drags.DragParameters;
+using EngineSpace = DragGan.Engine.Drags.LatentSpace;
 using ModelInfo = DragGan.Engine.Models.ModelInfo;
 using HandleMessage = DragGan.Protos.V1.DragHandleState;
 using ParametersMessage = DragGan.Protos.V1.DragParameters;
 using SpaceMessage = DragGan.Protos.V1.LatentSpace;
 
-namespace DragGan.Inference.Drag;
+namespace DragGan.Inference.Drags;
 
 /// <summary>
 /// Between the Drag contract's messages and the engine's types. Checks that need only the model

@@ -1,4 +1,4 @@
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>
 /// Everything needed to continue an edit on any replica: latents, points, mask, parameters, step,

@@ -1,4 +1,4 @@
-namespace DragGan.Engine.Drag;
+namespace DragGan.Engine.Drags;
 
 /// <summary>
 /// Settings of one drag. Defaults are the reference's (XingangPan/DragGAN, viz/renderer.py and the
