@@ -1,6 +1,6 @@
 using DragGan.Inference.Drags;
 
-namespace DragGan.Inference.Tests.Drag;
+namespace DragGan.Inference.Tests.Drags;
 
 /// <summary>
 /// The adaptive batch size, driven by cost models instead of a clock: each step's duration is what

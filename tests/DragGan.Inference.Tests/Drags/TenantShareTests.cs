@@ -3,7 +3,7 @@ using DragGan.Inference.Tests.Support;
 using DragGan.Protos.V1;
 using Grpc.Core;
 
-namespace DragGan.Inference.Tests.Drag;
+namespace DragGan.Inference.Tests.Drags;
 
 /// <summary>
 /// The drag loop takes turns by tenant, as the session service names it in the call's metadata

@@ -4,7 +4,7 @@ using DragGan.Engine.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DragGan.Engine.Tests.Drag;
+namespace DragGan.Engine.Tests.Drags;
 
 /// <summary>How edits behave as users make them, on the fixture checkpoint from seed 42.</summary>
 public sealed class DragBehaviourTests(TinyGenerator tiny) : IClassFixture<TinyGenerator>

@@ -7,7 +7,7 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace DragGan.Inference.Tests.Drag;
+namespace DragGan.Inference.Tests.Drags;
 
 /// <summary>How Drag streams end: cancellation, deadlines, capacity, slow readers, and the replica's shutdown.</summary>
 public sealed class DragLifetimeTests(FixtureModelServer server) : IClassFixture<FixtureModelServer>

@@ -3,7 +3,7 @@ using DragGan.Protos.V1;
 using Google.Protobuf;
 using Grpc.Core;
 
-namespace DragGan.Inference.Tests.Drag;
+namespace DragGan.Inference.Tests.Drags;
 
 /// <summary>Every bad Drag input gets its status and a message naming the field; the stream's state is never lost.</summary>
 public sealed class DragErrorTests(FixtureModelServer server) : IClassFixture<FixtureModelServer>

@@ -4,7 +4,7 @@ using DragGan.Engine.Networks.StyleGan3;
 using DragGan.Engine.Tests.Support;
 using Xunit.Abstractions;
 
-namespace DragGan.Engine.Tests.Drag;
+namespace DragGan.Engine.Tests.Drags;
 
 /// <summary>
 /// The engine on the StyleGAN3-T fixture against drags recorded from the official renderer

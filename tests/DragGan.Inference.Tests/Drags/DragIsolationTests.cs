@@ -2,7 +2,7 @@ using DragGan.Inference.Tests.Support;
 using DragGan.Protos.V1;
 using Grpc.Core;
 
-namespace DragGan.Inference.Tests.Drag;
+namespace DragGan.Inference.Tests.Drags;
 
 /// <summary>
 /// One failing edit ends only its own stream: the loop ends the edit whose step diverged, with its

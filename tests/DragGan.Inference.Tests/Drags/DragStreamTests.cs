@@ -2,7 +2,7 @@ using DragGan.Inference.Tests.Support;
 using DragGan.Protos.V1;
 using Xunit.Abstractions;
 
-namespace DragGan.Inference.Tests.Drag;
+namespace DragGan.Inference.Tests.Drags;
 
 /// <summary>Drag over real gRPC on the fixture checkpoint: frames, convergence, updates, pause, stop.</summary>
 public sealed class DragStreamTests(FixtureModelServer server, ITestOutputHelper output) : IClassFixture<FixtureModelServer>

@@ -2,7 +2,7 @@ using DragGan.Engine.Drags;
 using DragGan.Engine.Networks;
 using DragGan.Engine.Tests.Support;
 
-namespace DragGan.Engine.Tests.Drag;
+namespace DragGan.Engine.Tests.Drags;
 
 /// <summary>
 /// Drags on the StyleGAN-Human and TF-era fixtures against the official DragGAN renderer's

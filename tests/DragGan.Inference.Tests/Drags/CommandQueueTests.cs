@@ -3,7 +3,7 @@ using DragGan.Inference.Tests.Support;
 using DragGan.Protos.V1;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace DragGan.Inference.Tests.Drag;
+namespace DragGan.Inference.Tests.Drags;
 
 /// <summary>A client that sends commands faster than the loop applies them fills the transport, not the replica.</summary>
 public sealed class CommandQueueTests(FixtureModelServer server) : IClassFixture<FixtureModelServer>

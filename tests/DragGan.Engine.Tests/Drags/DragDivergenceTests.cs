@@ -3,7 +3,7 @@ using DragGan.Engine.Networks;
 using DragGan.Engine.Tests.Support;
 using static TorchSharp.torch;
 
-namespace DragGan.Engine.Tests.Drag;
+namespace DragGan.Engine.Tests.Drags;
 
 /// <summary>
 /// A step whose loss or gradient is not finite is not taken: the stepper names the diverged edit,

@@ -3,7 +3,7 @@ using DragGan.Engine.Networks;
 using DragGan.Engine.Tests.Support;
 using static TorchSharp.torch;
 
-namespace DragGan.Engine.Tests.Drag;
+namespace DragGan.Engine.Tests.Drags;
 
 /// <summary>The StableDrag-style confidence-gated motion supervision option, on the fixture checkpoint from seed 42.</summary>
 public sealed class ConfidenceGatedSupervisionTests(TinyGenerator tiny) : IClassFixture<TinyGenerator>

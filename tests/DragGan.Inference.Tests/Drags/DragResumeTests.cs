@@ -1,7 +1,7 @@
 using DragGan.Inference.Tests.Support;
 using DragGan.Protos.V1;
 
-namespace DragGan.Inference.Tests.Drag;
+namespace DragGan.Inference.Tests.Drags;
 
 /// <summary>A drag continues on another replica from the state a frame carried.</summary>
 public sealed class DragResumeTests

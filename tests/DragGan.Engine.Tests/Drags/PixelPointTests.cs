@@ -1,6 +1,6 @@
 using DragGan.Engine.Drags;
 
-namespace DragGan.Engine.Tests.Drag;
+namespace DragGan.Engine.Tests.Drags;
 
 public sealed class PixelPointTests
 {

@@ -1,6 +1,6 @@
 using DragGan.Inference.Drags;
 
-namespace DragGan.Inference.Tests.Drag;
+namespace DragGan.Inference.Tests.Drags;
 
 /// <summary>
 /// The drag loop shares each batch between tenants by turns, weighted (<see cref="TenantTurns"/>),

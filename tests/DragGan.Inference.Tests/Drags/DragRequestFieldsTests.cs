@@ -2,7 +2,7 @@ using DragGan.Inference.Drags;
 using DragGan.Protos.V1;
 using Google.Protobuf.Reflection;
 
-namespace DragGan.Inference.Tests.Drag;
+namespace DragGan.Inference.Tests.Drags;
 
 /// <summary>The engine's input names, translated to where the fields sit in the contract's messages.</summary>
 public sealed class DragRequestFieldsTests

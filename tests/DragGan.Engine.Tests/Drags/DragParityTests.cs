@@ -3,7 +3,7 @@ using DragGan.Engine.Networks;
 using DragGan.Engine.Tests.Support;
 using static TorchSharp.torch;
 
-namespace DragGan.Engine.Tests.Drag;
+namespace DragGan.Engine.Tests.Drags;
 
 /// <summary>
 /// The engine against drags recorded from the reference implementation (XingangPan/DragGAN,

@@ -2,7 +2,7 @@ using DragGan.Engine.Drags;
 using DragGan.Engine.Tests.Support;
 using static TorchSharp.torch;
 
-namespace DragGan.Engine.Tests.Drag;
+namespace DragGan.Engine.Tests.Drags;
 
 [Collection(SerialCollection.Name)]
 public sealed class DragMemoryTests
