@@ -1,6 +1,6 @@
 using DragGan.Engine.Models;
 using DragGan.Hosting;
-using DragGan.Inference.Drag;
+using DragGan.Inference.Drags;
 using DragGan.Inference.Inversion;
 using DragGan.Inference.Services;
 using DragGan.Inference.Streaming;

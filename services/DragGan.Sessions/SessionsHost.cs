@@ -104,8 +104,8 @@ public static class SessionsHost
         builder.Services.AddSingleton<TenantAdmission>();
         builder.Services.AddSingleton<ActiveDragRegistry>();
         builder.Services.AddHostedService<HandBackOnShutdown>();
-        builder.Services.AddSingleton<SessionDrags>();
-        builder.Services.AddSingleton<SessionDragCalls>();
+        builder.Services.AddSingleton<DragCoordinator>();
+        builder.Services.AddSingleton<SessionDragCallHandler>();
 
         var app = builder.Build();
         if (options.AllowAnonymous)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Networks;
 using DragGan.Faces.Detection;

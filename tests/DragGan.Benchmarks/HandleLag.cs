@@ -1,5 +1,5 @@
 using System.Numerics;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Faces.Evaluation;
 
 namespace DragGan.Benchmarks;

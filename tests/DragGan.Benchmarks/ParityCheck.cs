@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Networks;
 using DragGan.Engine.Tests.Support;
 using static TorchSharp.torch;

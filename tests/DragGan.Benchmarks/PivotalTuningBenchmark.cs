@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Inversion;
 using DragGan.Engine.Models;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Networks;
 using static TorchSharp.torch;
 

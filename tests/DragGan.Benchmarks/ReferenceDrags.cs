@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 
 namespace DragGan.Benchmarks;
 

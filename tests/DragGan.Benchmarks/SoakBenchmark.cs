@@ -1,4 +1,4 @@
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using static TorchSharp.torch;
 
 namespace DragGan.Benchmarks;

@@ -89,5 +89,5 @@ public sealed class KindModelTests(KindModelServer server, ITestOutputHelper out
     private static IEnumerable<byte> Column(RgbImage image, int x) =>
         Enumerable.Range(0, image.Height).SelectMany(y => image.Pixels.AsSpan((y * image.Width + x) * 3, 3).ToArray());
 
-    private static Engine.Drag.PixelPoint PixelPointOf(Point point) => new(point.X, point.Y);
+    private static Engine.Drags.PixelPoint PixelPointOf(Point point) => new(point.X, point.Y);
 }

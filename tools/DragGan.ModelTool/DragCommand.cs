@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Networks;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using DragGan.Engine.Checkpoints;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Models;
 
 namespace DragGan.ModelTool;

@@ -1,4 +1,4 @@
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 
 namespace DragGan.Engine.Inversion;
 

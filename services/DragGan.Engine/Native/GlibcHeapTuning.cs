@@ -11,7 +11,7 @@ namespace DragGan.Engine.Native;
 /// and a high trim threshold, freed blocks are reused as PyTorch's CPU tuning guide gets from
 /// jemalloc or tcmalloc. A thread's own arena grows in heaps of at most 64 MiB and still maps any
 /// larger block by itself, which is one reason the drag stepper keeps its CPU activations within
-/// 32 MiB (<see cref="Drag.DragStepper.ActivationBudgetBytes"/>). Applied when the first generator
+/// 32 MiB (<see cref="Drags.DragStepper.ActivationBudgetBytes"/>). Applied when the first generator
 /// is created. glibc only; elsewhere nothing changes. <c>DRAGGAN_GLIBC_HEAP_TUNING=off</c> leaves the allocator as it is (e.g. when
 /// another malloc is preloaded).
 /// </summary>

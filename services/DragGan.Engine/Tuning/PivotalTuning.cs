@@ -1,4 +1,4 @@
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Inversion;
 using DragGan.Engine.Networks;
 using static TorchSharp.torch;

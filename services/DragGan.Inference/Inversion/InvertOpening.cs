@@ -5,7 +5,7 @@ using DragGan.Inference.Streaming;
 using DragGan.Protos.V1;
 using Grpc.Core;
 using TorchSharp;
-using EngineSpace = DragGan.Engine.Drag.LatentSpace;
+using EngineSpace = DragGan.Engine.Drags.LatentSpace;
 using ModelInfo = DragGan.Engine.Models.ModelInfo;
 
 namespace DragGan.Inference.Inversion;

@@ -1,8 +1,8 @@
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Models;
 using DragGan.Hosting;
-using DragGan.Inference.Drag;
+using DragGan.Inference.Drags;
 using Grpc.Core;
 
 namespace DragGan.Inference.Services;

@@ -1,5 +1,5 @@
 using DragGan.Engine.Imaging;
-using DragGan.Inference.Drag;
+using DragGan.Inference.Drags;
 using DragGan.Inference.Inversion;
 using DragGan.Engine.Models;
 using DragGan.Engine.Networks;

@@ -1,4 +1,4 @@
-using DragGan.Inference.Drag;
+using DragGan.Inference.Drags;
 using Microsoft.Extensions.Options;
 
 namespace DragGan.Inference.Streaming;

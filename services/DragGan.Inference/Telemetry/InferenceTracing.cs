@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using DragGan.Inference.Drag;
+using DragGan.Inference.Drags;
 
 namespace DragGan.Inference.Telemetry;
 

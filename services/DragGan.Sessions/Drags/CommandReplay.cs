@@ -11,7 +11,7 @@ namespace DragGan.Sessions.Drags;
 internal sealed class CommandReplay
 {
     private readonly Lock _gate = new();
-    private readonly List<DragCommand> _unconfirmed = [];
+    private readonly List<ClientDragCommand> _unconfirmed = [];
 
     /// <summary>Commands of the current stream that persisted states have covered so far.</summary>
     private ulong _confirmedOnStream;
@@ -20,7 +20,7 @@ internal sealed class CommandReplay
     /// A new inference stream opens. Returns the commands to send on it before any new one; they
     /// are that stream's first commands.
     /// </summary>
-    public IReadOnlyList<DragCommand> BeginStream()
+    public IReadOnlyList<ClientDragCommand> BeginStream()
     {
         lock (_gate)
         {
@@ -30,7 +30,7 @@ internal sealed class CommandReplay
     }
 
     /// <summary>Records <paramref name="command"/> as sent next on the current stream.</summary>
-    public void Sending(DragCommand command)
+    public void Sending(ClientDragCommand command)
     {
         lock (_gate)
             _unconfirmed.Add(command);

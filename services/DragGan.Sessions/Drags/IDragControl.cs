@@ -10,5 +10,5 @@ internal interface IDragControl
 
     /// <summary>Passes the command on to the drag, waiting while its command queue is full.</summary>
     /// <exception cref="Grpc.Core.RpcException">UNAVAILABLE when no replica runs the drag any more.</exception>
-    Task SendAsync(DragCommand command, CancellationToken cancellationToken = default);
+    Task SendAsync(ClientDragCommand command, CancellationToken cancellationToken = default);
 }

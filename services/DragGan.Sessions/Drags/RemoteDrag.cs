@@ -32,7 +32,7 @@ internal sealed class RemoteDrag : IDragControl, IAsyncDisposable
         return drag;
     }
 
-    public async Task SendAsync(DragCommand command, CancellationToken cancellationToken = default)
+    public async Task SendAsync(ClientDragCommand command, CancellationToken cancellationToken = default)
     {
         (await _relay.SendCommandAsync(Active.DragId, command.ToRelayed(), cancellationToken)).ThrowUnlessQueued(Active.DragId);
     }

@@ -1,3 +1,4 @@
+using DragGan.Contracts;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Services;
 using Grpc.Core;
@@ -6,9 +7,9 @@ using Microsoft.Extensions.Options;
 namespace DragGan.Sessions.Inference;
 
 /// <summary>
-/// The session service's calls to the inference service: generation, inversion, and the models
-/// it serves (cached for <see cref="SessionsOptions.ModelCacheDuration"/>, since every latent
-/// check needs a model's shape). Errors of the inference service reach the caller unchanged:
+/// The session service's calls to the inference service: generation, inversion, drags, and the
+/// models it serves (cached for <see cref="SessionsOptions.ModelCacheDuration"/>, since every latent
+/// check needs a model's shape). A drag picks its replica itself, to move to another when one fails. Errors of the inference service reach the caller unchanged:
 /// its statuses and field names are the contract's too.
 /// </summary>
 public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<SessionsOptions> options, TimeProvider time)
@@ -74,6 +75,20 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
             throw new RpcException(new Status(StatusCode.Unavailable, "The inference service ended the inversion without a result; retry."));
         return last;
     }
+
+    /// <summary>
+    /// The replicas a drag's next stream may go to, least loaded first: healthy, serving
+    /// <paramref name="model"/>, and not among <paramref name="exclude"/> (those that failed the drag).
+    /// </summary>
+    public Task<IReadOnlyList<InferenceReplica>> DragReplicasAsync(IReadOnlySet<string> exclude, string model, CancellationToken cancellationToken) =>
+        replicas.CandidatesAsync(exclude, cancellationToken, model);
+
+    /// <summary>Opens a Drag stream on <paramref name="replica"/>; the tenant goes with the call, so that the inference service shares its GPU by tenant.</summary>
+    public AsyncDuplexStreamingCall<DragRequest, DragFrame> OpenDrag(InferenceReplica replica, string tenant, CancellationToken cancellationToken) =>
+        replica.Client.Drag(new Metadata { { TenantMetadata.Header, tenant } }, cancellationToken: cancellationToken);
+
+    /// <summary>A drag's stream on <paramref name="replica"/> failed: new drags keep away from it for a while.</summary>
+    public void ReportDragFailure(InferenceReplica replica, Exception error) => replicas.ReportFailure(replica, error);
 
     /// <summary>Unary calls that name a model go to a replica that serves it; an empty name means any replica's default.</summary>
     private static string? ModelOf(string model) => string.IsNullOrEmpty(model) ? null : model;

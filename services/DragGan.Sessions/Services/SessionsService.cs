@@ -14,7 +14,7 @@ namespace DragGan.Sessions.Services;
 
 /// <summary>
 /// draggan.v1.Sessions: thin glue from requests to <see cref="SessionEditor"/> and
-/// <see cref="SessionExports"/>, and the drag calls to <see cref="SessionDragCalls"/>, scoped to
+/// <see cref="SessionExports"/>, and the drag calls to <see cref="SessionDragCallHandler"/>, scoped to
 /// the caller's tenant. Work on the inference service, and animation exports, are admitted
 /// against the tenant's limits first (<see cref="TenantAdmission"/>, <see cref="ExportSlots"/>).
 /// </summary>
@@ -26,7 +26,7 @@ internal sealed class SessionsService(
     ISessionStore store,
     InferenceGateway inference,
     TenantAdmission admission,
-    SessionDragCalls drags) : SessionsContract.SessionsBase
+    SessionDragCallHandler drags) : SessionsContract.SessionsBase
 {
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Tests.Support;
 
 namespace DragGan.Engine.Tests.Architecture;

@@ -1,4 +1,4 @@
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Inversion;
 using DragGan.Engine.Networks;

@@ -1,4 +1,4 @@
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Models;
 using DragGan.Engine.Networks;

@@ -9,14 +9,14 @@ namespace DragGan.Sessions.Tests.Drags;
 /// </summary>
 public sealed class CommandReplayTests
 {
-    private static DragCommand Update(uint maxSteps) => new DragCommand.Update(new DragUpdate { Parameters = new DragParameters { MaxSteps = maxSteps } });
+    private static ClientDragCommand Update(uint maxSteps) => new ClientDragCommand.Update(new DragUpdate { Parameters = new DragParameters { MaxSteps = maxSteps } });
 
     [Fact]
     public void AStateMadeBeforeACommandArrived_DoesNotConfirmIt()
     {
         var replay = new CommandReplay();
         Assert.Empty(replay.BeginStream());
-        var pause = new DragCommand.Pause();
+        var pause = new ClientDragCommand.Pause();
         replay.Sending(pause);
 
         // A periodic state the replica made before the pause reached it.
@@ -30,7 +30,7 @@ public sealed class CommandReplayTests
     {
         var replay = new CommandReplay();
         replay.BeginStream();
-        DragCommand[] sent = [Update(10), new DragCommand.Pause(), new DragCommand.Unpause()];
+        ClientDragCommand[] sent = [Update(10), new ClientDragCommand.Pause(), new ClientDragCommand.Unpause()];
         foreach (var command in sent)
             replay.Sending(command);
 

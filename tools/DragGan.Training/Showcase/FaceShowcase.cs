@@ -1,5 +1,5 @@
 using System.Globalization;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Networks;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using DragGan.Engine.Checkpoints;
-using DragGan.Engine.Drag;
+using DragGan.Engine.Drags;
 using DragGan.Engine.Models;
 using DragGan.Engine.Networks;
 using static TorchSharp.torch;

@@ -1,0 +1,81 @@
+using DragGan.Inference.Drags;
+
+namespace DragGan.Inference.Tests.Drags;
+
+/// <summary>
+/// The drag loop shares each batch between tenants by turns, weighted (<see cref="TenantTurns"/>),
+/// then between a tenant's streams round-robin: a tenant with many streams gets its tenant's
+/// share, not one share per stream.
+/// </summary>
+public sealed class TenantTurnsTests
+{
+    private sealed record Stream(string Tenant, string Id);
+
+    private static List<Stream> Streams(string tenant, int count) =>
+        Enumerable.Range(0, count).Select(i => new Stream(tenant, $"{tenant}{i}")).ToList();
+
+    private static List<Stream> Run(TenantTurns turns, List<Stream> ready, int batchSize, int ticks) =>
+        Enumerable.Range(0, ticks).SelectMany(_ => turns.Choose(ready, s => s.Tenant, batchSize)).ToList();
+
+    [Fact]
+    public void ATenantWithManyStreams_GetsOneTenantsShare_AndItsStreamsTakeTurnsWithinIt()
+    {
+        var turns = new TenantTurns(new Dictionary<string, double>());
+        var ready = Streams("hostile", 6).Concat(Streams("working", 1)).ToList();
+
+        var stepped = Run(turns, ready, batchSize: 1, ticks: 12);
+
+        Assert.Equal(6, stepped.Count(s => s.Tenant == "working"));
+        // Never two turns in a row for either tenant while both have streams ready.
+        Assert.All(stepped.Zip(stepped.Skip(1)), pair => Assert.NotEqual(pair.First.Tenant, pair.Second.Tenant));
+        Assert.Equal(Streams("hostile", 6).Select(s => s.Id), stepped.Where(s => s.Tenant == "hostile").Select(s => s.Id));
+    }
+
+    [Fact]
+    public void ABatch_IsSplitBetweenTenants_BeforeAnyTenantGetsASecondStreamIn()
+    {
+        var turns = new TenantTurns(new Dictionary<string, double>());
+        var ready = Streams("a", 5).Concat(Streams("b", 5)).Concat(Streams("c", 1)).ToList();
+
+        var batch = turns.Choose(ready, s => s.Tenant, 4);
+
+        Assert.Equal(4, batch.Count);
+        Assert.Equal(4, batch.Distinct().Count());
+        Assert.Equal(["a", "b", "c"], batch.Take(3).Select(s => s.Tenant).Order());
+    }
+
+    [Fact]
+    public void Weights_SetTheTenantsShares()
+    {
+        var turns = new TenantTurns(new Dictionary<string, double> { ["gold"] = 3 });
+        var ready = Streams("gold", 4).Concat(Streams("basic", 4)).ToList();
+
+        var stepped = Run(turns, ready, batchSize: 1, ticks: 40);
+
+        Assert.Equal(30, stepped.Count(s => s.Tenant == "gold"));
+        Assert.Equal(10, stepped.Count(s => s.Tenant == "basic"));
+    }
+
+    [Fact]
+    public void ATenantThatWasIdle_SavesNoTurnsForLater()
+    {
+        var turns = new TenantTurns(new Dictionary<string, double>());
+        var a = Streams("a", 2);
+        var b = Streams("b", 2);
+        Run(turns, a, batchSize: 1, ticks: 20);
+
+        var stepped = Run(turns, [.. a, .. b], batchSize: 1, ticks: 10);
+
+        // b, back after a's 20 turns alone, shares from now on instead of taking 20 turns in a row.
+        Assert.Equal(5, stepped.Count(s => s.Tenant == "b"));
+    }
+
+    [Fact]
+    public void OneStream_IsNeverTwiceInABatch()
+    {
+        var turns = new TenantTurns(new Dictionary<string, double>());
+        var ready = Streams("a", 2);
+
+        Assert.Equal(2, turns.Choose(ready, s => s.Tenant, 8).Count);
+    }
+}
