@@ -236,17 +236,19 @@ timed_start() {
 step "stack: Redis (append-only file on a volume, password, memory limit), 2 inference, 2 session containers"
 api_key="$(head -c 32 /dev/urandom | base64 | tr -d '\n')"
 printf '%s' "$api_key" | sha256sum | cut -d' ' -f1 | tr -d '\n' | podman secret create draggan-api-key-hash - >/dev/null
-# Redis as compose runs it: a password, protected mode, and a memory limit at which it refuses
-# writes. The session containers get the connection string, password included, from a secret.
+# Redis as compose runs it: a password (on its standard input, not in its arguments), protected
+# mode, and a memory limit at which it refuses writes. The session containers get the connection string, password included, from a secret.
 redis_password="$(head -c 24 /dev/urandom | base64 | tr -d '\n/+=')"
 printf '127.0.0.1:%s,password=%s' "${port[redis]}" "$redis_password" | podman secret create draggan-redis-connection - >/dev/null
 podman volume create draggan-redis-data >/dev/null
 start_redis() {
   podman run -d --name draggan-redis --read-only --user 999:999 -v draggan-redis-data:/data:U \
-    -e REDISCLI_AUTH="$redis_password" \
-    localhost/draggan-redis:bookworm redis-server --port "${port[redis]}" --bind 127.0.0.1 \
+    -e REDIS_PASSWORD="$redis_password" -e REDISCLI_AUTH="$redis_password" \
+    localhost/draggan-redis:bookworm sh -c 'exec redis-server - "$@" <<EOF
+requirepass $REDIS_PASSWORD
+EOF' redis-server --port "${port[redis]}" --bind 127.0.0.1 \
     --appendonly yes --save "" --dir /data --protected-mode yes \
-    --maxmemory 512mb --maxmemory-policy noeviction --requirepass "$redis_password" >/dev/null
+    --maxmemory 512mb --maxmemory-policy noeviction >/dev/null
 }
 start_redis
 wait_for 60 "Redis answering" podman exec draggan-redis redis-cli -p "${port[redis]}" ping

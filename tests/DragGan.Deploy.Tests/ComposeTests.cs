@@ -74,13 +74,18 @@ public class ComposeTests
     {
         var redis = Compose["services"]!["redis"]!;
         var command = redis["command"]!.AsArray().Select(a => (string)a!).ToList();
+        // Handed over on standard input (compose writes $$ for the shell's $), so that neither the
+        // process's arguments nor the container's command hold it.
+        var shell = command.Select(a => a.Replace("$$", "$")).ToList();
+        RedisLaunch.AssertPasswordOutOfArguments("compose.yaml", shell, "$REDIS_PASSWORD");
+        RedisLaunch.AssertStartsWithThePassword(shell, shell[2]);
         string After(string flag) => command[command.IndexOf(flag) + 1];
         Assert.Equal("yes", After("--protected-mode"));
         Assert.Equal("noeviction", After("--maxmemory-policy"));
         Assert.Matches("^[0-9]+mb$", After("--maxmemory"));
         // The same required variable everywhere: compose refuses to start without it.
-        Assert.StartsWith("${DRAGGAN_REDIS_PASSWORD:?", After("--requirepass"));
-        Assert.Equal(After("--requirepass"), (string)redis["environment"]!["REDISCLI_AUTH"]!);
+        Assert.StartsWith("${DRAGGAN_REDIS_PASSWORD:?", (string)redis["environment"]!["REDIS_PASSWORD"]!);
+        Assert.Equal((string)redis["environment"]!["REDIS_PASSWORD"]!, (string)redis["environment"]!["REDISCLI_AUTH"]!);
     }
 
     [Fact]

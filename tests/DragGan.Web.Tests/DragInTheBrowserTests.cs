@@ -141,6 +141,47 @@ public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper outp
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
 
+    [Fact]
+    public async Task The_api_key_is_kept_for_the_tab_alone_and_never_written_to_local_storage()
+    {
+        var page = await stack.NewPageAsync();
+        var problems = WatchForErrors(page);
+        await page.GotoAsync(stack.WebAddress);
+        await Expect(page.Locator("#model option")).ToHaveCountAsync(2);
+        await page.ClickAsync("details summary");
+        await page.Locator("#api-key").FillAsync(stack.ApiKey);
+        await page.Locator("#api-key").DispatchEventAsync("change");
+
+        // A short drag with the key: the session is the key's tenant's.
+        await page.SelectOptionAsync("#model", DemoModel.Name);
+        await page.ClickAsync("#create");
+        await WaitForStateAsync(page, "ready");
+        await ClickImageAsync(page, 100, 128);
+        await ClickImageAsync(page, 110, 128);
+        await page.Locator("#max-steps").FillAsync("2");
+        await page.ClickAsync("#start");
+        await WaitForStateAsync(page, "dragging");
+        await UntilAsync(page, "() => Number(document.getElementById('step').textContent) >= 1");
+        await page.ClickAsync("#stop");
+        await WaitForStateAsync(page, "ready");
+        await Expect(page.Locator("#history")).ToHaveTextAsync("entry 2 of 2");
+        var keyed = new Grpc.Core.Metadata { { "x-api-key", stack.ApiKey } };
+        var session = await stack.Sessions.GetSessionAsync(new GetSessionRequest { SessionId = SessionIdOf(page) }, keyed);
+        Assert.Equal(2, session.History.Count);
+
+        var persisted = await page.EvaluateAsync<string>("() => JSON.stringify(Object.entries(localStorage))");
+        Assert.DoesNotContain(stack.ApiKey, persisted);
+
+        // Reloading the tab keeps the key (sessionStorage); another tab of the same browser does not see it.
+        await page.ReloadAsync();
+        await Expect(page.Locator("#api-key")).ToHaveValueAsync(stack.ApiKey);
+        var otherTab = await page.Context.NewPageAsync();
+        await otherTab.GotoAsync(stack.WebAddress);
+        await Expect(otherTab.Locator("#model option")).ToHaveCountAsync(2);
+        await Expect(otherTab.Locator("#api-key")).ToHaveValueAsync("");
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
     /// <summary>A PNG with a left-to-right gradient and a disc, wider than it is tall.</summary>
     private static byte[] LandscapePng(int width, int height)
     {

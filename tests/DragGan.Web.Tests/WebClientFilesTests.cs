@@ -29,6 +29,21 @@ public sealed class WebClientFilesTests(WebStack stack)
     }
 
     [Fact]
+    public async Task The_page_is_served_with_a_content_security_policy_that_allows_only_its_own_origin()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(stack.WebAddress) };
+        using var page = await http.GetAsync("/");
+        Assert.True(page.Headers.TryGetValues("Content-Security-Policy", out var values), "the page carries a Content-Security-Policy");
+        var directives = string.Join(",", values).Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .ToDictionary(d => d.Split(' ')[0], d => d);
+        Assert.Equal("default-src 'self'", directives["default-src"]);
+        Assert.Equal("frame-ancestors 'none'", directives["frame-ancestors"]);
+        Assert.DoesNotContain(directives.Values, d => d.Contains("'unsafe-inline'") || d.Contains("'unsafe-eval'"));
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.DoesNotMatch("<script(?![^>]*\\bsrc=)[^>]*>", html);
+    }
+
+    [Fact]
     public void A_configured_folder_without_a_built_client_stops_the_start_and_says_how_to_build_one()
     {
         var empty = Directory.CreateTempSubdirectory("draggan-web-root-");

@@ -40,8 +40,12 @@ const ui = {
   status: element<HTMLElement>("status"),
 };
 
-ui.apiKey.value = localStorage.getItem(apiKeyStorage) ?? "";
-ui.apiKey.addEventListener("change", () => localStorage.setItem(apiKeyStorage, ui.apiKey.value.trim()));
+// The key is kept for this tab alone (sessionStorage): a reload keeps working, but nothing stays
+// on disk once the tab is closed, and other tabs and later visits must be given the key again.
+ui.apiKey.value = sessionStorage.getItem(apiKeyStorage) ?? "";
+ui.apiKey.addEventListener("change", () => sessionStorage.setItem(apiKeyStorage, ui.apiKey.value.trim()));
+// Clients before this one kept the key in localStorage: forget it there.
+localStorage.removeItem(apiKeyStorage);
 
 // The page calls the service that served it (its gRPC-Web endpoint).
 const client = createSessionsClient(location.origin, () => ui.apiKey.value);

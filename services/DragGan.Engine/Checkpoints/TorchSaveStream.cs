@@ -10,12 +10,15 @@ namespace DragGan.Engine.Checkpoints;
 /// Reads the argument of <c>torch.storage._load_from_bytes</c>: a <c>torch.save</c> of one storage.
 /// Older torch writes the legacy stream (magic number, protocol version, system info, the pickle,
 /// the storage keys, then per key an int64 element count and the raw data); newer torch may write the
-/// zip form (<c>*/data.pkl</c> plus <c>*/data/&lt;key&gt;</c>). Storage bytes stay slices of the input.
+/// zip form (<c>*/data.pkl</c> plus <c>*/data/&lt;key&gt;</c>, stored uncompressed). Storage bytes
+/// stay slices of the input.
 /// </summary>
 /// <remarks>
 /// What a crafted stream declares is never allocated before it is checked against the bytes that
-/// are there: each legacy pickle is measured first (<see cref="PickleExtent"/>), and a zip entry
-/// may not claim more than its compressed bytes can hold. A storage stream cannot nest another
+/// are there: each legacy pickle is measured first (<see cref="PickleExtent"/>), a zip entry may not
+/// claim more than its compressed bytes can hold, and all entries of one zip stream together inflate
+/// to at most <see cref="MaxInflation"/> times the stream's length (entries may share compressed
+/// bytes, and deflate packs a few megabytes into gigabytes within its ratio). A storage stream cannot nest another
 /// one: its pickle only names storages, and <c>_load_from_bytes</c> inside it would recurse once
 /// per nested copy.
 /// </remarks>
@@ -26,6 +29,15 @@ internal static class TorchSaveStream
 
     /// <summary>Deflate's best ratio is about 1032:1; an entry that claims more is lying.</summary>
     private const long MaxCompressionRatio = 1032;
+
+    /// <summary>
+    /// How many times its own length one zip stream may inflate to, all entries together. torch
+    /// stores its entries uncompressed (1x); a recompressed stream of tensors deflates far less than this.
+    /// </summary>
+    private const long MaxInflation = 16;
+
+    /// <summary>What any zip stream may inflate to, however small: its pickle and a few small storages.</summary>
+    private const long MinInflationBudget = 64 << 10;
 
     [ThreadStatic]
     private static bool t_reading;
@@ -95,19 +107,20 @@ internal static class TorchSaveStream
         var pickle = archive.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1)
             ?? throw new CheckpointFormatException("a zip torch.save stream has no data.pkl.");
         var prefix = pickle.FullName[..^"data.pkl".Length];
+        var budget = new InflationBudget(Math.Max(bytes.LongLength * MaxInflation, MinInflationBudget));
         var byteOrder = archive.GetEntry(prefix + "byteorder");
-        if (byteOrder is not null && ReadEntry(byteOrder, bytes.Length) is var order && System.Text.Encoding.ASCII.GetString(order) != "little")
+        if (byteOrder is not null && ReadEntry(byteOrder, bytes.Length, budget) is var order && System.Text.Encoding.ASCII.GetString(order) != "little")
             throw new CheckpointFormatException("a zip torch.save stream was saved big-endian; only little-endian storages are supported.");
 
         var unpickler = new StorageUnpickler();
-        var root = unpickler.loads(ReadEntry(pickle, bytes.Length)) as StorageRequest
+        var root = unpickler.loads(ReadEntry(pickle, bytes.Length, budget)) as StorageRequest
             ?? throw new CheckpointFormatException("a zip torch.save stream inside the pickle does not hold a storage.");
         var data = new Dictionary<string, PickledStorage>(StringComparer.Ordinal);
         foreach (var request in unpickler.Requests.Values)
         {
             var entry = archive.GetEntry($"{prefix}data/{request.Key}")
                 ?? throw new CheckpointFormatException($"a zip torch.save stream has no data for storage {request.Key}.");
-            var content = ReadEntry(entry, bytes.Length);
+            var content = ReadEntry(entry, bytes.Length, budget);
             if (request.ElementCount < 0 || request.ElementCount > content.Length / request.Dtype.ElementSize())
                 throw new CheckpointFormatException(
                     $"storage {request.Key} needs {request.ElementCount} elements of {request.Dtype.ElementSize()} bytes but its entry holds {content.Length} bytes.");
@@ -141,12 +154,20 @@ internal static class TorchSaveStream
         return plain.loads(pickle);
     }
 
-    /// <summary>An entry's bytes, once its declared size is shown to fit what the archive holds.</summary>
-    private static byte[] ReadEntry(ZipArchiveEntry entry, long archiveLength)
+    /// <summary>
+    /// An entry's bytes, once its declared size is shown to fit what the archive holds and what is
+    /// left of <paramref name="budget"/>. The entry's stream is read for its declared size only, so
+    /// the bytes inflated are those declared.
+    /// </summary>
+    private static byte[] ReadEntry(ZipArchiveEntry entry, long archiveLength, InflationBudget budget)
     {
         if (entry.CompressedLength > archiveLength || entry.Length > Math.Max(entry.CompressedLength, 1) * MaxCompressionRatio)
             throw new CheckpointFormatException(
                 $"zip entry {entry.FullName} of a torch.save stream declares {entry.Length} bytes from {entry.CompressedLength} stored, more than a {archiveLength}-byte archive can hold.");
+        if (!budget.TryTake(entry.Length))
+            throw new CheckpointFormatException(
+                $"zip entry {entry.FullName} of a torch.save stream declares {entry.Length} bytes, which would inflate the {archiveLength}-byte stream " +
+                $"past {budget.Total} bytes ({MaxInflation} times its length); torch stores these entries uncompressed.");
         var content = new byte[entry.Length];
         try
         {
@@ -158,5 +179,21 @@ internal static class TorchSaveStream
             throw new CheckpointFormatException($"zip entry {entry.FullName} of a torch.save stream is corrupt or truncated ({e.Message}).", e);
         }
         return content;
+    }
+
+    /// <summary>The bytes one zip stream's entries may still inflate to.</summary>
+    private sealed class InflationBudget(long total)
+    {
+        private long _left = total;
+
+        public long Total { get; } = total;
+
+        public bool TryTake(long bytes)
+        {
+            if (bytes > _left)
+                return false;
+            _left -= bytes;
+            return true;
+        }
     }
 }

@@ -111,11 +111,14 @@ public sealed class SessionEditor(
     /// Records a drag as the session's active drag (it must have none, or this one): the drag
     /// starts from the session's current latent with <paramref name="start"/>, which is kept so that
     /// another replica can start it over if it fails before saving a state. FAILED_PRECONDITION
-    /// when another drag runs.
+    /// when another drag runs; INVALID_ARGUMENT, before anything is written, when the start cannot
+    /// be the session's model's (<see cref="DragStartBounds"/>).
     /// </summary>
     public Task<SessionRecord> BeginDragAsync(SessionKey key, ActiveDrag drag, DragStart? start, FrameOptions? frameOptions, ulong? expectedVersion, CancellationToken cancellationToken) =>
         UpdateAsync(key, expectedVersion, stored =>
         {
+            if (start is not null)
+                DragStartBounds.Check(start, frameOptions, stored.Session.Resolution);
             if (stored.Session.ActiveDrag is { } running && running.DragId != drag.DragId)
                 throw Invalid.Precondition($"Drag '{running.DragId}' already runs on the session; stop it or take it over.");
             stored.Session.ActiveDrag = drag.Clone();

@@ -43,10 +43,23 @@ internal static class WebClientFiles
         app.UseStaticFiles(new StaticFileOptions
         {
             FileProvider = files,
-            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = CacheControlFor(context.Context.Request.Path),
+            OnPrepareResponse = context =>
+            {
+                var headers = context.Context.Response.Headers;
+                headers.CacheControl = CacheControlFor(context.Context.Request.Path);
+                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            },
         });
         app.Logger.LogInformation("Serving the web client from {WebRoot}", root);
     }
+
+    /// <summary>
+    /// The page loads its script, style and icon from its own origin and calls its own gRPC-Web
+    /// endpoint; it has no inline script or style. Nothing else may run, load or frame it, so an
+    /// injected script could neither run nor send the API key elsewhere.
+    /// </summary>
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; base-uri 'none'; object-src 'none'; form-action 'none'; frame-ancestors 'none'";
 
     /// <summary>
     /// Vite names the files under /assets by their content hash, so they never change; the page

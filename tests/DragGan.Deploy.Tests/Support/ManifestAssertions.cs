@@ -39,6 +39,7 @@ public static class ManifestAssertions
         HeadlessServiceAndAddress(set);
         Autoscaling(set, expect);
         NetworkPolicies(set, expect.BundledRedis);
+        EgressPolicies(set, expect.BundledRedis);
         if (expect.BundledRedis)
         {
             BundledRedisIsLockedDown(set);
@@ -345,13 +346,16 @@ public static class ManifestAssertions
 
     /// <summary>
     /// The bundled Redis asks for a password from a Secret (the session service's connection string
-    /// carries the same one), runs in protected mode, and refuses writes at a memory limit below its
-    /// container's instead of evicting sessions.
+    /// carries the same one), handed to it on standard input rather than in its arguments, runs in
+    /// protected mode, and refuses writes at a memory limit below its container's instead of
+    /// evicting sessions. The command, run with the local redis-server, does ask for the password.
     /// </summary>
     public static void BundledRedisIsLockedDown(ManifestSet set)
     {
         var redis = set.One<V1StatefulSet>("redis").Spec.Template.Spec.Containers.Single();
         var args = redis.Args.ToList();
+        RedisLaunch.AssertPasswordOutOfArguments(set.Source, args, "$REDIS_PASSWORD");
+        RedisLaunch.AssertStartsWithThePassword(args, args[2]);
         string After(string flag)
         {
             var at = args.IndexOf(flag);
@@ -360,7 +364,6 @@ public static class ManifestAssertions
         }
         Assert.Equal("yes", After("--protected-mode"));
         Assert.Equal("noeviction", After("--maxmemory-policy"));
-        Assert.Equal("$(REDIS_PASSWORD)", After("--requirepass"));
         var maxMemory = After("--maxmemory");
         var match = System.Text.RegularExpressions.Regex.Match(maxMemory, "^([0-9]+)(kb|mb|gb)$");
         Assert.True(match.Success, $"{set.Source}: maxmemory '{maxMemory}'.");
@@ -510,6 +513,62 @@ public static class ManifestAssertions
 
         static bool Covers(V1NetworkPolicyIngressRule rule, int port) =>
             rule.Ports is not { Count: > 0 } || rule.Ports.Any(p => p.Port is null || p.Port.Value == port.ToString());
+    }
+
+    /// <summary>
+    /// What each workload may reach: the session service Redis, the inference service and DNS (an
+    /// external Redis on the ports named for it); the inference service DNS alone, and the web
+    /// ports while an init container fetches checkpoints; the bundled Redis nothing. Every egress
+    /// rule names its ports.
+    /// </summary>
+    public static void EgressPolicies(ManifestSet set, bool bundledRedis)
+    {
+        var (inferenceDeployment, inferenceContainer) = Inference(set);
+        var inferenceLabels = inferenceDeployment.Spec.Template.Metadata.Labels;
+        var inferencePort = ContainerPort(inferenceContainer, "grpc");
+        var fetchesModels = inferenceDeployment.Spec.Template.Spec.InitContainers?.Any(c => c.Name == "fetch-models") == true;
+        var redisLabels = set.OfComponent<V1StatefulSet>("redis").SingleOrDefault()?.Spec.Template.Metadata.Labels;
+
+        var sessions = Egress("sessions");
+        Assert.Contains(sessions, IsDns);
+        Assert.Contains(sessions, rule => ToOnly(rule, inferenceLabels, inferencePort));
+        if (bundledRedis)
+            Assert.Contains(sessions, rule => ToOnly(rule, redisLabels!, 6379));
+        foreach (var rule in sessions)
+            Assert.True(IsDns(rule) || ToOnly(rule, inferenceLabels, inferencePort)
+                || (bundledRedis ? ToOnly(rule, redisLabels!, 6379) : rule.Ports.All(p => p.Port.Value != "53")),
+                $"{set.Source}: the session service may reach more than Redis, the inference service and DNS ({Describe(rule)}).");
+
+        var inference = Egress("inference");
+        Assert.Contains(inference, IsDns);
+        foreach (var rule in inference.Where(r => !IsDns(r)))
+            Assert.True(fetchesModels && rule.Ports.All(p => p.Port.Value is "443" or "80"),
+                $"{set.Source}: the inference service may reach more than DNS{(fetchesModels ? " and the checkpoints' web servers" : "")} ({Describe(rule)}).");
+
+        if (bundledRedis)
+            Assert.Empty(Egress("redis"));
+
+        List<V1NetworkPolicyEgressRule> Egress(string component)
+        {
+            var labels = set.PodTemplates().Single(t => t.Template.Metadata.Labels[ManifestSet.ComponentLabel] == component).Template.Metadata.Labels;
+            var policies = set.All<V1NetworkPolicy>().Where(p => ManifestSet.Selects(p.Spec.PodSelector, labels)).ToList();
+            Assert.True(policies.Any(p => p.Spec.PolicyTypes?.Contains("Egress") == true),
+                $"{set.Source}: no NetworkPolicy restricts what the {component} pods may reach.");
+            var rules = policies.SelectMany(p => p.Spec.Egress ?? []).ToList();
+            Assert.All(rules, rule => Assert.True(rule.Ports is { Count: > 0 },
+                $"{set.Source}: an egress rule of {component} opens every port ({Describe(rule)})."));
+            return rules;
+        }
+
+        static bool IsDns(V1NetworkPolicyEgressRule rule) =>
+            rule.Ports is { Count: > 0 } && rule.Ports.All(p => p.Port?.Value == "53");
+
+        static bool ToOnly(V1NetworkPolicyEgressRule rule, IDictionary<string, string> labels, int port) =>
+            rule.To is { Count: > 0 } && rule.To.All(peer => peer.NamespaceSelector is null && peer.IpBlock is null && ManifestSet.Selects(peer.PodSelector, labels))
+            && rule.Ports is { Count: > 0 } && rule.Ports.All(p => p.Port?.Value == port.ToString());
+
+        static string Describe(V1NetworkPolicyEgressRule rule) =>
+            $"ports [{string.Join(", ", (rule.Ports ?? []).Select(p => $"{p.Port?.Value}/{p.Protocol}"))}] to {rule.To?.Count ?? 0} peers";
     }
 
     /// <summary>Non-root, no privilege escalation, read-only root file systems, pinned images, no API tokens.</summary>

@@ -157,6 +157,27 @@ public sealed class CraftedCheckpointTests(ITestOutputHelper output) : IDisposab
     }
 
     [Fact]
+    public async Task ZipEntryInflatingFarBeyondItsStream_WithinDeflatesRatio_IsRefusedBeforeAllocating()
+    {
+        // 64 MiB that deflate packs a few hundred to one: an honest ratio, so each entry passes the
+        // ratio check, yet a stream of some hundred kilobytes would inflate to 64 MiB (2 GB from a
+        // few megabytes). torch writes its entries uncompressed.
+        const int floats = 16 << 20;
+        var data = new byte[floats * sizeof(float)];
+        for (var i = 0; i < data.Length; i += 251)
+            data[i] = (byte)i;
+        var zip = TorchStorageWriter.Zip("FloatStorage", floats, data, System.IO.Compression.CompressionLevel.Optimal);
+        data = null;
+        Assert.True(zip.Length < (1 << 20), $"the crafted stream is small ({zip.Length} bytes)");
+        var storage = new PyCall("torch.storage", "_load_from_bytes", zip);
+
+        var error = await RefusedAsync(PickleEmitter.Dump(new Dictionary<string, object?> { ["G_ema"] = storage }), "inflating.pkl");
+
+        Assert.Contains("zip entry archive/data/0", error.Message);
+        Assert.Contains("inflate", error.Message);
+    }
+
+    [Fact]
     public async Task PickleLengthDeclaringGigabytes_InALegacyStorage_IsRefusedBeforeAllocating()
     {
         // A legacy torch.save stream whose system-info pickle claims a 2 GB bytes value.

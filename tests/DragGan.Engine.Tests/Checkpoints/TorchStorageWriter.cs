@@ -34,7 +34,8 @@ internal static class TorchStorageWriter
         return stream.ToArray();
     }
 
-    public static byte[] Zip(string storageType, long numel, byte[] data)
+    /// <param name="compression">How the storage's data entry is stored: torch writes it uncompressed.</param>
+    public static byte[] Zip(string storageType, long numel, byte[] data, CompressionLevel compression = CompressionLevel.NoCompression)
     {
         using var stream = new MemoryStream();
         using (var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
@@ -43,15 +44,15 @@ internal static class TorchStorageWriter
             Add(archive, "archive/data.pkl", PickleEmitter.Dump(
                 new PyPersistentId("storage", new PyGlobal("torch", storageType), "0", "cpu", numel), protocol: 2));
             Add(archive, "archive/byteorder", Encoding.ASCII.GetBytes("little"));
-            Add(archive, "archive/data/0", data);
+            Add(archive, "archive/data/0", data, compression);
             Add(archive, "archive/version", Encoding.ASCII.GetBytes("3\n"));
         }
         return stream.ToArray();
     }
 
-    private static void Add(ZipArchive archive, string name, byte[] content)
+    private static void Add(ZipArchive archive, string name, byte[] content, CompressionLevel compression = CompressionLevel.NoCompression)
     {
-        using var entry = archive.CreateEntry(name, CompressionLevel.NoCompression).Open();
+        using var entry = archive.CreateEntry(name, compression).Open();
         entry.Write(content);
     }
 }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using DragGan.Inference;
 using DragGan.Sessions;
 using Microsoft.AspNetCore.Builder;
@@ -11,7 +13,8 @@ namespace DragGan.Web.Tests.Support;
 /// <summary>
 /// Everything a browser test talks to, on loopback: the inference host serving the demo model
 /// (256 px), the session host in the Development environment (anonymous tenant, SQLite in a
-/// temporary file) serving the built web client, and headless Chromium under Playwright.
+/// temporary file) serving the built web client, and headless Chromium under Playwright. Calls
+/// without a key act for the anonymous tenant; <see cref="ApiKey"/> is the key of tenant "browser".
 /// </summary>
 public sealed class WebStack : IAsyncLifetime
 {
@@ -23,6 +26,9 @@ public sealed class WebStack : IAsyncLifetime
 
     /// <summary>The session service's HTTP/1.1 endpoint: the page and its gRPC-Web calls.</summary>
     public string WebAddress { get; private set; } = "";
+
+    /// <summary>A valid API key (tenant "browser"), for the tests of how the page keeps a key.</summary>
+    public string ApiKey { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
 
     /// <summary>A gRPC client of the same service (HTTP/2), to check what the page did.</summary>
     public SessionsClient Sessions { get; private set; } = null!;
@@ -52,6 +58,8 @@ public sealed class WebStack : IAsyncLifetime
                 new("Kestrel:Endpoints:Web:Url", $"http://127.0.0.1:{webPort}"),
                 new("Kestrel:Endpoints:Web:Protocols", "Http1"),
                 new("Sessions:AllowAnonymous", "true"),
+                new("Sessions:ApiKeys:0:Tenant", "browser"),
+                new("Sessions:ApiKeys:0:KeyHash", Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(ApiKey)))),
                 new("Sessions:Store", "Sqlite"),
                 new("Sessions:SqlitePath", _database),
                 new("Sessions:InferenceAddress", _inference.Urls.Single()),
