@@ -25,6 +25,9 @@ internal sealed record BenchmarkOptions
 
     /// <summary>A faces benchmark's JSON to print as the Markdown table bench/README.md shows, measuring nothing.</summary>
     public string? FacesTable { get; init; }
+
+    /// <summary>The synthesis block whose features the faces suite's drags track (default: the engine's, b128 or the last block below it).</summary>
+    public int? FacesFeatureBlock { get; init; }
     public string? FacesModel { get; init; }
     public string? Detector { get; init; }
     public FaceBenchmarkOptions Faces { get; init; } = new();
@@ -77,6 +80,7 @@ internal sealed record BenchmarkOptions
                 "--faces-model" => options with { FacesModel = Next() },
                 "--detector" => options with { Detector = Next() },
                 "--faces-pairs" => options with { Faces = options.Faces with { Pairs = int.Parse(Next()) } },
+                "--faces-feature-block" => options with { FacesFeatureBlock = int.Parse(Next()) },
                 "--faces-points" => options with { Faces = options.Faces with { PointCounts = Ints() } },
                 "--faces-steps" => options with { Faces = options.Faces with { MaxSteps = int.Parse(Next()) } },
                 "--faces-psi" => options with { Faces = options.Faces with { Psi = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) } },

@@ -51,6 +51,8 @@ if (options.RunFaces)
     if (options.FacesModel is null || options.Detector is null)
         throw new ArgumentException("--suite faces needs --faces-model (a face generator checkpoint) and --detector (landmark detector weights).");
     using var faces = BenchmarkModel.File("faces", options.FacesModel).Create(device);
+    if (options.FacesFeatureBlock is { } block)
+        faces.UseDragFeatureBlock(block);
     using var weights = File.OpenRead(options.Detector);
     using var detector = LandmarkDetector.Load(weights);
     rows.AddRange(Report(FaceDragBenchmark.Run(faces, detector, options.Faces)));

@@ -19,6 +19,7 @@ public sealed class StyleGan2Generator : ImageGenerator
     private const int DragFeatureBlock = 128;
 
     private readonly SynthesisBlock[] _blocks;
+    private int _dragFeatureResolution;
 
     private StyleGan2Generator(GeneratorConfig config, Device device, MappingNetwork mapping, SynthesisBlock[] blocks)
         : base(mapping, device)
@@ -27,7 +28,7 @@ public sealed class StyleGan2Generator : ImageGenerator
         _blocks = blocks;
         NoiseResolutions = blocks.SelectMany(b => b.Layers).Select(l => l.Resolution).ToArray();
         NoiseShapes = NoiseResolutions.Select(res => new NoiseShape(res, config.WidthAt(res))).ToArray();
-        DragFeatureResolution = Math.Min(DragFeatureBlock, config.ImgResolution);
+        _dragFeatureResolution = Math.Min(DragFeatureBlock, config.ImgResolution);
         ConvLayers = blocks.SelectMany(b => b.Layers).Select(l => l.Shape).ToArray();
     }
 
@@ -47,7 +48,19 @@ public sealed class StyleGan2Generator : ImageGenerator
 
     public override int DragFeatureChannels => Config.ChannelsAt(DragFeatureResolution);
 
-    public override int DragFeatureResolution { get; }
+    public override int DragFeatureResolution => _dragFeatureResolution;
+
+    /// <summary>
+    /// Tracks and supervises drags on the output of the block at <paramref name="resolution"/>
+    /// instead of the reference's b128 (a measurement of which block suits a model; set it before
+    /// any drag starts, since an edit keeps the features of its first step).
+    /// </summary>
+    public void UseDragFeatureBlock(int resolution)
+    {
+        if (!Config.BlockResolutions.Contains(resolution))
+            throw new ArgumentOutOfRangeException(nameof(resolution), resolution, $"Not a synthesis block of this generator ({string.Join(", ", Config.BlockResolutions)}).");
+        _dragFeatureResolution = resolution;
+    }
 
     /// <summary>
     /// The noise resolution (height) of each synthesis layer, in the reference's order (b4.conv1,
