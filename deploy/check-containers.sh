@@ -387,10 +387,25 @@ echo "  not played (podman kube play does not support them): ${skipped[*]}"
 hash_b64="$(printf '%s' "$api_key" | sha256sum | cut -d' ' -f1 | tr -d '\n' | base64 -w0)"
 printf '{"Sessions__ApiKeys__0__Tenant": "%s", "Sessions__ApiKeys__0__KeyHash": "%s"}' "$(printf ci | base64)" "$hash_b64" \
   | podman secret create "$secret_name" - >/dev/null
-# The StatefulSet's Redis, with its container's arguments (a block list; quotes dropped), as a
-# plain container on the Service's port.
-mapfile -t redis_argv < <(awk '/^ *- args:$/ {a = 1; next} a && /^ *- / {sub(/^ *- /, ""); print; next} a {exit}' "$redis_object")
-redis_argv=("${redis_argv[@]//\"/}")
+# The StatefulSet's Redis, with its container's arguments, as a plain container on the Service's
+# port. The arguments are a block list of plain or double-quoted words and literal blocks ("- |",
+# the shell script that hands Redis its password on standard input), read NUL-separated since a
+# block spans lines.
+mapfile -d '' -t redis_argv < <(awk '
+  /^ *- args:$/ { a = 1; next }
+  !a { next }
+  inblock {
+    if (substr($0, 1, length(pad)) == pad) { arg = arg substr($0, length(pad) + 1) "\n"; next }
+    printf "%s%c", arg, 0; inblock = 0
+  }
+  /^ *- / {
+    match($0, /^ *- /); item = substr($0, RLENGTH + 1)
+    if (item == "|") { pad = sprintf("%" RLENGTH "s", ""); arg = ""; inblock = 1; next }
+    if (item ~ /^".*"$/) item = substr(item, 2, length(item) - 2)
+    printf "%s%c", item, 0; next
+  }
+  { exit }
+  END { if (inblock) printf "%s%c", arg, 0 }' "$redis_object")
 ((${#redis_argv[@]})) || fail "the Redis StatefulSet's container has no args."
 # The Secret the manifests expect to exist (draggan-redis-auth, key password), and the session
 # pod's connection string as a secret of its own (podman does not expand $(REDIS_PASSWORD)).
@@ -399,10 +414,10 @@ printf '{"password": "%s"}' "$(printf '%s' "$kube_redis_password" | base64 -w0)"
 printf '{"connection": "%s"}' "$(printf '127.0.0.1:6379,password=%s' "$kube_redis_password" | base64 -w0)" \
   | podman secret create draggan-podman-redis-connection - >/dev/null
 echo "  Redis (StatefulSet) runs as a container instead: ${redis_argv[*]}"
-redis_argv=("${redis_argv[@]//\$\(REDIS_PASSWORD\)/$kube_redis_password}")
 podman volume create draggan-kube-redis-data >/dev/null
 podman run -d --name draggan-kube-redis --read-only --user 999:999 -v draggan-kube-redis-data:/data:U \
-  -e REDISCLI_AUTH="$kube_redis_password" localhost/draggan-redis:bookworm "${redis_argv[@]}" >/dev/null
+  -e REDIS_PASSWORD="$kube_redis_password" -e REDISCLI_AUTH="$kube_redis_password" \
+  localhost/draggan-redis:bookworm "${redis_argv[@]}" >/dev/null
 wait_for 60 "the StatefulSet's Redis answering" podman exec draggan-kube-redis redis-cli ping
 quiet_timers podman kube play "$kube/play.yaml" >/dev/null
 podman pod ps --format '  pod {{.Name}}: {{.Status}}, {{.NumberOfContainers}} containers'
