@@ -58,8 +58,11 @@ step "publish, trimmed (self-contained, linux-x64): app/bench and app/load"
 # trimmer's warnings are about that reflection, which the CPU checks below exercise. Each program
 # gets its own folder, since each is trimmed for itself; xz's window takes their common files once.
 # The trimmer's output is cached per project and does not notice changed properties: start clean.
+# Trimming turns on the configuration-binding source generator, which cannot generate the hosts'
+# generic options binding (AddValidatedOptions<T>): binding stays reflection-based, as in the
+# services, and the load test's CPU check below binds the inference host's options through it.
 trim=(-p:PublishTrimmed=true -p:TrimMode=partial -p:SuppressTrimAnalysisWarnings=true
-      -p:InvariantGlobalization=true -p:DebugType=none)
+      -p:InvariantGlobalization=true -p:DebugType=none -p:EnableConfigurationBindingGenerator=false)
 for name in bench:DragGan.Benchmarks load:DragGan.LoadTests; do
   folder=${name%%:*} project=tests/${name#*:}
   rm -rf "$project/obj/Release/net10.0/linux-x64"
