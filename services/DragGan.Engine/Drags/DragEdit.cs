@@ -1,4 +1,5 @@
 using DragGan.Engine.Networks;
+using DragGan.Engine.Tuning;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -30,6 +31,7 @@ public sealed class DragEdit : IDisposable
     private const string Points = "points";
     private Tensor? _f0;                     // [1, C, r, r]: the first step's features
     private Tensor? _fixedRegion;            // [1, 1, H, W], 1 = fixed
+    private Tensor[]? _convWeightDeltas;     // per synthesis convolution [O, I, k, k], from WeightDelta
     private bool[]? _fixedRegionMask;
 
     private DragEdit(ImageGenerator generator, Tensor initialLatent, DragParameters parameters, string parametersInput, DragLimits limits)
@@ -52,6 +54,15 @@ public sealed class DragEdit : IDisposable
     public int FeatureResolution => Generator.DragFeatureResolution;
 
     public DragParameters Parameters { get; private set; }
+
+    /// <summary>
+    /// The photo's pivotal-tuning delta the edit renders with (the tuned generator: shared weights
+    /// plus this), or null for the generator as it is. Fixed for the life of the edit.
+    /// </summary>
+    public WeightDelta? WeightDelta { get; private set; }
+
+    /// <summary><see cref="WeightDelta"/> as one weight change per synthesis convolution, on the generator's device.</summary>
+    internal IReadOnlyList<Tensor>? ConvWeightDeltas => _convWeightDeltas;
 
     /// <summary>Bounds on what this edit may ask for (the number of points).</summary>
     public DragLimits Limits => _limits;
@@ -92,7 +103,8 @@ public sealed class DragEdit : IDisposable
         IReadOnlyList<(PixelPoint Handle, PixelPoint Target)> points,
         bool[]? fixedRegion = null,
         DragParameters? parameters = null,
-        DragLimits? limits = null)
+        DragLimits? limits = null,
+        WeightDelta? weightDelta = null)
     {
         limits ??= DragLimits.Default;
         DragValidation.PointCount(points.Count, limits, nameof(points), allowEmpty: false);
@@ -105,6 +117,7 @@ public sealed class DragEdit : IDisposable
         var edit = new DragEdit(generator, latent, parameters ?? new DragParameters(), nameof(parameters), limits);
         try
         {
+            edit.UseWeightDelta(weightDelta, nameof(weightDelta));
             edit.SetFixedRegion(fixedRegion, nameof(fixedRegion));
             foreach (var (handle, target) in points)
                 edit._handles.Add(new DragHandle(handle, target));
@@ -117,8 +130,11 @@ public sealed class DragEdit : IDisposable
         }
     }
 
-    /// <summary>Continues an edit from a snapshot taken on this or another replica.</summary>
-    public static DragEdit Resume(ImageGenerator generator, DragEditState state, DragLimits? limits = null)
+    /// <summary>
+    /// Continues an edit from a snapshot taken on this or another replica; an edit of a tuned photo
+    /// needs its <paramref name="weightDelta"/> again (it travels beside the snapshot, not in it).
+    /// </summary>
+    public static DragEdit Resume(ImageGenerator generator, DragEditState state, DragLimits? limits = null, WeightDelta? weightDelta = null)
     {
         limits ??= DragLimits.Default;
         const string State = nameof(state);
@@ -143,6 +159,7 @@ public sealed class DragEdit : IDisposable
             }
             if (state.Adam is { } adam)
                 edit._adam.Restore(adam, $"{State}.{nameof(state.Adam)}");
+            edit.UseWeightDelta(weightDelta, nameof(weightDelta));
             edit.SetFixedRegion(state.FixedRegion, $"{State}.{nameof(state.FixedRegion)}");
             edit.Step = state.Step;
             for (var i = 0; i < state.Handles.Count; i++)
@@ -385,12 +402,25 @@ public sealed class DragEdit : IDisposable
             NoiseMode = NoiseMode.Const,
             RenderImage = false,
             DragFeature = true,
+            ConvWeightDeltas = _convWeightDeltas,
         });
         var features = result.DragFeature!;
         _f0 = features.clone().DetachFromDisposeScope();
         var map = new ResizedFeatureMap(features, Resolution);
         foreach (var handle in _handles.Where(h => h.Reference is null))
             handle.TakeReference(map);
+    }
+
+    private void UseWeightDelta(WeightDelta? weightDelta, string input)
+    {
+        if (weightDelta is null)
+            return;
+        if (!weightDelta.Layers.Select(l => l.Shape).SequenceEqual(Generator.ConvLayers))
+            throw new DragInputException(input, $"(model '{weightDelta.ModelId}') does not fit this generator's {Generator.ConvLayers.Count} synthesis convolutions.");
+        WeightDelta = weightDelta;
+        _convWeightDeltas = weightDelta.ToConvWeightDeltas(Generator.Device);
+        foreach (var delta in _convWeightDeltas)
+            delta.DetachFromDisposeScope();
     }
 
     private DragHandle RestoreHandle(DragHandleState state, int resolution, string input)
@@ -488,5 +518,7 @@ public sealed class DragEdit : IDisposable
         _adam.Dispose();
         _f0?.Dispose();
         _fixedRegion?.Dispose();
+        foreach (var delta in _convWeightDeltas ?? [])
+            delta.Dispose();
     }
 }

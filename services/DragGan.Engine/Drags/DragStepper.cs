@@ -1,4 +1,5 @@
 using DragGan.Engine.Networks;
+using DragGan.Engine.Tuning;
 using static TorchSharp.torch;
 
 namespace DragGan.Engine.Drags;
@@ -113,6 +114,9 @@ public sealed class DragStepper(ImageGenerator generator)
             DragFeature = true,
             FusedModulation = FusedModulation ?? false,
             ForceFp32 = ForceFp32,
+            // Edits of tuned photos render with their own deltas beside the shared weights;
+            // a batch where no edit has one runs exactly as without deltas.
+            ConvWeightDeltas = WeightDelta.Stack(edits.Select(e => e.ConvWeightDeltas).ToArray(), Generator),
         });
         var features = synthesis.DragFeature!;
 

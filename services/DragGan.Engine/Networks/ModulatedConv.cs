@@ -45,14 +45,21 @@ internal sealed class ModulatedConv : IDisposable
     /// <summary>
     /// x: [N, I, H, W], styles: [N, I], noise: broadcastable to the output or null.
     /// <paramref name="weightDelta"/> is added to the weight before modulation and demodulation:
-    /// [O, I, k, k] for the whole batch, or [N, O, I, k, k] one per sample (always the fused form,
-    /// which has per-sample weights anyway). Without it the weight is the layer's own, untouched.
+    /// [O, I, k, k] for the whole batch, or [N, O, I, k, k] one per sample. Per-sample deltas run
+    /// beside the shared weight in the unfused form (<see cref="ForwardSharedWithSampleDeltas"/>), and
+    /// in the fused form where that is asked for or the block runs in fp16. Without a delta the
+    /// weight is the layer's own, untouched.
     /// </summary>
     public Tensor Forward(Tensor x, Tensor styles, Tensor? noise, bool fused, Tensor? weightDelta = null)
     {
         // As modulated_conv2d: styles [batch, in_channels] for x [batch, in_channels, *, *].
         TensorShape.Assert(x, $"{_name} x", null, _inChannels, null, null);
         TensorShape.Assert(styles, $"{_name} styles", x.shape[0], _inChannels);
+        if (weightDelta is { } sampleDeltas && sampleDeltas.dim() == 5 && !fused && x.dtype != ScalarType.Float16)
+        {
+            var shared = ForwardSharedWithSampleDeltas(x, styles, sampleDeltas);
+            return noise is null ? shared : shared.add(noise.to(shared.dtype));
+        }
         var weight = weightDelta is null ? _weight : _weight.add(weightDelta);
         var perSample = weight.dim() == 5;
         if (x.dtype == ScalarType.Float16 && _demodulate)
@@ -96,6 +103,43 @@ internal sealed class ModulatedConv : IDisposable
         // sum over (i, kh, kw) of (W s_i)^2 = s^2 @ sum_k W^2; the same coefficients as the fused form.
         var squaredSums = ReferenceEquals(weight, _weight) ? _squaredWeightSums : weight.square().sum([2, 3]).t();
         var coefficients = styles.square().matmul(squaredSums).add(DemodulationEpsilon).rsqrt();
+        return y.mul(coefficients.to(y.dtype).reshape(batch, -1, 1, 1));
+    }
+
+    /// <summary>
+    /// The unfused form with a delta per sample ([N, O, I, k, k], zeros for a sample without one):
+    /// conv(x s, W + dW_n) = conv(x s, W) + conv(x s, dW_n), the second a grouped convolution beside
+    /// the shared one, and each sample demodulated by its own W + dW_n. A sample whose delta is zero
+    /// gets exactly the bits of the forward without deltas: its added convolution is zero and its
+    /// demodulation coefficients are selected from the shared computation.
+    /// </summary>
+    private Tensor ForwardSharedWithSampleDeltas(Tensor x, Tensor styles, Tensor sampleDeltas)
+    {
+        var batch = x.shape[0];
+        var modulated = x.mul(styles.to(x.dtype).reshape(batch, -1, 1, 1));
+        var grouped = modulated.reshape(1, -1, modulated.shape[2], modulated.shape[3]);
+        Tensor y;
+        if (_upsampleFilter is null)
+        {
+            var shared = F.conv2d(modulated, _weight.to(x.dtype), padding: [_kernel / 2, _kernel / 2]);
+            var perSample = F.conv2d(grouped, sampleDeltas.reshape(-1, _inChannels, _kernel, _kernel).to(x.dtype), padding: [_kernel / 2, _kernel / 2], groups: batch);
+            y = shared.add(perSample.reshape(batch, -1, perSample.shape[2], perSample.shape[3]));
+        }
+        else
+        {
+            // The resampling filter is linear: filter the sum once.
+            var shared = F.conv_transpose2d(modulated, _weight.transpose(0, 1).to(x.dtype), strides: [2, 2]);
+            var transposed = sampleDeltas.transpose(1, 2).reshape(batch * _inChannels, _outChannels, _kernel, _kernel);
+            var perSample = F.conv_transpose2d(grouped, transposed.to(x.dtype), strides: [2, 2], groups: batch);
+            y = _upsampleFilter.Filter(shared.add(perSample.reshape(batch, -1, perSample.shape[2], perSample.shape[3])), padding: 1);
+        }
+        if (!_demodulate)
+            return y;
+        var squaredStyles = styles.square();
+        var sharedSums = squaredStyles.matmul(_squaredWeightSums); // [N, O]
+        var ownSums = _weight.add(sampleDeltas).square().sum([3, 4]).bmm(squaredStyles.unsqueeze(2)).squeeze(2); // [N, O]
+        var hasDelta = sampleDeltas.flatten(1).abs().amax(1).gt(0).unsqueeze(1);
+        var coefficients = torch.where(hasDelta, ownSums, sharedSums).add(DemodulationEpsilon).rsqrt();
         return y.mul(coefficients.to(y.dtype).reshape(batch, -1, 1, 1));
     }
 

@@ -37,7 +37,9 @@ public sealed record SynthesisOptions
     /// (pivotal tuning's per-photo delta), one entry per layer in <see cref="ImageGenerator.ConvLayers"/>
     /// order, null for none, each shaped as the layer's weight [O, I, k, k] (one delta for the
     /// whole batch) or [N, O, I, k, k] (one per sample: edits with different deltas in one batch,
-    /// zeros for an edit without one; such layers run the fused form), on the generator's device.
+    /// zeros for an edit without one; in the unfused form each delta's convolution runs beside the
+    /// shared weights, and a sample without one gets exactly its bits without deltas), on the
+    /// generator's device.
     /// The layer convolves with weight + delta, modulated and demodulated as its own weight is; the
     /// generator's weights are not changed, and gradients flow into the deltas. toRGB layers take
     /// none. A forward without deltas runs exactly as before.

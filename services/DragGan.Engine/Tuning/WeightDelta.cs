@@ -46,7 +46,19 @@ public sealed class WeightDelta
         if (deltas.FirstOrDefault(d => d is not null && !d.Layers.Select(l => l.Shape).SequenceEqual(layers)) is { } misfit)
             throw new ArgumentException($"A delta for model '{misfit.ModelId}' does not fit this generator's synthesis convolutions.", nameof(deltas));
         var perEdit = deltas.Select(d => d?.ToConvWeightDeltas(generator.Device)).ToArray();
-        return layers.Select((layer, i) => (Tensor?)stack(perEdit.Select(edit => edit?[i] ?? zeros(layer.WeightShape, device: generator.Device)).ToArray())).ToArray();
+        return Stack(perEdit, generator);
+    }
+
+    /// <summary>
+    /// Per-edit weight changes (each edit's <see cref="ToConvWeightDeltas"/>, or null) stacked per
+    /// layer into [N, O, I, k, k], zeros for an edit without one; null when no edit has one.
+    /// Call inside a dispose scope.
+    /// </summary>
+    public static Tensor?[]? Stack(IReadOnlyList<IReadOnlyList<Tensor>?> perEdit, ImageGenerator generator)
+    {
+        if (perEdit.All(d => d is null))
+            return null;
+        return generator.ConvLayers.Select((layer, i) => (Tensor?)stack(perEdit.Select(edit => edit?[i] ?? zeros(layer.WeightShape, device: generator.Device)).ToArray())).ToArray();
     }
 
     /// <summary>The per-layer weight changes [O, I, k, k] for a forward, on <paramref name="device"/>; the caller disposes them.</summary>

@@ -55,8 +55,10 @@ public sealed class ConvWeightDeltaSynthesisTests
         Assert.True(error < 1e-5, $"max |difference| {error}");
     }
 
-    [Fact]
-    public void EditsWithAndWithoutDeltasStepInOneBatch()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void EditsWithAndWithoutDeltasStepInOneBatch(bool fused)
     {
         using var scope = NewDisposeScope();
         using var checkpoint = SmallCheckpoints.Create(Seed);
@@ -66,9 +68,9 @@ public sealed class ConvWeightDeltaSynthesisTests
         // The first edit carries a delta, the second none (zeros).
         var perEdit = deltas.Select(d => (Tensor?)stack([d!, zeros_like(d!)])).ToArray();
 
-        var batched = Render(generator, ws, fused: true, perEdit);
-        var alone = Render(generator, ws.narrow(0, 0, 1), fused: true, deltas);
-        var withoutDeltas = Render(generator, ws, fused: true, deltas: null);
+        var batched = Render(generator, ws, fused, perEdit);
+        var alone = Render(generator, ws.narrow(0, 0, 1), fused, deltas);
+        var withoutDeltas = Render(generator, ws, fused, deltas: null);
 
         var error = batched[0].sub(alone[0]).abs().max().item<float>();
         Assert.True(error < 1e-5, $"the edit with a delta: max |difference| {error} from its own forward");
