@@ -53,6 +53,7 @@ public static class InferenceHost
         builder.Services.AddSingleton<DragScheduler>();
         builder.Services.AddSingleton<DragCallHandler>();
         builder.Services.AddSingleton<InversionProjectors>();
+        builder.Services.AddSingleton<PerceptualDistances>();
         builder.Services.AddSingleton<ImageDecodeAdmission>();
         builder.Services.AddSingleton<InvertCallHandler>();
         builder.Services.AddHostedService<DrainOnShutdown>();

@@ -199,6 +199,16 @@ public sealed class DragEdit : IDisposable
         return ComposeLatent(_optimized).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The image of the current latent with constant noise, drawn as the edit's frames are: with its
+    /// <see cref="WeightDelta"/>, when it has one.
+    /// </summary>
+    public Imaging.RgbImage RenderCurrent()
+    {
+        using var latent = CurrentLatent();
+        return Generator.Render(latent, convWeightDeltas: _convWeightDeltas);
+    }
+
     public void AddPoint(PixelPoint handle, PixelPoint target)
     {
         DragValidation.PointCount(_handles.Count + 1, _limits, Points, allowEmpty: false);

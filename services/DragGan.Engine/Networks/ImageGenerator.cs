@@ -94,9 +94,10 @@ public abstract class ImageGenerator : IDisposable
     /// <summary>
     /// The image of one w+ latent ([1, num_ws, w_dim] or [num_ws, w_dim]) as 8-bit RGB: one forward
     /// without gradients, with constant noise unless told otherwise, the way drags and inversion
-    /// see a latent (the reference renderer's <c>noise_mode='const'</c>).
+    /// see a latent (the reference renderer's <c>noise_mode='const'</c>). A tuned photo's edit passes its
+    /// <paramref name="convWeightDeltas"/> (<see cref="SynthesisOptions.ConvWeightDeltas"/>).
     /// </summary>
-    public RgbImage Render(Tensor ws, NoiseMode noise = NoiseMode.Const)
+    public RgbImage Render(Tensor ws, NoiseMode noise = NoiseMode.Const, IReadOnlyList<Tensor?>? convWeightDeltas = null)
     {
         var oneSample = ws.dim() == 3 ? ws.shape[0] == 1 && ws.shape[1] == NumWs && ws.shape[2] == WDim
             : ws.dim() == 2 && ws.shape[0] == NumWs && ws.shape[1] == WDim;
@@ -104,7 +105,7 @@ public abstract class ImageGenerator : IDisposable
             throw new ArgumentException($"ws must be [1, {NumWs}, {WDim}] or [{NumWs}, {WDim}], got [{string.Join(", ", ws.shape)}].", nameof(ws));
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var result = Synthesize(ws.reshape(1, NumWs, WDim).to(Device), new SynthesisOptions { NoiseMode = noise });
+        using var result = Synthesize(ws.reshape(1, NumWs, WDim).to(Device), new SynthesisOptions { NoiseMode = noise, ConvWeightDeltas = convWeightDeltas });
         return ImageCodec.ToRgb(result.Image ?? throw new InvalidOperationException("Synthesis returned no image."));
     }
 

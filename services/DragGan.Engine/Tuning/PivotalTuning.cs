@@ -84,7 +84,7 @@ public sealed class PivotalTuning : IDisposable
         var perceptual = _perceptual.DistanceTo(image);
         var loss = F.mse_loss(image, _target).mul(_options.PixelWeight).add(perceptual.mul(_options.PerceptualWeight));
         var distance = perceptual.item<float>();
-        var quality = ReconstructionQuality.Measure(image, _target).Psnr;
+        var quality = ReconstructionQuality.Measure(image, _target);
         StoppedEarly = distance <= _options.EarlyStopDistance;
         if (!StoppedEarly)
         {
@@ -101,7 +101,8 @@ public sealed class PivotalTuning : IDisposable
             Step = CompletedSteps,
             TotalSteps = _options.Steps,
             Loss = loss.item<float>(),
-            Psnr = quality,
+            Psnr = quality.Psnr,
+            Mse = quality.Mse,
             PerceptualDistance = distance,
             StoppedEarly = StoppedEarly,
             Preview = renderPreview ? image.detach().squeeze(0).clone().MoveToOuterDisposeScope() : null,

@@ -16,6 +16,9 @@ public sealed class TuningStepResult : IDisposable
     /// <summary>PSNR of the step's reconstruction (before its update), dB with pixels in [0, 255].</summary>
     public required double Psnr { get; init; }
 
+    /// <summary>Mean squared error of the step's reconstruction (before its update), pixels in [0, 1].</summary>
+    public required double Mse { get; init; }
+
     /// <summary>The perceptual distance of the step's reconstruction (before its update).</summary>
     public required double PerceptualDistance { get; init; }
 

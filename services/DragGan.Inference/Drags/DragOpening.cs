@@ -60,13 +60,16 @@ internal sealed class DragOpening
         var mask = DragMessages.FixedRegion(start.Mask, model.Resolution, "start.mask");
         var parameters = DragMessages.Parameters(start.Parameters, model, null, "start.parameters");
         var frames = FrameSettings.From(start.FrameOptions, "start.frame_options");
+        var weightDelta = start.WeightDelta;
 
         return new DragOpening(model, frames, start.SessionId, generator =>
         {
+            // Read against the loaded generator's layers, under the model's gate as the edit is created.
+            var delta = WeightDeltaMessages.Read(weightDelta, model.Name, generator, "start.weight_delta");
             try
             {
                 using var w0 = torch.tensor(latent, [model.NumWs, model.WDim]).to(generator.Device);
-                return DragEdit.Start(generator, w0, points, mask, parameters);
+                return DragEdit.Start(generator, w0, points, mask, parameters, weightDelta: delta);
             }
             catch (DragInputException e)
             {
@@ -82,12 +85,14 @@ internal sealed class DragOpening
         var model = registry.Describe(string.IsNullOrEmpty(resume.State.Model) ? registry.DefaultModelName : resume.State.Model);
         var state = DragMessages.State(resume.State, model, "resume.state");
         var frames = FrameSettings.From(resume.FrameOptions, "resume.frame_options");
+        var weightDelta = resume.WeightDelta;
 
         return new DragOpening(model, frames, resume.SessionId, generator =>
         {
+            var delta = WeightDeltaMessages.Read(weightDelta, model.Name, generator, "resume.weight_delta");
             try
             {
-                return DragEdit.Resume(generator, state);
+                return DragEdit.Resume(generator, state, weightDelta: delta);
             }
             catch (DragInputException e)
             {

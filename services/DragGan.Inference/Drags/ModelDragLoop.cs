@@ -340,11 +340,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         "The drag engine failed on this edit; the last frame carries its state: resume it from there."));
 
     /// <summary>The image of the edit's current latent (for frames that end a drag or a stream).</summary>
-    private static RgbImage Render(DragEdit edit)
-    {
-        using var latent = edit.CurrentLatent();
-        return edit.Generator.Render(latent);
-    }
+    private static RgbImage Render(DragEdit edit) => edit.RenderCurrent();
 
     private static PendingFrame HandBackFrame(DragStream stream)
     {

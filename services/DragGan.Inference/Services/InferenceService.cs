@@ -5,6 +5,7 @@ using DragGan.Engine.Models;
 using DragGan.Engine.Networks;
 using DragGan.Engine.Random;
 using DragGan.Protos.V1;
+using Google.Protobuf;
 using Grpc.Core;
 using TorchSharp;
 using EngineNoiseMode = DragGan.Engine.Networks.NoiseMode;
@@ -52,7 +53,9 @@ internal sealed class InferenceService(IModelRegistry registry, ModelGates gates
         var rendering = ImageRendering.From(request.Image, "image");
 
         // Loading a model on first use is slow too: it happens on the pool thread, under the gate.
-        var (pixels, latent) = await gates.RunAsync(model.Name, () => Render(registry.Get(model.Name), source, noise), context.CancellationToken);
+        if (!request.WeightDelta.IsEmpty && source.Seed is not null)
+            throw Invalid.Argument("weight_delta", "applies to a latent source only: a tuned photo's delta fits the latent it was tuned at.");
+        var (pixels, latent) = await gates.RunAsync(model.Name, () => Render(registry.Get(model.Name), model.Name, source, noise, request.WeightDelta), context.CancellationToken);
         logger.LogDebug("Generated {Model} from {Source}", model.Name, source);
         return new GenerateResponse
         {
@@ -83,15 +86,16 @@ internal sealed class InferenceService(IModelRegistry registry, ModelGates gates
     };
 
     /// <summary>One forward: the seed's or the given w+, synthesised. Runs on a pool thread under the model's gate.</summary>
-    private static (RgbImage Pixels, float[] Latent) Render(ImageGenerator generator, GenerateSource source, EngineNoiseMode noise)
+    private static (RgbImage Pixels, float[] Latent) Render(ImageGenerator generator, string modelName, GenerateSource source, EngineNoiseMode noise, ByteString weightDelta)
     {
+        var delta = WeightDeltaMessages.Read(weightDelta, modelName, generator, "weight_delta");
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
         var ws = source.Seed is { } seed
             ? generator.MapSeed(seed, source.Psi, source.TruncationCutoff)
             : torch.tensor(source.Latent!, [1, generator.NumWs, generator.WDim]);
         var latent = ws.cpu().contiguous().data<float>().ToArray();
-        return (generator.Render(ws, noise), latent);
+        return (generator.Render(ws, noise, delta?.ToConvWeightDeltas(generator.Device)), latent);
     }
 
     /// <summary>A checked Generate source: a seed with its truncation, or a w+ latent.</summary>

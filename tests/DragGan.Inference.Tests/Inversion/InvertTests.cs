@@ -85,7 +85,6 @@ public sealed class InvertTests(FixtureModelServer server, ITestOutputHelper out
         { "steps", StatusCode.InvalidArgument, "start.steps" },
         { "learning rate", StatusCode.InvalidArgument, "start.learning_rate" },
         { "initial latent", StatusCode.InvalidArgument, "start.initial_latent.rows " },
-        { "pivotal tuning", StatusCode.Unimplemented, "start.pivotal_tuning " },
         { "stop first", StatusCode.InvalidArgument, "kind " },
     };
 
@@ -121,7 +120,6 @@ public sealed class InvertTests(FixtureModelServer server, ITestOutputHelper out
             case "steps": start.Steps = 0; break;
             case "learning rate": start.LearningRate = double.NaN; break;
             case "initial latent": start.InitialLatent = new Latent { Rows = 2, WDim = 512 }; break;
-            case "pivotal tuning": start.PivotalTuning = true; break;
             case "stop first": return new InvertRequest { Stop = new InvertStop() };
             default: throw new ArgumentException(problem);
         }
