@@ -40,10 +40,12 @@ public abstract class TenantQuotaContract(IStoreBackend backend)
     {
         var store = Open(new SessionStoreLimits { MaxSessionsPerTenant = 2 });
         var kept = await store.CreateAsync(StoredSessions.New("t1", LongTtl), None);
-        await store.CreateAsync(StoredSessions.New("t1", TimeSpan.FromSeconds(2)), None);
+        // Long enough that a loaded machine still refuses the next create before it expires.
+        var shortTtl = TimeSpan.FromSeconds(5);
+        await store.CreateAsync(StoredSessions.New("t1", shortTtl), None);
         await Assert.ThrowsAsync<StoreQuotaExceededException>(() => store.CreateAsync(StoredSessions.New("t1", LongTtl), None));
 
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await Task.Delay(shortTtl + TimeSpan.FromSeconds(0.5));
         await store.CreateAsync(StoredSessions.New("t1", LongTtl), None);
         await store.DeleteAsync(kept.Key, null, None);
         await store.CreateAsync(StoredSessions.New("t1", LongTtl), None);
