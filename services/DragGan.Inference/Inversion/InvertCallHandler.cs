@@ -8,7 +8,6 @@ using DragGan.Inference.Streaming;
 using DragGan.Inference.Telemetry;
 using DragGan.Protos.V1;
 using Grpc.Core;
-using Microsoft.Extensions.Options;
 using TorchSharp;
 
 namespace DragGan.Inference.Inversion;
@@ -27,15 +26,13 @@ internal sealed class InvertCallHandler(
     StreamAdmission admission,
     ImageDecodeAdmission decodes,
     InferenceMetrics metrics,
-    IOptions<InferenceOptions> options,
     ILogger<InvertCallHandler> logger)
 {
     public async Task RunAsync(IAsyncStreamReader<InvertRequest> requests, IServerStreamWriter<InvertProgress> responses, ServerCallContext context)
     {
-        using var slot = admission.Enter(StreamKinds.Invert);
         var cancellation = context.CancellationToken;
-        var first = await FirstMessage.ReadAsync(requests, options.Value.StartMessageTimeout, "a start", cancellation);
-        var opening = InvertOpening.From(first, registry);
+        using var opened = await admission.OpenAsync(StreamKinds.Invert, requests, "a start", cancellation);
+        var opening = InvertOpening.From(opened.First, registry);
         var model = opening.Model.Name;
         // Decoded in turn with other uploads, and reduced on the CPU: the device sees the model-sized target only.
         using var target = await decodes.RunAsync(opening.DecodeTarget, cancellation);
