@@ -10,7 +10,7 @@ namespace DragGan.Sessions.Admission;
 /// replica, through leases in the session store: a drag holds a lease named by its id for as long
 /// as this process runs it (which also makes its run exclusive), an inversion one lease per
 /// inversion and one weighted by its steps, a generation one for the call. Refusals are
-/// RESOURCE_EXHAUSTED and say which limit was reached.
+/// <see cref="LimitReachedException"/>s and say which limit was reached.
 /// </summary>
 public sealed class TenantAdmission(IWorkLeaseStore store, ReplicaIdentity replica, IOptions<SessionsOptions> options, ILogger<TenantAdmission> logger)
 {

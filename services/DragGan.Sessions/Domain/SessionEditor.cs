@@ -26,7 +26,7 @@ public sealed class SessionEditor(
 {
     private SessionsOptions Options => options.Value;
 
-    /// <summary>The session; NOT_FOUND (via <see cref="SessionNotFoundException"/>) when the tenant has none with that id.</summary>
+    /// <summary>The session; <see cref="SessionNotFoundException"/> when the tenant has none with that id.</summary>
     public async Task<SessionRecord> GetAsync(SessionKey key, CancellationToken cancellationToken) =>
         await store.GetAsync(key, cancellationToken) ?? throw new SessionNotFoundException(key.Id);
 
@@ -69,7 +69,7 @@ public sealed class SessionEditor(
         return (await store.CreateAsync(stored, cancellationToken), image);
     }
 
-    /// <summary>RESOURCE_EXHAUSTED (via <see cref="StoreQuotaExceededException"/>) when the tenant is at a quota or the store at its budget.</summary>
+    /// <summary><see cref="StoreQuotaExceededException"/> when the tenant is at a quota or the store at its budget.</summary>
     private async Task RequireRoomAsync(string tenant, CancellationToken cancellationToken)
     {
         var usage = await store.TenantUsageAsync(tenant, cancellationToken);
@@ -93,7 +93,7 @@ public sealed class SessionEditor(
     public Task<SessionRecord> CheckoutEntryAsync(SessionKey key, ulong entryId, ulong? expectedVersion, CancellationToken cancellationToken) =>
         UpdateAsync(key, expectedVersion, stored => SessionHistory.CheckoutEntry(stored, entryId), cancellationToken);
 
-    /// <summary>Deletes the session and its frames; NOT_FOUND when there is none.</summary>
+    /// <summary>Deletes the session and its frames; <see cref="SessionNotFoundException"/> when there is none.</summary>
     public async Task DeleteAsync(SessionKey key, ulong? expectedVersion, CancellationToken cancellationToken)
     {
         try
@@ -111,8 +111,8 @@ public sealed class SessionEditor(
     /// <summary>
     /// Records a drag as the session's active drag (it must have none, or this one): the drag
     /// starts from the session's current latent with <paramref name="start"/>, which is kept so that
-    /// another replica can start it over if it fails before saving a state. FAILED_PRECONDITION
-    /// when another drag runs; INVALID_ARGUMENT, before anything is written, when the start cannot
+    /// another replica can start it over if it fails before saving a state. <see cref="OperationNotAllowedException"/>
+    /// when another drag runs; <see cref="InvalidInputException"/>, before anything is written, when the start cannot
     /// be the session's model's (<see cref="DragStartBounds"/>).
     /// </summary>
     public Task<SessionRecord> BeginDragAsync(SessionKey key, ActiveDrag drag, DragStart? start, FrameOptions? frameOptions, ulong? expectedVersion, CancellationToken cancellationToken) =>
@@ -131,7 +131,7 @@ public sealed class SessionEditor(
     /// Persists a running drag's progress: its public state (phase, step, points, replica) and,
     /// when a frame carried one, the resumable DragState another replica can continue from. A
     /// state whose latents are not finite is not kept: the last finite one stays the one to resume.
-    /// NOT_FOUND ("drag_id") when the drag is no longer the session's active drag.
+    /// <see cref="ReferenceNotFoundException"/> ("drag_id") when the drag is no longer the session's active drag.
     /// </summary>
     public Task<SessionRecord> RecordDragProgressAsync(SessionKey key, ActiveDrag drag, DragState? state, CancellationToken cancellationToken) =>
         UpdateAsync(key, null, stored =>
@@ -171,7 +171,7 @@ public sealed class SessionEditor(
     /// states), makes its points, mask and parameters the session's, and clears the active drag.
     /// Committing a drag id that is already in the history changes nothing and returns that entry,
     /// so a commit retried after a lost reply is not doubled. A latent that is not finite is never
-    /// committed (FAILED_PRECONDITION): the session keeps its current latent.
+    /// committed (<see cref="OperationNotAllowedException"/>): the session keeps its current latent.
     /// </summary>
     public async Task<DragCommitResult> CommitDragAsync(SessionKey key, CommittedDrag drag, CancellationToken cancellationToken)
     {
@@ -217,7 +217,7 @@ public sealed class SessionEditor(
         return new DragCommitResult(record, entryId);
     }
 
-    /// <summary>Ends the active drag without committing it: the session stays where it was. NOT_FOUND ("drag_id") for another drag.</summary>
+    /// <summary>Ends the active drag without committing it: the session stays where it was. <see cref="ReferenceNotFoundException"/> ("drag_id") for another drag.</summary>
     public Task<SessionRecord> DiscardDragAsync(SessionKey key, string dragId, CancellationToken cancellationToken) =>
         UpdateAsync(key, null, stored =>
         {
