@@ -138,15 +138,11 @@ public static class ImageCodec
     /// composited); a JPEG's EXIF orientation is applied.
     /// </summary>
     /// <exception cref="ImageDecodeException">The bytes are not a PNG or JPEG, are corrupt or truncated, or have more than <paramref name="maxPixels"/> pixels.</exception>
-    public static RgbImage Decode(ReadOnlySpan<byte> bytes, long maxPixels = DefaultMaxPixels)
-    {
-        if (bytes.IsEmpty)
-            throw new ImageDecodeException("No image data (0 bytes).");
-        var format = DetectFormat(bytes) ?? throw new ImageDecodeException(
-            $"Not a PNG or JPEG image ({bytes.Length} bytes starting {Convert.ToHexString(bytes[..Math.Min(8, bytes.Length)])}).");
+    public static RgbImage Decode(ReadOnlySpan<byte> bytes, long maxPixels = DefaultMaxPixels) =>
+        Read(bytes, (codec, format) => Decode(codec, format, maxPixels));
 
-        using var data = SKData.CreateCopy(bytes);
-        using var codec = SKCodec.Create(data) ?? throw new ImageDecodeException($"The {format} data could not be read (corrupt header?).");
+    private static RgbImage Decode(SKCodec codec, ImageFormat format, long maxPixels)
+    {
         var width = codec.Info.Width;
         var height = codec.Info.Height;
         if (width <= 0 || height <= 0)
@@ -171,7 +167,12 @@ public static class ImageCodec
     /// read without decoding a pixel: what a caller checks before it lets a decode allocate.
     /// </summary>
     /// <exception cref="ImageDecodeException">The bytes are not a PNG or JPEG, or their header cannot be read.</exception>
-    public static (int Width, int Height) ReadSize(ReadOnlySpan<byte> bytes)
+    public static (int Width, int Height) ReadSize(ReadOnlySpan<byte> bytes) =>
+        Read(bytes, (codec, _) => (codec.Info.Width, codec.Info.Height));
+
+    /// <summary>Opens a PNG or JPEG's codec (its header read, no pixel decoded) for <paramref name="read"/>, given the format's name.</summary>
+    /// <exception cref="ImageDecodeException">The bytes are not a PNG or JPEG, or their header cannot be read.</exception>
+    private static T Read<T>(ReadOnlySpan<byte> bytes, Func<SKCodec, ImageFormat, T> read)
     {
         if (bytes.IsEmpty)
             throw new ImageDecodeException("No image data (0 bytes).");
@@ -179,7 +180,7 @@ public static class ImageCodec
             $"Not a PNG or JPEG image ({bytes.Length} bytes starting {Convert.ToHexString(bytes[..Math.Min(8, bytes.Length)])}).");
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data) ?? throw new ImageDecodeException($"The {format} data could not be read (corrupt header?).");
-        return (codec.Info.Width, codec.Info.Height);
+        return read(codec, format);
     }
 
     /// <summary>Decodes PNG or JPEG bytes to a [1, 3, H, W] float32 tensor in [-1, 1].</summary>

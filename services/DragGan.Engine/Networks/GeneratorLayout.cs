@@ -13,15 +13,7 @@ public static class GeneratorLayout
         if (config.StyleGan3Config is { } styleGan3)
             return StyleGan3.StyleGan3Layout.For(styleGan3);
         var specs = new List<TensorSpec>();
-
-        var features = config.ZDim;
-        for (var i = 0; i < config.MappingLayers; i++)
-        {
-            specs.Add(new($"mapping.fc{i}.weight", [config.WDim, features]));
-            specs.Add(new($"mapping.fc{i}.bias", [config.WDim]));
-            features = config.WDim;
-        }
-        specs.Add(new("mapping.w_avg", [config.WDim], IsBuffer: true));
+        MappingLayout.AddTo(specs, config.ZDim, config.WDim, config.MappingLayers);
 
         foreach (var res in config.BlockResolutions)
         {

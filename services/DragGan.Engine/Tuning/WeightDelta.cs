@@ -8,26 +8,18 @@ namespace DragGan.Engine.Tuning;
 /// travels with an edit so that any replica renders the tuned generator from the shared weights
 /// (<see cref="SynthesisOptions.ConvWeightDeltas"/>). Written and read by <see cref="WeightDeltaFormat"/>.
 /// </summary>
-public sealed class WeightDelta
+public sealed class WeightDelta(string modelId, WeightDeltaKind kind, int rank, IReadOnlyList<WeightDeltaLayer> layers)
 {
-    public WeightDelta(string modelId, WeightDeltaKind kind, int rank, IReadOnlyList<WeightDeltaLayer> layers)
-    {
-        ModelId = modelId;
-        Kind = kind;
-        Rank = rank;
-        Layers = layers;
-    }
-
     /// <summary>The model whose weights the delta changes: a delta fits that model only.</summary>
-    public string ModelId { get; }
+    public string ModelId { get; } = modelId;
 
-    public WeightDeltaKind Kind { get; }
+    public WeightDeltaKind Kind { get; } = kind;
 
     /// <summary>r of dW = B A; 0 for <see cref="WeightDeltaKind.Full"/>.</summary>
-    public int Rank { get; }
+    public int Rank { get; } = rank;
 
     /// <summary>One per synthesis convolution, in <see cref="ImageGenerator.ConvLayers"/> order.</summary>
-    public IReadOnlyList<WeightDeltaLayer> Layers { get; }
+    public IReadOnlyList<WeightDeltaLayer> Layers { get; } = layers;
 
     /// <summary>Values stored, B and A of every layer.</summary>
     public long ParameterCount => Layers.Sum(l => (long)l.B.Length + l.A.Length);

@@ -26,10 +26,9 @@ internal sealed class DragCallHandler(
 {
     public async Task RunAsync(IAsyncStreamReader<DragRequest> requests, IServerStreamWriter<DragFrame> responses, ServerCallContext context)
     {
-        using var slot = admission.Enter(StreamKinds.Drag);
+        using var opened = await admission.OpenAsync(StreamKinds.Drag, requests, "a start or resume", context.CancellationToken);
         var settings = options.Value;
-        var first = await FirstMessage.ReadAsync(requests, settings.StartMessageTimeout, "a start or resume", context.CancellationToken);
-        var opening = DragOpening.From(first, registry);
+        var opening = DragOpening.From(opened.First, registry);
         var model = opening.Model;
         var edit = await gates.RunAsync(model.Name, () => opening.CreateEdit(registry.Get(model.Name)), context.CancellationToken);
 
@@ -43,7 +42,7 @@ internal sealed class DragCallHandler(
         using var commands = metrics.TrackCommandQueue(() => stream.PendingCommands);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["StreamId"] = streamId, ["SessionId"] = opening.SessionId });
         logger.LogInformation("Drag stream {StreamId} opened on {Model} at step {Step} with {Points} points ({Opening})",
-            streamId, model.Name, edit.Step, edit.Handles.Count, first.KindCase);
+            streamId, model.Name, edit.Step, edit.Handles.Count, opened.First.KindCase);
 
         var loop = scheduler.LoopFor(model.Name);
         loop.Add(stream);

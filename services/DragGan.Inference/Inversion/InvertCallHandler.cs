@@ -10,7 +10,6 @@ using DragGan.Inference.Streaming;
 using DragGan.Inference.Telemetry;
 using DragGan.Protos.V1;
 using Grpc.Core;
-using Microsoft.Extensions.Options;
 using TorchSharp;
 
 namespace DragGan.Inference.Inversion;
@@ -31,15 +30,13 @@ internal sealed class InvertCallHandler(
     StreamAdmission admission,
     ImageDecodeAdmission decodes,
     InferenceMetrics metrics,
-    IOptions<InferenceOptions> options,
     ILogger<InvertCallHandler> logger)
 {
     public async Task RunAsync(IAsyncStreamReader<InvertRequest> requests, IServerStreamWriter<InvertProgress> responses, ServerCallContext context)
     {
-        using var slot = admission.Enter(StreamKinds.Invert);
         var cancellation = context.CancellationToken;
-        var first = await FirstMessage.ReadAsync(requests, options.Value.StartMessageTimeout, "a start", cancellation);
-        var opening = InvertOpening.From(first, registry);
+        using var opened = await admission.OpenAsync(StreamKinds.Invert, requests, "a start", cancellation);
+        var opening = InvertOpening.From(opened.First, registry);
         if (opening.Tuning is not null && !perceptual.Available)
             throw new RpcException(new Status(StatusCode.FailedPrecondition,
                 "start.pivotal_tuning is not available on this replica: it ships without the perceptual network pivotal tuning measures with. Invert without it."));

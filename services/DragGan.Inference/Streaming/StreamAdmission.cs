@@ -13,6 +13,7 @@ namespace DragGan.Inference.Streaming;
 public sealed class StreamAdmission(IOptions<InferenceOptions> options, InferenceMetrics metrics) : IDisposable
 {
     private readonly int _capacity = options.Value.MaxActiveStreams;
+    private readonly TimeSpan _startTimeout = options.Value.StartMessageTimeout;
     private readonly InferenceMetrics _metrics = metrics;
     private readonly CancellationTokenSource _handBack = new();
     private int _active;
@@ -39,6 +40,25 @@ public sealed class StreamAdmission(IOptions<InferenceOptions> options, Inferenc
         }
         _metrics.StreamOpened(kind);
         return new Slot(this, kind);
+    }
+
+    /// <summary>
+    /// A slot for one stream (<see cref="Enter"/>) and the stream's opening message, which must come
+    /// within <see cref="InferenceOptions.StartMessageTimeout"/> (see <see cref="FirstMessage"/>), so
+    /// that an idle connection does not hold the slot. Dispose it to release the slot.
+    /// </summary>
+    public async Task<OpenedStream<T>> OpenAsync<T>(string kind, IAsyncStreamReader<T> requests, string expected, CancellationToken cancellationToken)
+    {
+        var slot = Enter(kind);
+        try
+        {
+            return new OpenedStream<T>(slot, await FirstMessage.ReadAsync(requests, _startTimeout, expected, cancellationToken));
+        }
+        catch
+        {
+            slot.Dispose();
+            throw;
+        }
     }
 
     public void BeginDrain() => _draining = true;

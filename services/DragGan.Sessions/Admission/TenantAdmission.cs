@@ -1,6 +1,6 @@
 using DragGan.Protos.V1;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Storage;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace DragGan.Sessions.Admission;
@@ -10,7 +10,7 @@ namespace DragGan.Sessions.Admission;
 /// replica, through leases in the session store: a drag holds a lease named by its id for as long
 /// as this process runs it (which also makes its run exclusive), an inversion one lease per
 /// inversion and one weighted by its steps, a generation one for the call. Refusals are
-/// RESOURCE_EXHAUSTED and say which limit was reached.
+/// <see cref="LimitReachedException"/>s and say which limit was reached.
 /// </summary>
 public sealed class TenantAdmission(IWorkLeaseStore store, ReplicaIdentity replica, IOptions<SessionsOptions> options, ILogger<TenantAdmission> logger)
 {
@@ -22,7 +22,7 @@ public sealed class TenantAdmission(IWorkLeaseStore store, ReplicaIdentity repli
     private TimeSpan Duration => options.Value.LeaseDuration;
 
     /// <summary>A new drag of the tenant.</summary>
-    /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the tenant runs its maximum of drags.</exception>
+    /// <exception cref="LimitReachedException">When the tenant runs its maximum of drags.</exception>
     public Task<HeldLease> EnterDragAsync(string tenant, string dragId, CancellationToken cancellationToken) =>
         EnterAsync(new WorkLease(tenant, WorkKind.Drag, dragId, replica.Id, 1), Limits.Drags,
             inUse => $"Tenant '{tenant}' runs {inUse} drags, its limit; stop one or retry later.", cancellationToken);
@@ -43,7 +43,7 @@ public sealed class TenantAdmission(IWorkLeaseStore store, ReplicaIdentity repli
     /// tenant): within the tenant's drag limit, like a new drag. The lease, or null when another
     /// process holds it, with that process's name.
     /// </summary>
-    /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the tenant runs its maximum of drags.</exception>
+    /// <exception cref="LimitReachedException">When the tenant runs its maximum of drags.</exception>
     public async Task<(HeldLease? Lease, string? Holder)> ResumeDragAsync(string tenant, string dragId, CancellationToken cancellationToken)
     {
         var lease = new WorkLease(tenant, WorkKind.Drag, dragId, replica.Id, 1);
@@ -52,8 +52,8 @@ public sealed class TenantAdmission(IWorkLeaseStore store, ReplicaIdentity repli
             return (new HeldLease(store, lease, Duration, logger), null);
         if (grant.HeldBy is not null)
             return (null, grant.HeldBy);
-        throw new RpcException(new Status(StatusCode.ResourceExhausted,
-            $"Tenant '{tenant}' runs {grant.InUse} drags, its limit; stop one before resuming drag '{dragId}', or retry later."));
+        throw new LimitReachedException(
+            $"Tenant '{tenant}' runs {grant.InUse} drags, its limit; stop one before resuming drag '{dragId}', or retry later.");
     }
 
     /// <summary>The process that runs the drag (holds its unexpired lease), or null when none does.</summary>
@@ -64,7 +64,7 @@ public sealed class TenantAdmission(IWorkLeaseStore store, ReplicaIdentity repli
     public bool IsThisReplica(string? holder) => holder == replica.Id;
 
     /// <summary>What creating a session costs: an inversion for an image, a generation for a seed or a rendered image, nothing else.</summary>
-    /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the tenant is at the limit for that work.</exception>
+    /// <exception cref="LimitReachedException">When the tenant is at the limit for that work.</exception>
     public async Task<IAsyncDisposable?> EnterCreateAsync(string tenant, CreateSessionRequest request, CancellationToken cancellationToken)
     {
         if (request.SourceCase == CreateSessionRequest.SourceOneofCase.Image)
@@ -78,13 +78,13 @@ public sealed class TenantAdmission(IWorkLeaseStore store, ReplicaIdentity repli
     }
 
     /// <summary>One rendering of a latent (Generate) for the tenant.</summary>
-    /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the tenant runs its maximum of generations.</exception>
+    /// <exception cref="LimitReachedException">When the tenant runs its maximum of generations.</exception>
     public Task<HeldLease> EnterGenerationAsync(string tenant, CancellationToken cancellationToken) =>
         EnterAsync(new WorkLease(tenant, WorkKind.Generation, Guid.NewGuid().ToString("N"), replica.Id, 1), Limits.Generations,
             inUse => $"Tenant '{tenant}' runs {inUse} image generations, its limit; retry later.", cancellationToken);
 
     /// <summary>One animation export of the tenant.</summary>
-    /// <exception cref="RpcException">RESOURCE_EXHAUSTED when the tenant runs its maximum of exports.</exception>
+    /// <exception cref="LimitReachedException">When the tenant runs its maximum of exports.</exception>
     public Task<HeldLease> EnterExportAsync(string tenant, CancellationToken cancellationToken) =>
         EnterAsync(new WorkLease(tenant, WorkKind.Export, Guid.NewGuid().ToString("N"), replica.Id, 1), options.Value.ExportLimits.PerTenant,
             inUse => $"Tenant '{tenant}' runs {inUse} exports, its limit (Sessions:ExportLimits:PerTenant); retry when one ends.", cancellationToken);
@@ -112,7 +112,7 @@ public sealed class TenantAdmission(IWorkLeaseStore store, ReplicaIdentity repli
     {
         var grant = await store.TryAcquireAsync(lease, capacity, Duration, cancellationToken);
         if (!grant.Granted)
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, refusal(grant.InUse)));
+            throw new LimitReachedException(refusal(grant.InUse));
         return new HeldLease(store, lease, Duration, logger);
     }
 

@@ -1,4 +1,5 @@
 using DragGan.Protos.V1;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Services;
 using Google.Protobuf;
 
@@ -19,20 +20,20 @@ internal static class DragStartBounds
     /// <summary>Parameters and frame options are a handful of scalars; more is fields nobody reads.</summary>
     public const int MaxOptionBytes = 1024;
 
-    /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT naming start.mask.*, start.points, start.parameters or start.frame_options.</exception>
+    /// <exception cref="InvalidInputException">Naming start.mask.*, start.points, start.parameters or start.frame_options.</exception>
     public static void Check(DragStart start, FrameOptions? frameOptions, uint resolution)
     {
         if (start.Mask is { Values.IsEmpty: false } mask)
         {
             if (mask.Width != resolution)
-                throw Invalid.Argument("start.mask.width", $"must equal the model's resolution {resolution}, got {mask.Width}.");
+                throw new InvalidInputException("start.mask.width", $"must equal the model's resolution {resolution}, got {mask.Width}.");
             if (mask.Height != resolution)
-                throw Invalid.Argument("start.mask.height", $"must equal the model's resolution {resolution}, got {mask.Height}.");
+                throw new InvalidInputException("start.mask.height", $"must equal the model's resolution {resolution}, got {mask.Height}.");
             if (mask.Values.Length != (long)resolution * resolution)
-                throw Invalid.Argument("start.mask.values", $"must hold width * height = {(long)resolution * resolution} bytes, got {mask.Values.Length}.");
+                throw new InvalidInputException("start.mask.values", $"must hold width * height = {(long)resolution * resolution} bytes, got {mask.Values.Length}.");
         }
         if (start.Points.Count > MaxPoints)
-            throw Invalid.Argument("start.points", $"may hold at most {MaxPoints} handle/target pairs, got {start.Points.Count}.");
+            throw new InvalidInputException("start.points", $"may hold at most {MaxPoints} handle/target pairs, got {start.Points.Count}.");
         CheckOptionSize(start.Parameters, "start.parameters");
         CheckOptionSize(frameOptions, "start.frame_options");
     }
@@ -40,6 +41,6 @@ internal static class DragStartBounds
     private static void CheckOptionSize(IMessage? options, string field)
     {
         if (options is not null && options.CalculateSize() is var size and > MaxOptionBytes)
-            throw Invalid.Argument(field, $"holds {size} bytes; its fields take at most {MaxOptionBytes}.");
+            throw new InvalidInputException(field, $"holds {size} bytes; its fields take at most {MaxOptionBytes}.");
     }
 }

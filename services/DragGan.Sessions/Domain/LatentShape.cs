@@ -1,5 +1,6 @@
 using DragGan.Contracts;
 using DragGan.Protos.V1;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Services;
 
 namespace DragGan.Sessions.Domain;
@@ -8,11 +9,11 @@ namespace DragGan.Sessions.Domain;
 internal static class LatentShape
 {
     /// <summary>The latent as w+ (rows = num_ws; a single row w repeated), after checking rows, w_dim, count and finiteness.</summary>
-    /// <exception cref="Grpc.Core.RpcException">INVALID_ARGUMENT naming <paramref name="field"/>, .rows, .w_dim or .values.</exception>
+    /// <exception cref="InvalidInputException">Naming <paramref name="field"/>, .rows, .w_dim or .values.</exception>
     public static Latent ToWPlus(Latent? latent, ModelInfo model, string field)
     {
         if (latent is null)
-            throw Invalid.Argument(field, "is required.");
+            throw new InvalidInputException(field, "is required.");
         LatentChecks.CheckShape(latent, (int)model.NumWs, (int)model.WDim, model.Name, field);
         if (latent.Rows == model.NumWs)
             return latent.Clone();

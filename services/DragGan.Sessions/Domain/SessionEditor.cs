@@ -1,4 +1,5 @@
 using DragGan.Protos.V1;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
@@ -25,7 +26,7 @@ public sealed class SessionEditor(
 {
     private SessionsOptions Options => options.Value;
 
-    /// <summary>The session; NOT_FOUND (via <see cref="SessionNotFoundException"/>) when the tenant has none with that id.</summary>
+    /// <summary>The session; <see cref="SessionNotFoundException"/> when the tenant has none with that id.</summary>
     public async Task<SessionRecord> GetAsync(SessionKey key, CancellationToken cancellationToken) =>
         await store.GetAsync(key, cancellationToken) ?? throw new SessionNotFoundException(key.Id);
 
@@ -46,7 +47,7 @@ public sealed class SessionEditor(
             CreateSessionRequest.SourceOneofCase.Seed => await FromSeedAsync(request.Seed, request.ImageOptions, cancellationToken),
             CreateSessionRequest.SourceOneofCase.Latent => await FromLatentAsync(request.Latent, request.ImageOptions, cancellationToken),
             CreateSessionRequest.SourceOneofCase.Image => await FromImageAsync(request.Image, request.ImageOptions, cancellationToken),
-            _ => throw Invalid.Argument("source", "must be set: give seed, latent or image."),
+            _ => throw new InvalidInputException("source", "must be set: give seed, latent or image."),
         };
 
         var now = time.GetUtcNow();
@@ -68,7 +69,7 @@ public sealed class SessionEditor(
         return (await store.CreateAsync(stored, cancellationToken), image);
     }
 
-    /// <summary>RESOURCE_EXHAUSTED (via <see cref="StoreQuotaExceededException"/>) when the tenant is at a quota or the store at its budget.</summary>
+    /// <summary><see cref="StoreQuotaExceededException"/> when the tenant is at a quota or the store at its budget.</summary>
     private async Task RequireRoomAsync(string tenant, CancellationToken cancellationToken)
     {
         var usage = await store.TenantUsageAsync(tenant, cancellationToken);
@@ -92,7 +93,7 @@ public sealed class SessionEditor(
     public Task<SessionRecord> CheckoutEntryAsync(SessionKey key, ulong entryId, ulong? expectedVersion, CancellationToken cancellationToken) =>
         UpdateAsync(key, expectedVersion, stored => SessionHistory.CheckoutEntry(stored, entryId), cancellationToken);
 
-    /// <summary>Deletes the session and its frames; NOT_FOUND when there is none.</summary>
+    /// <summary>Deletes the session and its frames; <see cref="SessionNotFoundException"/> when there is none.</summary>
     public async Task DeleteAsync(SessionKey key, ulong? expectedVersion, CancellationToken cancellationToken)
     {
         try
@@ -103,15 +104,15 @@ public sealed class SessionEditor(
         catch (SessionConflictException) when (expectedVersion is { } expected)
         {
             var current = await GetAsync(key, cancellationToken);
-            throw Invalid.VersionMismatch(expected, current.Version);
+            throw new VersionMismatchException(expected, current.Version);
         }
     }
 
     /// <summary>
     /// Records a drag as the session's active drag (it must have none, or this one): the drag
     /// starts from the session's current latent with <paramref name="start"/>, which is kept so that
-    /// another replica can start it over if it fails before saving a state. FAILED_PRECONDITION
-    /// when another drag runs; INVALID_ARGUMENT, before anything is written, when the start cannot
+    /// another replica can start it over if it fails before saving a state. <see cref="OperationNotAllowedException"/>
+    /// when another drag runs; <see cref="InvalidInputException"/>, before anything is written, when the start cannot
     /// be the session's model's (<see cref="DragStartBounds"/>).
     /// </summary>
     public Task<SessionRecord> BeginDragAsync(SessionKey key, ActiveDrag drag, DragStart? start, FrameOptions? frameOptions, ulong? expectedVersion, CancellationToken cancellationToken) =>
@@ -120,7 +121,7 @@ public sealed class SessionEditor(
             if (start is not null)
                 DragStartBounds.Check(start, frameOptions, stored.Session.Resolution);
             if (stored.Session.ActiveDrag is { } running && running.DragId != drag.DragId)
-                throw Invalid.Precondition($"Drag '{running.DragId}' already runs on the session; stop it or take it over.");
+                throw new OperationNotAllowedException($"Drag '{running.DragId}' already runs on the session; stop it or take it over.");
             stored.Session.ActiveDrag = drag.Clone();
             stored.DragStart = start?.Clone();
             stored.DragFrameOptions = frameOptions?.Clone();
@@ -130,7 +131,7 @@ public sealed class SessionEditor(
     /// Persists a running drag's progress: its public state (phase, step, points, replica) and,
     /// when a frame carried one, the resumable DragState another replica can continue from. A
     /// state whose latents are not finite is not kept: the last finite one stays the one to resume.
-    /// NOT_FOUND ("drag_id") when the drag is no longer the session's active drag.
+    /// <see cref="ReferenceNotFoundException"/> ("drag_id") when the drag is no longer the session's active drag.
     /// </summary>
     public Task<SessionRecord> RecordDragProgressAsync(SessionKey key, ActiveDrag drag, DragState? state, CancellationToken cancellationToken) =>
         UpdateAsync(key, null, stored =>
@@ -170,7 +171,7 @@ public sealed class SessionEditor(
     /// states), makes its points, mask and parameters the session's, and clears the active drag.
     /// Committing a drag id that is already in the history changes nothing and returns that entry,
     /// so a commit retried after a lost reply is not doubled. A latent that is not finite is never
-    /// committed (FAILED_PRECONDITION): the session keeps its current latent.
+    /// committed (<see cref="OperationNotAllowedException"/>): the session keeps its current latent.
     /// </summary>
     public async Task<DragCommitResult> CommitDragAsync(SessionKey key, CommittedDrag drag, CancellationToken cancellationToken)
     {
@@ -186,7 +187,7 @@ public sealed class SessionEditor(
                 return;
             }
             if (session.ActiveDrag is { } running && running.DragId != drag.DragId)
-                throw Invalid.Precondition($"Drag '{running.DragId}' runs on the session, not '{drag.DragId}'.");
+                throw new OperationNotAllowedException($"Drag '{running.DragId}' runs on the session, not '{drag.DragId}'.");
             RequireSameShape(drag.FinalLatent, SessionHistory.Current(session).Latent);
             RequireFinite(drag.FinalLatent);
 
@@ -216,7 +217,7 @@ public sealed class SessionEditor(
         return new DragCommitResult(record, entryId);
     }
 
-    /// <summary>Ends the active drag without committing it: the session stays where it was. NOT_FOUND ("drag_id") for another drag.</summary>
+    /// <summary>Ends the active drag without committing it: the session stays where it was. <see cref="ReferenceNotFoundException"/> ("drag_id") for another drag.</summary>
     public Task<SessionRecord> DiscardDragAsync(SessionKey key, string dragId, CancellationToken cancellationToken) =>
         UpdateAsync(key, null, stored =>
         {
@@ -229,7 +230,7 @@ public sealed class SessionEditor(
         store.UpdateAsync(key, (stored, version) =>
         {
             if (expectedVersion is { } expected && (long)expected != version)
-                throw Invalid.VersionMismatch(expected, version);
+                throw new VersionMismatchException(expected, version);
             change(stored);
             SessionLifetime.Touch(stored.Session, time.GetUtcNow());
         }, Options.UpdateAttempts, cancellationToken);
@@ -240,7 +241,7 @@ public sealed class SessionEditor(
             return Options.DefaultTtl;
         var ttl = requested.ToTimeSpan();
         if (ttl < TimeSpan.FromSeconds(1) || ttl > Options.MaxTtl)
-            throw Invalid.Argument("ttl", $"must be between 1 s and {Options.MaxTtl} (the configured maximum), got {ttl}.");
+            throw new InvalidInputException("ttl", $"must be between 1 s and {Options.MaxTtl} (the configured maximum), got {ttl}.");
         return ttl;
     }
 
@@ -271,7 +272,7 @@ public sealed class SessionEditor(
     private async Task<(ModelInfo, HistoryEntry, EncodedImage?)> FromImageAsync(ImageSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
     {
         if (source.Image is null || source.Image.Data.IsEmpty)
-            throw Invalid.Argument("image.image", "is required: the PNG, JPEG or RAW_RGB image to invert.");
+            throw new InvalidInputException("image.image", "is required: the PNG, JPEG or RAW_RGB image to invert.");
         var model = await inference.DescribeModelAsync(source.Model, "image.model", cancellationToken);
         var invertOptions = source.Options ?? new InvertOptions();
         var start = new InvertStart
@@ -294,9 +295,9 @@ public sealed class SessionEditor(
         {
             result = await inference.InvertAsync(start, cancellationToken);
         }
-        catch (Grpc.Core.RpcException e)
+        catch (InferenceFailedException e)
         {
-            throw InferenceErrors.RenameField(InferenceErrors.RenameField(e, "start.image", "image.image"), "start.", "image.options.");
+            throw e.NamingClientField("start.image", "image.image").NamingClientField("start.", "image.options.");
         }
         var entry = new HistoryEntry { Kind = HistoryEntryKind.Inverted, Steps = result.Step, Latent = result.Latent };
         return (model, entry, imageOptions is null ? null : result.Preview);
@@ -311,16 +312,16 @@ public sealed class SessionEditor(
         {
             return await inference.GenerateAsync(request, cancellationToken);
         }
-        catch (Grpc.Core.RpcException e)
+        catch (InferenceFailedException e)
         {
-            throw InferenceErrors.RenameField(e, "image.", "image_options.");
+            throw e.NamingClientField("image.", "image_options.");
         }
     }
 
     private static void RequireActiveDrag(StoredSession stored, string dragId)
     {
         if (stored.Session.ActiveDrag?.DragId != dragId)
-            throw Invalid.Missing("drag_id", $"{ClientText.Quote(dragId)} is not the session's active drag.");
+            throw new ReferenceNotFoundException("drag_id", $"{ClientText.Quote(dragId)} is not the session's active drag.");
     }
 
     private static void RequireSameShape(Latent latent, Latent current)
@@ -335,7 +336,7 @@ public sealed class SessionEditor(
     {
         var index = latent.Values.ToList().FindIndex(v => !float.IsFinite(v));
         if (index >= 0)
-            throw Invalid.Precondition(
+            throw new OperationNotAllowedException(
                 $"The drag's final latent is not finite (value {index} is {latent.Values[index]}); it was not committed and the session keeps its current latent.");
     }
 

@@ -1,4 +1,5 @@
 using DragGan.Protos.V1;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
 using Google.Protobuf.WellKnownTypes;
@@ -35,7 +36,7 @@ internal static class SessionHistory
     {
         RequireNoActiveDrag(stored, "undo");
         if (stored.Session.CurrentIndex == 0)
-            throw Invalid.Precondition("Nothing to undo: the session is at its oldest history entry.");
+            throw new OperationNotAllowedException("Nothing to undo: the session is at its oldest history entry.");
         stored.Session.CurrentIndex--;
     }
 
@@ -43,7 +44,7 @@ internal static class SessionHistory
     {
         RequireNoActiveDrag(stored, "redo");
         if (stored.Session.CurrentIndex + 1 >= stored.Session.History.Count)
-            throw Invalid.Precondition("Nothing to redo: the session is at its newest history entry.");
+            throw new OperationNotAllowedException("Nothing to redo: the session is at its newest history entry.");
         stored.Session.CurrentIndex++;
     }
 
@@ -52,7 +53,7 @@ internal static class SessionHistory
         RequireNoActiveDrag(stored, "check out");
         var count = stored.Session.History.Count;
         if (index >= count)
-            throw Invalid.Argument("index", $"must be in 0..{count - 1} (the session has {count} history entries), got {index}.");
+            throw new InvalidInputException("index", $"must be in 0..{count - 1} (the session has {count} history entries), got {index}.");
         stored.Session.CurrentIndex = index;
     }
 
@@ -63,7 +64,7 @@ internal static class SessionHistory
     }
 
     /// <summary>The entry with this id, or the current one when <paramref name="entryId"/> is null.</summary>
-    /// <exception cref="Grpc.Core.RpcException">NOT_FOUND naming <paramref name="field"/>.</exception>
+    /// <exception cref="ReferenceNotFoundException">Naming <paramref name="field"/>.</exception>
     public static HistoryEntry Find(Protos.V1.Session session, ulong? entryId, string field = "entry_id") =>
         session.History[entryId is { } id ? IndexOf(session, id, field) : (int)session.CurrentIndex];
 
@@ -76,12 +77,12 @@ internal static class SessionHistory
             if (session.History[i].Id == entryId)
                 return i;
         }
-        throw Invalid.Missing(field, $"{entryId} is not in the session's history (it holds entries {session.History[0].Id}..{session.History[^1].Id}; older ones were dropped).");
+        throw new ReferenceNotFoundException(field, $"{entryId} is not in the session's history (it holds entries {session.History[0].Id}..{session.History[^1].Id}; older ones were dropped).");
     }
 
     private static void RequireNoActiveDrag(StoredSession stored, string action)
     {
         if (stored.Session.ActiveDrag is { } drag)
-            throw Invalid.Precondition($"Cannot {action} while drag '{drag.DragId}' runs on the session; stop it first.");
+            throw new OperationNotAllowedException($"Cannot {action} while drag '{drag.DragId}' runs on the session; stop it first.");
     }
 }

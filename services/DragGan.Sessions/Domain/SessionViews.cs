@@ -1,4 +1,5 @@
 using DragGan.Protos.V1;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
 
@@ -15,7 +16,7 @@ internal static class SessionViews
     {
         SessionView.Unspecified => fallback,
         SessionView.Basic or SessionView.Standard or SessionView.Full => view,
-        _ => throw Invalid.Argument(field, $"must be BASIC, STANDARD or FULL, got {(int)view}."),
+        _ => throw new InvalidInputException(field, $"must be BASIC, STANDARD or FULL, got {(int)view}."),
     };
 
     public static Protos.V1.Session Project(SessionRecord record, SessionView view)

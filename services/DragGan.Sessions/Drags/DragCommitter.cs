@@ -1,7 +1,7 @@
 using DragGan.Protos.V1;
 using DragGan.Sessions.Domain;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Storage;
-using Grpc.Core;
 
 namespace DragGan.Sessions.Drags;
 
@@ -15,7 +15,7 @@ internal sealed class DragCommitter(DragPlan plan, SessionEditor editor, ILogger
     /// <summary>Commits the final frame's state, or discards the drag when <paramref name="discard"/>.</summary>
     public async Task<SessionDragFrame> FinishAsync(DragFrame final, bool discard)
     {
-        var finalState = final.State ?? throw new RpcException(new Status(StatusCode.Internal, "The final frame carried no state."));
+        var finalState = final.State ?? throw new InferenceFailedException(InferenceFailure.BadReply, "The final frame carried no state.");
         var last = new SessionDragFrame { Frame = plan.ForClient(final), SessionId = plan.Key.Id, DragId = plan.DragId };
         if (discard)
         {
@@ -54,9 +54,7 @@ internal sealed class DragCommitter(DragPlan plan, SessionEditor editor, ILogger
                 return (failure, dropped);
             }
             var result = await editor.CommitDragAsync(plan.Key, Committed(state, state.Step, DragOutcome.Stopped), CancellationToken.None);
-            var status = failure is RpcException rpc ? rpc.Status : new Status(StatusCode.Internal, "The drag failed.");
-            var error = new RpcException(new Status(status.StatusCode,
-                $"{status.Detail} The drag's last saved state (step {state.Step}) is committed as history entry {result.EntryId}."));
+            var error = new DragFailedException(failure, state.Step, result.EntryId);
             var last = new SessionDragFrame
             {
                 Frame = new DragFrame { Step = state.Step, Final = true },

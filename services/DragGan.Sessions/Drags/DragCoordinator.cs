@@ -2,12 +2,12 @@ using System.Threading.Channels;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Admission;
 using DragGan.Sessions.Domain;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
 using DragGan.Sessions.Telemetry;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace DragGan.Sessions.Drags;
@@ -75,23 +75,24 @@ internal sealed class DragCoordinator(
     /// live replica runs it (reach it through the relay); or, when no process holds it any more,
     /// marked orphaned, for the caller to take it over or end it here.
     /// </summary>
-    /// <exception cref="RpcException">NOT_FOUND ("drag_id") when it is not the session's active drag; UNAVAILABLE when another process runs it and no relay reaches it.</exception>
+    /// <exception cref="ReferenceNotFoundException">("drag_id") When it is not the session's active drag.</exception>
+    /// <exception cref="TemporarilyUnavailableException">When another process runs it and no relay reaches it.</exception>
     public async Task<FoundDrag> FindAsync(SessionKey key, string dragId, CancellationToken cancellationToken)
     {
         var record = await editor.GetAsync(key, cancellationToken);
         var active = record.Value.Session.ActiveDrag;
         if (active is null || (dragId.Length > 0 && active.DragId != dragId))
-            throw Invalid.Missing("drag_id", $"{ClientText.Quote(dragId)} is not the session's active drag.");
+            throw new ReferenceNotFoundException("drag_id", $"{ClientText.Quote(dragId)} is not the session's active drag.");
         if (registry.TryGet(active.DragId, out var run) && run is not null)
             return new FoundDrag(run.Active, run, Orphaned: false);
         var holder = await admission.DragHolderAsync(key.Tenant, active.DragId, cancellationToken);
         if (holder is null)
             return new FoundDrag(active, null, Orphaned: true);
         if (admission.IsThisReplica(holder))
-            throw new RpcException(new Status(StatusCode.Unavailable, $"Drag '{active.DragId}' is ending; retry."));
+            throw new TemporarilyUnavailableException($"Drag '{active.DragId}' is ending; retry.");
         if (!relay.Enabled)
-            throw new RpcException(new Status(StatusCode.Unavailable,
-                $"Drag '{active.DragId}' is run by another session-service process; retry once it has ended or handed the drag back."));
+            throw new TemporarilyUnavailableException(
+                $"Drag '{active.DragId}' is run by another session-service process; retry once it has ended or handed the drag back.");
         return new FoundDrag(active, null, Orphaned: false);
     }
 
@@ -125,7 +126,7 @@ internal sealed class DragCoordinator(
         {
             var stored = (await editor.GetAsync(key, cancellationToken)).Value;
             if (stored.Session.ActiveDrag?.DragId != active.DragId)
-                throw Invalid.Missing("drag_id", $"'{active.DragId}' is not the session's active drag.");
+                throw new ReferenceNotFoundException("drag_id", $"'{active.DragId}' is not the session's active drag.");
             if (discard || stored.DragState is not { } state)
             {
                 var record = await editor.DiscardDragAsync(key, active.DragId, cancellationToken);
@@ -169,8 +170,8 @@ internal sealed class DragCoordinator(
                 return (resumed.Run, resumed.Frames);
             }
             if (!relay.Enabled)
-                throw new RpcException(new Status(StatusCode.Unavailable,
-                    $"Drag '{running.DragId}' is run by another session-service process; retry once it has ended or handed the drag back."));
+                throw new TemporarilyUnavailableException(
+                    $"Drag '{running.DragId}' is run by another session-service process; retry once it has ended or handed the drag back.");
             // The replica that holds the lease runs the drag: steer and watch it there.
             if (!admission.IsThisReplica(holder) && await relay.HasRunnerAsync(running.DragId))
             {
@@ -178,7 +179,7 @@ internal sealed class DragCoordinator(
                 return (remote, remote.Frames);
             }
             if (DateTime.UtcNow > deadline)
-                throw new RpcException(new Status(StatusCode.Unavailable, $"Drag '{running.DragId}' cannot be reached or taken over yet; retry."));
+                throw new TemporarilyUnavailableException($"Drag '{running.DragId}' cannot be reached or taken over yet; retry.");
             await Task.Delay(ClaimRetry, cancellationToken);
         }
     }
@@ -190,12 +191,12 @@ internal sealed class DragCoordinator(
         {
             var stored = (await editor.GetAsync(key, cancellationToken)).Value;
             if (stored.Session.ActiveDrag is not { } running || running.DragId != dragId)
-                throw Invalid.Missing("drag_id", $"{ClientText.Quote(dragId)} is not the session's active drag any more.");
+                throw new ReferenceNotFoundException("drag_id", $"{ClientText.Quote(dragId)} is not the session's active drag any more.");
             if (stored.DragState is null && stored.DragStart is null)
             {
                 // Nothing to continue from (its start was never saved): the session must not stay blocked.
                 await editor.DiscardDragAsync(key, dragId, cancellationToken);
-                throw Invalid.Precondition($"Drag '{dragId}' ended before anything of it was saved; it is discarded: start a new one.");
+                throw new OperationNotAllowedException($"Drag '{dragId}' ended before anything of it was saved; it is discarded: start a new one.");
             }
             var plan = new DragPlan(key, dragId,
                 stored.DragStart ?? new DragStart { Model = stored.Session.Model, SessionId = key.Id },
@@ -238,14 +239,14 @@ internal sealed class DragCoordinator(
         var resolution = (int)session.Resolution;
         var points = start.Points.Count > 0 ? start.Points : session.Points;
         if (points.Count == 0)
-            throw Invalid.Argument("start.points", "must hold at least one handle/target pair (the session has none from an earlier drag).");
+            throw new InvalidInputException("start.points", "must hold at least one handle/target pair (the session has none from an earlier drag).");
         for (var i = 0; i < points.Count; i++)
         {
             CheckPoint(points[i].Handle, resolution, $"start.points[{i}].handle");
             CheckPoint(points[i].Target, resolution, $"start.points[{i}].target");
         }
         if (start.ClearMask && start.Mask is not null)
-            throw Invalid.Argument("start.clear_mask", "cannot be set together with start.mask.");
+            throw new InvalidInputException("start.clear_mask", "cannot be set together with start.mask.");
         var mask = start.Mask ?? (start.ClearMask ? null : session.Mask);
 
         var parameters = session.Parameters?.Clone() ?? new DragParameters();
@@ -267,8 +268,8 @@ internal sealed class DragCoordinator(
     private static void CheckPoint(Point? point, int resolution, string field)
     {
         if (point is null)
-            throw Invalid.Argument(field, "must be set.");
+            throw new InvalidInputException(field, "must be set.");
         if (!double.IsFinite(point.X) || !double.IsFinite(point.Y) || point.X < 0 || point.Y < 0 || point.X > resolution - 1 || point.Y > resolution - 1)
-            throw Invalid.Argument(field, $"({point.X}, {point.Y}) must be finite and inside the {resolution}x{resolution} image (0..{resolution - 1}).");
+            throw new InvalidInputException(field, $"({point.X}, {point.Y}) must be finite and inside the {resolution}x{resolution} image (0..{resolution - 1}).");
     }
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Domain;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Telemetry;
-using Grpc.Core;
 
 namespace DragGan.Sessions.Drags;
 
@@ -29,7 +29,7 @@ internal sealed class DragFailover(DragPlan plan, InferenceGateway inference, In
         var replay = new CommandReplay();
         var failed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var resumed = false;
-        RpcException? lastError = null;
+        InferenceFailedException? lastError = null;
         for (var attempt = 0; ; attempt++)
         {
             trace?.SetTag("draggan.failovers", attempt);
@@ -48,10 +48,10 @@ internal sealed class DragFailover(DragPlan plan, InferenceGateway inference, In
                 state = end.State ?? state;
                 reason = "handed_back";
             }
-            catch (RpcException e) when (IsReplicaFailure(e) && !abort.IsCancellationRequested)
+            catch (InferenceFailedException e) when (e.CanMoveToAnotherReplica && !abort.IsCancellationRequested)
             {
                 // A full replica is a healthy one: only this drag looks elsewhere.
-                if (e.StatusCode == StatusCode.ResourceExhausted)
+                if (e.Failure == InferenceFailure.ReplicaFull)
                     reason = "replica_full";
                 else
                     inference.ReportDragFailure(replica, e);
@@ -68,22 +68,22 @@ internal sealed class DragFailover(DragPlan plan, InferenceGateway inference, In
         }
     }
 
-    private async Task<InferenceReplica> PickReplicaAsync(HashSet<string> failed, int attempt, RpcException? lastError, CancellationToken abort)
+    private async Task<InferenceReplica> PickReplicaAsync(HashSet<string> failed, int attempt, InferenceFailedException? lastError, CancellationToken abort)
     {
         for (var wait = 0; ; wait++)
         {
-            if (attempt >= MaxReplicaAttempts && lastError?.StatusCode == StatusCode.ResourceExhausted)
-                throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                    "Every inference replica tried serves its maximum of streams; the drag's last state is saved with the session: retry later."));
+            if (attempt >= MaxReplicaAttempts && lastError?.Failure == InferenceFailure.ReplicaFull)
+                throw new LimitReachedException(
+                    "Every inference replica tried serves its maximum of streams; the drag's last state is saved with the session: retry later.");
             if (attempt >= MaxReplicaAttempts)
-                throw new RpcException(new Status(StatusCode.Unavailable, $"The drag failed on {attempt} inference replicas."));
+                throw new TemporarilyUnavailableException($"The drag failed on {attempt} inference replicas.");
             var candidates = await inference.DragReplicasAsync(failed, plan.Start.Model, abort);
             if (candidates.Count > 0)
                 return candidates[0];
             // Every known replica failed this drag: give them all another chance after a pause.
             failed.Clear();
             if (wait >= 10)
-                throw new RpcException(new Status(StatusCode.Unavailable, "No inference replica is available."));
+                throw new TemporarilyUnavailableException("No inference replica is available.");
             await Task.Delay(NoReplicaRetry, abort);
         }
     }
@@ -94,9 +94,4 @@ internal sealed class DragFailover(DragPlan plan, InferenceGateway inference, In
         var record = await editor.GetAsync(plan.Key, CancellationToken.None);
         return record.Value.Session.ActiveDrag?.DragId == plan.DragId ? record.Value.DragState : null;
     }
-
-    /// <summary>Statuses of a replica that died, drained or broke, after which another replica can continue.</summary>
-    private static bool IsReplicaFailure(RpcException e) => e.StatusCode is StatusCode.Unavailable or StatusCode.Internal
-        or StatusCode.Unknown or StatusCode.ResourceExhausted or StatusCode.Aborted or StatusCode.DeadlineExceeded
-        or StatusCode.Cancelled;
 }

@@ -1,4 +1,5 @@
 using DragGan.Protos.V1;
+using DragGan.Sessions.Errors;
 
 namespace DragGan.Sessions.Drags;
 
@@ -9,6 +10,6 @@ internal interface IDragControl
     ActiveDrag Active { get; }
 
     /// <summary>Passes the command on to the drag, waiting while its command queue is full.</summary>
-    /// <exception cref="Grpc.Core.RpcException">UNAVAILABLE when no replica runs the drag any more.</exception>
+    /// <exception cref="TemporarilyUnavailableException">When no replica runs the drag any more.</exception>
     Task SendAsync(ClientDragCommand command, CancellationToken cancellationToken = default);
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using DragGan.Protos.V1;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Telemetry;
-using Grpc.Core;
 
 namespace DragGan.Sessions.Drags;
 
@@ -50,20 +50,20 @@ internal sealed class InferenceDragStream(
         using var load = replica.TrackDrag();
         using var call = inference.OpenDrag(replica, plan.Key.Tenant, abort);
         var frames = plan.InferenceFrames(persistEvery);
-        await call.RequestStream.WriteAsync(state is null
+        await call.SendAsync(state is null
             ? new DragRequest { Start = WithFrames(plan.Start, frames) }
             : new DragRequest { Resume = new DragResume { State = state, FrameOptions = frames, SessionId = plan.Key.Id } });
         foreach (var command in replay.BeginStream())
-            await call.RequestStream.WriteAsync(command.ToInference());
+            await call.SendAsync(command.ToInference());
         progress.RunningOn(replica);
         logger.LogInformation("Drag {DragId} of session {SessionId} {Verb} on {Replica} ({ReplicaName})",
             plan.DragId, plan.Key.Id, state is null ? "starts" : "resumes", replica.Address, replica.Name);
 
         using var forwarding = CancellationTokenSource.CreateLinkedTokenSource(abort);
-        var forward = ForwardCommandsAsync(call.RequestStream, replay, forwarding.Token);
+        var forward = ForwardCommandsAsync(call, replay, forwarding.Token);
         try
         {
-            await foreach (var frame in call.ResponseStream.ReadAllAsync(abort))
+            await foreach (var frame in call.ReadFramesAsync(abort))
             {
                 await progress.RecordAsync(frame, replay);
                 if (frame.HandedBack)
@@ -74,7 +74,7 @@ internal sealed class InferenceDragStream(
                 published();
                 resumed = false;
             }
-            throw new RpcException(new Status(StatusCode.Unavailable, $"The inference replica {replica.Address} ended the drag without a final frame."));
+            throw new InferenceFailedException(InferenceFailure.ReplicaFailed, $"The inference replica {replica.Address} ended the drag without a final frame.");
         }
         finally
         {
@@ -84,19 +84,19 @@ internal sealed class InferenceDragStream(
     }
 
     /// <summary>Client commands to the inference stream; each is kept for replay until a persisted state covers it.</summary>
-    private async Task ForwardCommandsAsync(IClientStreamWriter<DragRequest> requests, CommandReplay replay, CancellationToken cancellationToken)
+    private async Task ForwardCommandsAsync(InferenceDragCall requests, CommandReplay replay, CancellationToken cancellationToken)
     {
         try
         {
             await foreach (var command in commands.ReadAllAsync(cancellationToken))
             {
                 replay.Sending(command);
-                await requests.WriteAsync(command.ToInference(), cancellationToken);
+                await requests.SendAsync(command.ToInference(), cancellationToken);
                 if (command is ClientDragCommand.Stop)
                     return;
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or RpcException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or InferenceFailedException or InvalidOperationException or IOException)
         {
             // The stream failed or ended; the failover decides what happens next.
         }

@@ -1,4 +1,4 @@
-using Grpc.Core;
+using DragGan.Sessions.Errors;
 
 namespace DragGan.Sessions.Drags;
 
@@ -20,7 +20,7 @@ internal enum RelayedCommandOutcome
 
 internal static class RelayedCommandOutcomes
 {
-    /// <summary>Nothing for <see cref="RelayedCommandOutcome.Queued"/>; the status the caller gets for the others.</summary>
+    /// <summary>Nothing for <see cref="RelayedCommandOutcome.Queued"/>; the error the caller gets for the others.</summary>
     public static void ThrowUnlessQueued(this RelayedCommandOutcome outcome, string dragId)
     {
         switch (outcome)
@@ -28,14 +28,14 @@ internal static class RelayedCommandOutcomes
             case RelayedCommandOutcome.Queued:
                 return;
             case RelayedCommandOutcome.QueueFull:
-                throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                    $"Drag '{dragId}' has its most commands waiting; retry when it has applied them."));
+                throw new LimitReachedException(
+                    $"Drag '{dragId}' has its most commands waiting; retry when it has applied them.");
             case RelayedCommandOutcome.NoAnswer:
-                throw new RpcException(new Status(StatusCode.Unavailable,
-                    $"The session-service replica that runs drag '{dragId}' did not answer; retry."));
+                throw new TemporarilyUnavailableException(
+                    $"The session-service replica that runs drag '{dragId}' did not answer; retry.");
             default:
-                throw new RpcException(new Status(StatusCode.Unavailable,
-                    $"No session-service replica runs drag '{dragId}' at the moment; retry, and it is taken over."));
+                throw new TemporarilyUnavailableException(
+                    $"No session-service replica runs drag '{dragId}' at the moment; retry, and it is taken over.");
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using DragGan.Protos.V1;
-using Grpc.Core;
 
 namespace DragGan.Sessions.Drags;
 

@@ -1,5 +1,6 @@
 using DragGan.Protos.V1;
 using DragGan.Sessions.Domain;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
 using Grpc.Core;
@@ -20,9 +21,9 @@ internal sealed class SessionDragCallHandler(DragCoordinator drags, SessionEdito
     {
         var cancellation = context.CancellationToken;
         if (!await requests.MoveNext(cancellation))
-            throw Invalid.Argument("kind", "the stream ended before a start message.");
+            throw new InvalidInputException("kind", "the stream ended before a start message.");
         if (requests.Current.KindCase != SessionDragRequest.KindOneofCase.Start)
-            throw Invalid.Argument("kind", "the first message must be start.");
+            throw new InvalidInputException("kind", "the first message must be start.");
         var start = requests.Current.Start;
         var (drag, frames) = await drags.StartAsync(keys(start.SessionId, "start.session_id"), start, DragClient.Stream, cancellation);
 
@@ -47,7 +48,7 @@ internal sealed class SessionDragCallHandler(DragCoordinator drags, SessionEdito
 
     public async Task<StartDragResponse> StartDragAsync(SessionKeyResolver keys, StartDragRequest request, ServerCallContext context)
     {
-        var start = request.Start ?? throw Invalid.Argument("start", "is required.");
+        var start = request.Start ?? throw new InvalidInputException("start", "is required.");
         var (drag, frames) = await drags.StartAsync(keys(start.SessionId, "start.session_id"), start, DragClient.Unary, context.CancellationToken);
         await Forget(drag, frames);
         return new StartDragResponse { ActiveDrag = drag.Active };
@@ -62,14 +63,14 @@ internal sealed class SessionDragCallHandler(DragCoordinator drags, SessionEdito
             UpdateDragRequest.KindOneofCase.Update => new ClientDragCommand.Update(request.Update),
             UpdateDragRequest.KindOneofCase.Pause => new ClientDragCommand.Pause(),
             UpdateDragRequest.KindOneofCase.Unpause => new ClientDragCommand.Unpause(),
-            _ => throw Invalid.Argument("kind", "must be update, pause or unpause."),
+            _ => throw new InvalidInputException("kind", "must be update, pause or unpause."),
         };
         var local = found.Local ?? (found.Orphaned ? await drags.ResumeOrphanAsync(key, found.Active, context.CancellationToken) : null);
         if (local is not null)
         {
             if (!local.TryPost(command))
-                throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                    $"Drag '{local.DragId}' already holds {SessionDragRun.MaxPendingCommands} commands that have not reached the model; retry once its next frame arrives."));
+                throw new LimitReachedException(
+                    $"Drag '{local.DragId}' already holds {SessionDragRun.MaxPendingCommands} commands that have not reached the model; retry once its next frame arrives.");
             return new UpdateDragResponse { ActiveDrag = local.Active };
         }
         await SendAsync(found.Active, command);
@@ -104,7 +105,7 @@ internal sealed class SessionDragCallHandler(DragCoordinator drags, SessionEdito
             // The replica handed the drag back before it stopped: end it here.
             if (last is null)
                 return await drags.StopOrphanAsync(key, found.Active, request.Discard, view, context.CancellationToken)
-                    ?? throw new RpcException(new Status(StatusCode.Unavailable, $"Drag '{found.Active.DragId}' moved to another replica; retry."));
+                    ?? throw new TemporarilyUnavailableException($"Drag '{found.Active.DragId}' moved to another replica; retry.");
         }
         var response = new StopDragResponse { Session = last.Session };
         if (last.HasCommittedEntryId)
@@ -158,7 +159,7 @@ internal sealed class SessionDragCallHandler(DragCoordinator drags, SessionEdito
         {
             await drag.SendAsync(command);
         }
-        catch (RpcException)
+        catch (SessionsException)
         {
         }
     }
@@ -198,7 +199,8 @@ internal sealed class SessionDragCallHandler(DragCoordinator drags, SessionEdito
             }
             await drag.SendAsync(new ClientDragCommand.Stop(Discard: false), cancellationToken);
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException or RpcException)
+        // RpcException: the client's stream broke (a message past the size limit, say).
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException or SessionsException or RpcException)
         {
         }
     }

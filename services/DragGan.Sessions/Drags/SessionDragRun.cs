@@ -3,10 +3,10 @@ using System.Threading.Channels;
 using DragGan.Protos.V1;
 using DragGan.Sessions.Admission;
 using DragGan.Sessions.Domain;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Storage;
 using DragGan.Sessions.Telemetry;
-using Grpc.Core;
 
 namespace DragGan.Sessions.Drags;
 
@@ -159,15 +159,15 @@ internal sealed class SessionDragRun : IDragControl
         {
             outcome = "handed_back";
             _logger.LogInformation("Drag {DragId} of session {SessionId} is handed back; it stays on the session for another replica", DragId, _plan.Key.Id);
-            await EndAsync(new RpcException(new Status(StatusCode.Unavailable,
-                "The session-service replica that ran the drag handed it back (it is shutting down); watch it again, or take it over, on another replica.")),
+            await EndAsync(new TemporarilyUnavailableException(
+                "The session-service replica that ran the drag handed it back (it is shutting down); watch it again, or take it over, on another replica."),
                 _committer.HandedBack(_progress.Step));
         }
         catch (Exception e) when (_sessionGone || IsSessionGone(e))
         {
             outcome = "session_gone";
             _logger.LogInformation("Drag {DragId} ended: session {SessionId} was deleted or has expired", DragId, _plan.Key.Id);
-            await EndAsync(new RpcException(new Status(StatusCode.NotFound, $"Session '{_plan.Key.Id}' was deleted or has expired; its drag ended.")),
+            await EndAsync(new DragSessionGoneException(_plan.Key.Id),
                 new SessionDragFrame { SessionId = _plan.Key.Id, DragId = DragId, Discarded = true });
         }
         catch (Exception e)
@@ -218,7 +218,7 @@ internal sealed class SessionDragRun : IDragControl
     private ValueTask StopIdle(CancellationToken cancellationToken) => PostAsync(new ClientDragCommand.Stop(Discard: false), cancellationToken);
 
     private static bool IsSessionGone(Exception e) =>
-        e is SessionNotFoundException || (e is RpcException { StatusCode: StatusCode.NotFound } rpc && rpc.Status.Detail.StartsWith("drag_id", StringComparison.Ordinal));
+        e is SessionNotFoundException or ReferenceNotFoundException { Field: "drag_id" };
 
     /// <summary>
     /// Ends the run without a commit (the process is shutting down): the inference stream closes,

@@ -1,10 +1,10 @@
 using DragGan.Protos.V1;
 using DragGan.Sessions.Domain;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
 using Google.Protobuf;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace DragGan.Sessions.Exports;
@@ -56,7 +56,7 @@ public sealed class SessionExports(
             case LatentFileFormat.None:
                 break;
             default:
-                throw Invalid.Argument("format", $"must be NPY, NPZ or NONE, got {(int)request.Format}.");
+                throw new InvalidInputException("format", $"must be NPY, NPZ or NONE, got {(int)request.Format}.");
         }
         return response;
     }
@@ -68,27 +68,27 @@ public sealed class SessionExports(
         {
             AnimationFormat.Unspecified or AnimationFormat.Gif => false,
             AnimationFormat.Mp4 => true,
-            _ => throw Invalid.Argument("format", $"must be GIF or MP4, got {(int)request.Format}."),
+            _ => throw new InvalidInputException("format", $"must be GIF or MP4, got {(int)request.Format}."),
         };
         if (request.Size != 0 && request.Size is < MinAnimationSize or > MaxAnimationSize)
-            throw Invalid.Argument("size", $"must be 0 (the frames' size) or {MinAnimationSize}..{MaxAnimationSize}, got {request.Size}.");
+            throw new InvalidInputException("size", $"must be 0 (the frames' size) or {MinAnimationSize}..{MaxAnimationSize}, got {request.Size}.");
         if (mp4 && request.Size % 2 != 0)
-            throw Invalid.Argument("size", $"must be even for MP4 (H.264 with 4:2:0 chroma), got {request.Size}.");
+            throw new InvalidInputException("size", $"must be even for MP4 (H.264 with 4:2:0 chroma), got {request.Size}.");
         if (request.FrameDelayMs != 0 && request.FrameDelayMs is < 20 or > 10_000)
-            throw Invalid.Argument("frame_delay_ms", $"must be 0 (default {DefaultFrameDelayMs}) or 20..10000, got {request.FrameDelayMs}.");
+            throw new InvalidInputException("frame_delay_ms", $"must be 0 (default {DefaultFrameDelayMs}) or 20..10000, got {request.FrameDelayMs}.");
         if (request.FinalFrameDelayMs > 60_000)
-            throw Invalid.Argument("final_frame_delay_ms", $"must be 0 (default {DefaultFinalFrameDelayMs}) up to 60000, got {request.FinalFrameDelayMs}.");
+            throw new InvalidInputException("final_frame_delay_ms", $"must be 0 (default {DefaultFinalFrameDelayMs}) up to 60000, got {request.FinalFrameDelayMs}.");
 
         var session = (await editor.GetAsync(key, cancellationToken)).Value.Session;
         var entry = request.HasEntryId
             ? SessionHistory.Find(session, request.EntryId)
             : session.History.LastOrDefault(e => e.Kind == HistoryEntryKind.Drag)
-                ?? throw Invalid.Missing("entry_id", "was not given and the session has no drag in its history.");
+                ?? throw new ReferenceNotFoundException("entry_id", "was not given and the session has no drag in its history.");
         if (entry.Kind != HistoryEntryKind.Drag)
-            throw Invalid.Argument("entry_id", $"must name a DRAG entry; {entry.Id} is {entry.Kind}.");
+            throw new InvalidInputException("entry_id", $"must name a DRAG entry; {entry.Id} is {entry.Kind}.");
         var stored = await frames.ReadFramesAsync(key, entry.DragId, cancellationToken);
         if (stored.Count == 0)
-            throw Invalid.Missing("entry_id", $"{entry.Id}: no frames are stored for its drag (only the latest drag's frames are kept).");
+            throw new ReferenceNotFoundException("entry_id", $"{entry.Id}: no frames are stored for its drag (only the latest drag's frames are kept).");
 
         var frameDelayMs = (int)(request.FrameDelayMs == 0 ? DefaultFrameDelayMs : request.FrameDelayMs);
         var finalFrameDelayMs = (int)(request.FinalFrameDelayMs == 0 ? DefaultFinalFrameDelayMs : request.FinalFrameDelayMs);
@@ -113,7 +113,7 @@ public sealed class SessionExports(
     }
 
     /// <summary>
-    /// RESOURCE_EXHAUSTED, before any frame is decoded, for an animation of more frames or a longer
+    /// <see cref="LimitReachedException"/>, before any frame is decoded, for an animation of more frames or a longer
     /// duration than <see cref="ExportLimitOptions"/> allows. An MP4 holds its last frame by
     /// repeating it, so its frames are counted with the repeats.
     /// </summary>
@@ -123,11 +123,11 @@ public sealed class SessionExports(
         var frames = mp4 ? storedFrames + HoldFrames(frameDelayMs, finalFrameDelayMs) - 1 : storedFrames;
         var durationMs = mp4 ? (long)frames * frameDelayMs : (long)(storedFrames - 1) * frameDelayMs + Math.Max(frameDelayMs, finalFrameDelayMs);
         if (frames > limits.MaxFrames)
-            throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"The animation would have {frames} frames, more than {limits.MaxFrames} (Sessions:ExportLimits:MaxFrames); raise frame_delay_ms or lower final_frame_delay_ms."));
+            throw new LimitReachedException(
+                $"The animation would have {frames} frames, more than {limits.MaxFrames} (Sessions:ExportLimits:MaxFrames); raise frame_delay_ms or lower final_frame_delay_ms.");
         if (durationMs > limits.MaxDurationMs)
-            throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"The animation would play {durationMs} ms, more than {limits.MaxDurationMs} (Sessions:ExportLimits:MaxDurationMs); lower frame_delay_ms or final_frame_delay_ms."));
+            throw new LimitReachedException(
+                $"The animation would play {durationMs} ms, more than {limits.MaxDurationMs} (Sessions:ExportLimits:MaxDurationMs); lower frame_delay_ms or final_frame_delay_ms.");
     }
 
     private static int HoldFrames(int frameDelayMs, int finalFrameDelayMs) => Math.Max(1, (int)Math.Ceiling(finalFrameDelayMs / (double)frameDelayMs));
@@ -136,7 +136,7 @@ public sealed class SessionExports(
     /// The frames as a GIF of <paramref name="size"/> px, decoded one at a time as the writer
     /// reaches them: besides the kept (compressed) frames and the output, one decoded frame is in
     /// memory, however many there are. An output past <paramref name="maxBytes"/> (what a response
-    /// may carry) stops the encoding with RESOURCE_EXHAUSTED naming "size".
+    /// may carry) stops the encoding with a <see cref="LimitReachedException"/> naming "size".
     /// </summary>
     internal static byte[] EncodeGif(IReadOnlyList<StoredDragFrame> stored, int size, int delay, int finalDelay, long maxBytes,
         Func<EncodedImage, int, byte[]> decode)
@@ -148,8 +148,8 @@ public sealed class SessionExports(
             var rgb = decode(stored[i].Image, size);
             writer.AddFrame(rgb, i == stored.Count - 1 ? finalDelay : delay);
             if (output.Length > maxBytes)
-                throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                    $"size {size}: the animation of {stored.Count} frames passes {maxBytes} bytes after {i + 1} of them; ask for a smaller size."));
+                throw new LimitReachedException(
+                    $"size {size}: the animation of {stored.Count} frames passes {maxBytes} bytes after {i + 1} of them; ask for a smaller size.");
         }
         writer.Finish();
         return output.ToArray();
@@ -168,12 +168,12 @@ public sealed class SessionExports(
         }
         catch (VideoEncoderUnavailableException e)
         {
-            throw Invalid.Precondition($"format MP4 needs ffmpeg, which this replica cannot run ({e.Message}); GIF is available.");
+            throw new OperationNotAllowedException($"format MP4 needs ffmpeg, which this replica cannot run ({e.Message}); GIF is available.");
         }
         catch (VideoTooLargeException e)
         {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted,
-                $"size {size}: the MP4 of {sequence.Length} frames passes {e.MaxBytes} bytes, what a response carries, after {e.FramesWritten} of them; ask for a smaller size."));
+            throw new LimitReachedException(
+                $"size {size}: the MP4 of {sequence.Length} frames passes {e.MaxBytes} bytes, what a response carries, after {e.FramesWritten} of them; ask for a smaller size.");
         }
         return (data, FfmpegVideoEncoder.Mp4MediaType, sequence.Length);
     }

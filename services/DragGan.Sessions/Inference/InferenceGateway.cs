@@ -1,5 +1,6 @@
 using DragGan.Contracts;
 using DragGan.Protos.V1;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Services;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -9,9 +10,13 @@ namespace DragGan.Sessions.Inference;
 /// <summary>
 /// The session service's calls to the inference service: generation, inversion, drags, and the
 /// models it serves (cached for <see cref="SessionsOptions.ModelCacheDuration"/>, since every latent
-/// check needs a model's shape). A drag picks its replica itself, to move to another when one fails. Errors of the inference service reach the caller unchanged:
-/// its statuses and field names are the contract's too.
+/// check needs a model's shape). A drag picks its replica itself, to move to another when one fails.
 /// </summary>
+/// <remarks>
+/// This is where the session service is a gRPC client: a failed call leaves here as an
+/// <see cref="InferenceFailedException"/>, which carries the inference service's status for the
+/// gRPC layer to relay unchanged (its statuses and field names are the contract's too).
+/// </remarks>
 public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<SessionsOptions> options, TimeProvider time)
 {
     private readonly SemaphoreSlim _refresh = new(1, 1);
@@ -31,8 +36,9 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
             // least loaded replica gives, its default first.
             var candidates = await replicas.CandidatesAsync(new HashSet<string>(), cancellationToken);
             if (candidates.Count == 0)
-                throw new RpcException(new Status(StatusCode.Unavailable, "No inference replica is available; retry later."));
-            var lists = await Task.WhenAll(candidates.Select(r => r.Client.ListModelsAsync(new ListModelsRequest(), cancellationToken: cancellationToken).ResponseAsync));
+                throw new TemporarilyUnavailableException("No inference replica is available; retry later.");
+            var lists = await InferenceErrors.TranslateAsync(() =>
+                Task.WhenAll(candidates.Select(r => r.Client.ListModelsAsync(new ListModelsRequest(), cancellationToken: cancellationToken).ResponseAsync)));
             var models = new ListModelsResponse { DefaultModel = lists[0].DefaultModel };
             models.Models.AddRange(lists.SelectMany(l => l.Models).DistinctBy(m => m.Name, StringComparer.OrdinalIgnoreCase));
             _models = (models, time.GetUtcNow());
@@ -45,23 +51,32 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
     }
 
     /// <summary>The named model (empty = the default one).</summary>
-    /// <exception cref="RpcException">NOT_FOUND naming <paramref name="field"/> when no model has that name.</exception>
+    /// <exception cref="ReferenceNotFoundException">Naming <paramref name="field"/> when no model has that name.</exception>
     public async Task<ModelInfo> DescribeModelAsync(string name, string field, CancellationToken cancellationToken)
     {
         var models = await ListModelsAsync(cancellationToken);
         var wanted = string.IsNullOrEmpty(name) ? models.DefaultModel : name;
         return models.Models.FirstOrDefault(m => string.Equals(m.Name, wanted, StringComparison.OrdinalIgnoreCase))
-            ?? throw new RpcException(new Status(StatusCode.NotFound,
-                $"{field} {ClientText.Quote(wanted)} is not served; available: {string.Join(", ", models.Models.Select(m => m.Name))}."));
+            ?? throw new ReferenceNotFoundException(field,
+                $"{ClientText.Quote(wanted)} is not served; available: {string.Join(", ", models.Models.Select(m => m.Name))}.");
     }
 
-    public async Task<GenerateResponse> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken) =>
-        await (await replicas.AnyAsync(cancellationToken, ModelOf(request.Model))).Client.GenerateAsync(request, cancellationToken: cancellationToken);
+    public async Task<GenerateResponse> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken)
+    {
+        var replica = await replicas.AnyAsync(cancellationToken, ModelOf(request.Model));
+        return await InferenceErrors.TranslateAsync(() => replica.Client.GenerateAsync(request, cancellationToken: cancellationToken).ResponseAsync);
+    }
 
     /// <summary>Runs an inversion to its end and returns the final progress (its latent is the result).</summary>
     public async Task<InvertProgress> InvertAsync(InvertStart start, CancellationToken cancellationToken)
     {
-        using var call = (await replicas.AnyAsync(cancellationToken, ModelOf(start.Model))).Client.Invert(cancellationToken: cancellationToken);
+        var replica = await replicas.AnyAsync(cancellationToken, ModelOf(start.Model));
+        return await InferenceErrors.TranslateAsync(() => InvertOnAsync(replica, start, cancellationToken));
+    }
+
+    private static async Task<InvertProgress> InvertOnAsync(InferenceReplica replica, InvertStart start, CancellationToken cancellationToken)
+    {
+        using var call = replica.Client.Invert(cancellationToken: cancellationToken);
         await call.RequestStream.WriteAsync(new InvertRequest { Start = start }, cancellationToken);
         InvertProgress? last = null;
         await foreach (var progress in call.ResponseStream.ReadAllAsync(cancellationToken))
@@ -72,7 +87,7 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
         }
         await call.RequestStream.CompleteAsync();
         if (last is not { Final: true, Latent: not null })
-            throw new RpcException(new Status(StatusCode.Unavailable, "The inference service ended the inversion without a result; retry."));
+            throw new InferenceFailedException(InferenceFailure.ReplicaFailed, "The inference service ended the inversion without a result; retry.");
         return last;
     }
 
@@ -84,8 +99,8 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
         replicas.CandidatesAsync(exclude, cancellationToken, model);
 
     /// <summary>Opens a Drag stream on <paramref name="replica"/>; the tenant goes with the call, so that the inference service shares its GPU by tenant.</summary>
-    public AsyncDuplexStreamingCall<DragRequest, DragFrame> OpenDrag(InferenceReplica replica, string tenant, CancellationToken cancellationToken) =>
-        replica.Client.Drag(new Metadata { { TenantMetadata.Header, tenant } }, cancellationToken: cancellationToken);
+    public InferenceDragCall OpenDrag(InferenceReplica replica, string tenant, CancellationToken cancellationToken) =>
+        new(replica.Client.Drag(new Metadata { { TenantMetadata.Header, tenant } }, cancellationToken: cancellationToken));
 
     /// <summary>A drag's stream on <paramref name="replica"/> failed: new drags keep away from it for a while.</summary>
     public void ReportDragFailure(InferenceReplica replica, Exception error) => replicas.ReportFailure(replica, error);

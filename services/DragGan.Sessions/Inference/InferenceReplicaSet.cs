@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Services;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -66,11 +67,11 @@ public sealed class InferenceReplicaSet(IInferenceAddresses addresses, IOptions<
     }
 
     /// <summary>The least loaded healthy replica (that serves <paramref name="model"/>, when given), for unary calls.</summary>
-    /// <exception cref="RpcException">UNAVAILABLE when none is.</exception>
+    /// <exception cref="TemporarilyUnavailableException">When none is.</exception>
     public async Task<InferenceReplica> AnyAsync(CancellationToken cancellationToken, string? model = null) =>
         (await CandidatesAsync(new HashSet<string>(), cancellationToken, model)).FirstOrDefault()
-        ?? throw new RpcException(new Status(StatusCode.Unavailable,
-            model is null ? "No inference replica is available; retry later." : $"No inference replica that serves model {ClientText.Quote(model)} is available; retry later."));
+        ?? throw new TemporarilyUnavailableException(
+            model is null ? "No inference replica is available; retry later." : $"No inference replica that serves model {ClientText.Quote(model)} is available; retry later.");
 
     private async Task<bool> IsUsableAsync(InferenceReplica replica, string? model, CancellationToken cancellationToken)
     {

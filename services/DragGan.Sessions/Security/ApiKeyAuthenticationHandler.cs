@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using Grpc.Core;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -56,13 +55,13 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
         Context.Items.TryGetValue(BlockedItem, out var retryAfter)
-            ? GrpcStatusResponse.WriteAsync(Context, StatusCode.ResourceExhausted,
+            ? GrpcStatusResponse.ResourceExhaustedAsync(Context,
                 "Too many wrong API keys came from this address; retry later.", retryAfter as TimeSpan?)
-            : GrpcStatusResponse.WriteAsync(Context, StatusCode.Unauthenticated,
+            : GrpcStatusResponse.UnauthenticatedAsync(Context,
                 "A valid API key is required: send it as 'authorization: Bearer <key>' or 'x-api-key: <key>'.");
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        GrpcStatusResponse.WriteAsync(Context, StatusCode.PermissionDenied, "The API key does not allow this call.");
+        GrpcStatusResponse.PermissionDeniedAsync(Context, "The API key does not allow this call.");
 
     private static string? ReadKey(IHeaderDictionary headers)
     {

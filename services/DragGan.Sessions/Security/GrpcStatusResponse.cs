@@ -8,11 +8,19 @@ namespace DragGan.Sessions.Security;
 /// Answers a gRPC (or gRPC-Web) call from middleware, before it reaches the service, with a
 /// "trailers-only" response: HTTP 200 and grpc-status / grpc-message as headers, which every gRPC
 /// client reads as the call's status. Plain HTTP 401 or 429 would reach clients as UNKNOWN or
-/// UNAVAILABLE, depending on the client.
+/// UNAVAILABLE, depending on the client. The one gRPC type of the HTTP pipeline in front of the service.
 /// </summary>
 internal static class GrpcStatusResponse
 {
-    public static Task WriteAsync(HttpContext http, StatusCode status, string message, TimeSpan? retryAfter = null)
+    public static Task UnauthenticatedAsync(HttpContext http, string message) => WriteAsync(http, StatusCode.Unauthenticated, message);
+
+    public static Task PermissionDeniedAsync(HttpContext http, string message) => WriteAsync(http, StatusCode.PermissionDenied, message);
+
+    /// <param name="retryAfter">Sent as <c>retry-after</c> (whole seconds) when known.</param>
+    public static Task ResourceExhaustedAsync(HttpContext http, string message, TimeSpan? retryAfter) =>
+        WriteAsync(http, StatusCode.ResourceExhausted, message, retryAfter);
+
+    private static Task WriteAsync(HttpContext http, StatusCode status, string message, TimeSpan? retryAfter = null)
     {
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;

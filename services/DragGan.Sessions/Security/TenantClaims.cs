@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Grpc.Core;
 
 namespace DragGan.Sessions.Security;
 
@@ -9,9 +8,4 @@ public static class TenantClaims
     public const string Tenant = "draggan:tenant";
 
     public static string? TenantOf(ClaimsPrincipal user) => user.FindFirst(Tenant)?.Value;
-
-    /// <summary>The authenticated caller's tenant (the service requires authentication, so there always is one).</summary>
-    public static string RequireTenant(this ServerCallContext context) =>
-        TenantOf(context.GetHttpContext().User)
-            ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "The call has no tenant."));
 }

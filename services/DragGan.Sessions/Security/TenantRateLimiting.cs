@@ -1,5 +1,4 @@
 using System.Threading.RateLimiting;
-using Grpc.Core;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace DragGan.Sessions.Security;
@@ -31,7 +30,7 @@ public static class TenantRateLimiting
             limiter.OnRejected = (rejected, _) =>
             {
                 TimeSpan? retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : null;
-                return new ValueTask(GrpcStatusResponse.WriteAsync(rejected.HttpContext, StatusCode.ResourceExhausted,
+                return new ValueTask(GrpcStatusResponse.ResourceExhaustedAsync(rejected.HttpContext,
                     "The tenant's rate limit is reached; retry later.", retryAfter));
             };
         });

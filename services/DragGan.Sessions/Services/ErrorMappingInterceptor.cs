@@ -1,4 +1,5 @@
 using DragGan.Hosting;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Storage;
 using Grpc.Core;
 using Microsoft.Data.Sqlite;
@@ -8,9 +9,10 @@ namespace DragGan.Sessions.Services;
 
 /// <summary>
 /// The session service's statuses for its own exceptions (the rest as every host maps them, see
-/// <see cref="ExceptionMappingInterceptor"/>; <see cref="RpcException"/>s, among them the inference
-/// service's, pass through):
+/// <see cref="ExceptionMappingInterceptor"/>):
 /// <list type="bullet">
+/// <item><see cref="SessionsException"/>s, the service's own errors, as <see cref="SessionsErrorStatuses"/>
+/// says; among them the inference service's failures, relayed as it answered;</item>
 /// <item><see cref="SessionNotFoundException"/>: NOT_FOUND, one message for missing, expired and
 /// other tenants' sessions;</item>
 /// <item><see cref="SessionConflictException"/> (retries ran out): ABORTED;</item>
@@ -25,6 +27,8 @@ internal sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> l
     {
         switch (e)
         {
+            case SessionsException own:
+                return SessionsErrorStatuses.ToRpcException(own);
             case SessionNotFoundException notFound:
                 return new RpcException(new Status(StatusCode.NotFound, notFound.Message));
             case SessionConflictException conflict:

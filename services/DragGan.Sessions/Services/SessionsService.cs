@@ -2,6 +2,7 @@ using DragGan.Protos.V1;
 using DragGan.Sessions.Admission;
 using DragGan.Sessions.Domain;
 using DragGan.Sessions.Drags;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Exports;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Security;
@@ -51,7 +52,7 @@ internal sealed class SessionsService(
     {
         var view = SessionViews.Resolve(request.View, SessionView.Basic);
         if (request.PageSize > MaxPageSize)
-            throw Invalid.Argument("page_size", $"must be 0 (default {DefaultPageSize}) or 1..{MaxPageSize}, got {request.PageSize}.");
+            throw new InvalidInputException("page_size", $"must be 0 (default {DefaultPageSize}) or 1..{MaxPageSize}, got {request.PageSize}.");
         var pageSize = request.PageSize == 0 ? DefaultPageSize : (int)request.PageSize;
         var page = await store.ListAsync(context.RequireTenant(), pageSize,
             string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken, context.CancellationToken);
@@ -89,7 +90,7 @@ internal sealed class SessionsService(
         {
             CheckoutRequest.TargetOneofCase.Index => await editor.CheckoutIndexAsync(key, request.Index, expected, context.CancellationToken),
             CheckoutRequest.TargetOneofCase.EntryId => await editor.CheckoutEntryAsync(key, request.EntryId, expected, context.CancellationToken),
-            _ => throw Invalid.Argument("target", "must be set: give index or entry_id."),
+            _ => throw new InvalidInputException("target", "must be set: give index or entry_id."),
         };
         return SessionViews.Project(record, view);
     }
@@ -136,7 +137,7 @@ internal sealed class SessionsService(
     private static SessionKey KeyOf(string sessionId, ServerCallContext context, string field = "session_id")
     {
         if (string.IsNullOrEmpty(sessionId))
-            throw Invalid.Argument(field, "is required.");
+            throw new InvalidInputException(field, "is required.");
         if (!SessionIds.IsWellFormed(sessionId))
             throw new SessionNotFoundException(sessionId);
         return new SessionKey(context.RequireTenant(), sessionId);

@@ -1,5 +1,7 @@
 using DragGan.Protos.V1;
+using DragGan.Sessions.Errors;
 using DragGan.Sessions.Exports;
+using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
 using Google.Protobuf;
 using Grpc.Core;
@@ -41,10 +43,12 @@ public sealed class AnimationEncodingTests
     {
         var stored = Enumerable.Range(1, 12).Select(step => Frame((uint)step)).ToList();
 
-        var error = Assert.Throws<RpcException>(() => SessionExports.EncodeGif(stored, Size, 8, 100, 4096, FramePixels.Decode));
+        var error = Assert.Throws<LimitReachedException>(() => SessionExports.EncodeGif(stored, Size, 8, 100, 4096, FramePixels.Decode));
 
-        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
-        Assert.StartsWith("size ", error.Status.Detail);
+        // As clients get it.
+        var status = SessionsErrorStatuses.Of(error);
+        Assert.Equal(StatusCode.ResourceExhausted, status.StatusCode);
+        Assert.StartsWith("size ", status.Detail);
     }
 
     /// <summary>A noisy frame (noise compresses badly, so frames add up).</summary>

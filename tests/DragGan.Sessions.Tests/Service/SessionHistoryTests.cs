@@ -121,9 +121,9 @@ public abstract class SessionHistoryTests(InferenceServer inference, IStoreBacke
         Assert.Equal(state, stored.DragState);
         Assert.Equal(5u, stored.DragFrameOptions.EveryKSteps);
         await AssertPrecondition(() => Client.CheckoutAsync(new CheckoutRequest { SessionId = session.Id, Index = 0 }).ResponseAsync);
-        await AssertPrecondition(() => editor.BeginDragAsync(key, new ActiveDrag { DragId = SessionIds.New() }, null, null, null, CancellationToken.None));
-        AssertMissing(await Assert.ThrowsAsync<RpcException>(() =>
-            editor.RecordDragProgressAsync(key, new ActiveDrag { DragId = SessionIds.New() }, null, CancellationToken.None)), "drag_id");
+        await AssertPrecondition(() => AsClientSees(() => editor.BeginDragAsync(key, new ActiveDrag { DragId = SessionIds.New() }, null, null, null, CancellationToken.None)));
+        AssertMissing(await Assert.ThrowsAsync<RpcException>(() => AsClientSees(() =>
+            editor.RecordDragProgressAsync(key, new ActiveDrag { DragId = SessionIds.New() }, null, CancellationToken.None))), "drag_id");
 
         var commit = await editor.CommitDragAsync(key, new CommittedDrag(
             drag.DragId, state.Latent, progress.Points, null, null, 7, DragOutcome.Stopped), CancellationToken.None);
@@ -152,8 +152,8 @@ public abstract class SessionHistoryTests(InferenceServer inference, IStoreBacke
         Assert.Equal(finite, (await Server.Store.GetAsync(key, CancellationToken.None))!.Value.DragState);
 
         diverged.Values[3] = float.PositiveInfinity;
-        var refused = await Assert.ThrowsAsync<RpcException>(() => editor.CommitDragAsync(key,
-            new CommittedDrag(drag.DragId, diverged, [Pair(100, 128, 130, 128)], null, null, 6, DragOutcome.Stopped), CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<RpcException>(() => AsClientSees(() => editor.CommitDragAsync(key,
+            new CommittedDrag(drag.DragId, diverged, [Pair(100, 128, 130, 128)], null, null, 6, DragOutcome.Stopped), CancellationToken.None)));
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
         Assert.Contains("value 3 is", refused.Status.Detail);
 

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
 using DragGan.Protos.V1;
+using DragGan.Sessions.Errors;
+using DragGan.Sessions.Services;
 using DragGan.Sessions.Tests.Support;
 using Grpc.Core;
 using SessionsClient = DragGan.Protos.V1.Sessions.SessionsClient;
@@ -61,6 +63,19 @@ public abstract class SessionServiceTests(InferenceServer inference, IStoreBacke
 
     protected static async Task AssertPrecondition(Func<Task> call) =>
         Assert.Equal(StatusCode.FailedPrecondition, (await Assert.ThrowsAsync<RpcException>(call)).StatusCode);
+
+    /// <summary>A call into the service's internals failing as it would fail a client's call: the service's own errors as their statuses.</summary>
+    protected static async Task AsClientSees(Func<Task> call)
+    {
+        try
+        {
+            await call();
+        }
+        catch (SessionsException e)
+        {
+            throw SessionsErrorStatuses.ToRpcException(e);
+        }
+    }
 
     /// <summary>Shape and values of a v1.0 little-endian float32 .npy, checking the header NumPy requires.</summary>
     protected static (string Shape, float[] Values) ReadNpy(byte[] file)

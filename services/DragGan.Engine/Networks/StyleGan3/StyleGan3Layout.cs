@@ -14,14 +14,7 @@ public static class StyleGan3Layout
     public static IReadOnlyList<TensorSpec> For(StyleGan3Config config, StyleGan3Architecture architecture)
     {
         var specs = new List<TensorSpec>();
-        var features = config.ZDim;
-        for (var i = 0; i < config.MappingLayers; i++)
-        {
-            specs.Add(new($"mapping.fc{i}.weight", [config.WDim, features]));
-            specs.Add(new($"mapping.fc{i}.bias", [config.WDim]));
-            features = config.WDim;
-        }
-        specs.Add(new("mapping.w_avg", [config.WDim], IsBuffer: true));
+        MappingLayout.AddTo(specs, config.ZDim, config.WDim, config.MappingLayers);
 
         var input = architecture.Input;
         specs.Add(new($"{InputPrefix}.weight", [input.Channels, input.Channels]));
