@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Calls the DragGAN session service from Python: creates a session from a seed, runs a
-bidirectional drag printing each frame, stops it, undoes it and exports the image as PNG.
+"""Calls the DragGAN session service from Python: creates a session from a seed (or inverts a
+photo into one, tuning the model to it), runs a bidirectional drag printing each frame, stops it,
+undoes it and exports the image as PNG.
 
 The stubs come from protos/ (./generate.sh); the runtime is python3-grpcio and python3-protobuf.
 
     ./generate.sh && PYTHONPATH=gen python3 draggan_example.py --address localhost:8080 \\
         --seed 7 --point 61,98:61,110 --steps 20 --png out.png
+    PYTHONPATH=gen python3 draggan_example.py --photo me.png --point 61,98:61,110 --png out.png
 """
 
 import argparse
@@ -54,6 +56,29 @@ def drag(sessions, metadata, session_id, points, steps):
     return last
 
 
+def create(sessions, metadata, args):
+    """A session from the seed, or from the photo: inverted, and the model tuned to it (the
+    service's default for uploads), which takes a while on a CPU."""
+    if not args.photo:
+        return sessions.CreateSession(sessions_pb2.CreateSessionRequest(
+            seed=sessions_pb2.SeedSessionSource(seed=args.seed)), metadata=metadata, timeout=60).session
+    with open(args.photo, "rb") as file:
+        data = file.read()
+    encoding = common_pb2.IMAGE_ENCODING_JPEG if data[:2] == b"\xff\xd8" else common_pb2.IMAGE_ENCODING_PNG
+    options = sessions_pb2.InvertOptions()
+    if args.projection_steps:
+        options.steps = args.projection_steps
+    if args.tuning_steps:
+        options.tuning_steps = args.tuning_steps
+    session = sessions.CreateSession(sessions_pb2.CreateSessionRequest(
+        image=sessions_pb2.ImageSessionSource(image=common_pb2.EncodedImage(encoding=encoding, data=data), options=options),
+        view=sessions_pb2.SESSION_VIEW_FULL), metadata=metadata, timeout=3600).session
+    inverted = session.history[0]
+    print(f"inverted {args.photo} in {inverted.steps} steps: PSNR {inverted.psnr:.2f} dB, "
+          f"tuned weight delta {session.weight_delta_bytes} bytes", flush=True)
+    return session
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--address", default=os.environ.get("DRAGGAN_ADDRESS", "localhost:8080"),
@@ -61,6 +86,9 @@ def main():
     parser.add_argument("--api-key", default=os.environ.get("DRAGGAN_API_KEY"),
                         help="API key (default: $DRAGGAN_API_KEY; none in Development)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--photo", help="a square PNG or JPEG to invert into the session instead of a seed")
+    parser.add_argument("--projection-steps", type=int, help="with --photo: projection steps (default 1000)")
+    parser.add_argument("--tuning-steps", type=int, help="with --photo: pivotal-tuning steps (default 350)")
     parser.add_argument("--point", type=point_pair, action="append", required=True, help="handle and target, x,y:x2,y2")
     parser.add_argument("--steps", type=int, default=20, help="most optimisation steps")
     parser.add_argument("--png", required=True, help="where to write the image after the undo")
@@ -70,9 +98,7 @@ def main():
     with grpc.insecure_channel(args.address) as channel:
         sessions = sessions_pb2_grpc.SessionsStub(channel)
         try:
-            created = sessions.CreateSession(sessions_pb2.CreateSessionRequest(
-                seed=sessions_pb2.SeedSessionSource(seed=args.seed)), metadata=metadata, timeout=60)
-            session = created.session
+            session = create(sessions, metadata, args)
             print(f"session {session.id} model {session.model} {session.resolution}px", flush=True)
 
             last = drag(sessions, metadata, session.id, args.point, args.steps)

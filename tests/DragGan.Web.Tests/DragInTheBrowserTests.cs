@@ -111,7 +111,7 @@ public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper outp
     }
 
     [Fact]
-    public async Task An_uploaded_photo_is_cropped_square_and_inverted_into_a_new_session()
+    public async Task An_uploaded_photo_is_cropped_square_inverted_and_tuned_into_a_new_session_whose_psnr_the_page_shows()
     {
         var page = await stack.NewPageAsync();
         var problems = WatchForErrors(page);
@@ -127,9 +127,11 @@ public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper outp
             Buffer = LandscapePng(320, 200),
         });
         await page.Locator("#invert-steps").FillAsync("3");
+        await page.Locator("#tuning-steps").FillAsync("2");
         await page.ClickAsync("#invert");
         await WaitForStateAsync(page, "ready");
         await Expect(page.Locator("#status")).ToContainTextAsync("inverted");
+        await Expect(page.Locator("#status")).ToContainTextAsync("model tuned to it: reconstruction PSNR");
         await Expect(page.Locator("#history")).ToHaveTextAsync("entry 1 of 1");
         Assert.Equal(FacesModelResolution, await page.EvalOnSelectorAsync<int>("#image", "canvas => canvas.width"));
 
@@ -137,7 +139,11 @@ public sealed class DragInTheBrowserTests(WebStack stack, ITestOutputHelper outp
         Assert.Equal((FacesModel.Name, (uint)FacesModelResolution), (session.Model, session.Resolution));
         var entry = Assert.Single(session.History);
         Assert.Equal(HistoryEntryKind.Inverted, entry.Kind);
-        Assert.Equal(3u, entry.Steps);
+        Assert.Equal(5u, entry.Steps); // 3 projection steps, then 2 tuning steps
+        Assert.True(session.WeightDeltaBytes > 0);
+        var shown = System.Text.RegularExpressions.Regex.Match(await page.Locator("#status").InnerTextAsync(), @"PSNR (\d+\.\d) dB");
+        Assert.True(shown.Success);
+        Assert.Equal(entry.Psnr, double.Parse(shown.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 0.051);
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
 

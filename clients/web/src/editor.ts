@@ -23,6 +23,13 @@ export interface DragSettings {
   learningRate?: number;
 }
 
+/** How a photo is inverted: projection steps, and whether and how long the model is tuned to it. */
+export interface PhotoInversion {
+  steps?: number;
+  pivotalTuning?: boolean;
+  tuningSteps?: number;
+}
+
 export interface RunningDrag {
   readonly id: string;
   step: number;
@@ -88,8 +95,11 @@ export class Editor {
     });
   }
 
-  /** The session service inverts the photo (Invert on an inference replica) before it answers. */
-  createFromPhoto(model: string, photo: File, steps?: number): Promise<void> {
+  /**
+   * The session service inverts the photo (Invert on an inference replica) and, unless turned off,
+   * tunes the model to it before it answers; the page shows the reconstruction and its PSNR.
+   */
+  createFromPhoto(model: string, photo: File, inversion: PhotoInversion = {}): Promise<void> {
     return this.run(`Inverting ${photo.name} (this takes a while)`, async () => {
       const info = this.models.find((m) => m.name === (model || this.defaultModel));
       if (!info) throw new Error(`Unknown model '${model}'.`);
@@ -100,14 +110,20 @@ export class Editor {
           value: {
             model,
             image: { encoding: ImageEncoding.PNG, width: info.resolution, height: info.resolution, data },
-            options: steps ? { steps } : undefined,
+            options: {
+              steps: inversion.steps,
+              pivotalTuning: inversion.pivotalTuning,
+              tuningSteps: inversion.tuningSteps,
+            },
           },
         },
         imageOptions: {},
       });
       this.adoptNew(response.session);
       if (response.image) this.events.image(await decodeImage(response.image));
-      return `Session ${response.session?.id}: ${photo.name} inverted on ${response.session?.model}.`;
+      const entry = response.session?.history[0];
+      const tuned = (response.session?.weightDeltaBytes ?? 0n) > 0n ? ", model tuned to it" : "";
+      return `Session ${response.session?.id}: ${photo.name} inverted on ${response.session?.model}${tuned}: reconstruction PSNR ${entry?.psnr.toFixed(1)} dB.`;
     });
   }
 

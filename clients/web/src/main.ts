@@ -19,6 +19,8 @@ const ui = {
   create: element<HTMLButtonElement>("create"),
   photo: element<HTMLInputElement>("photo"),
   invertSteps: element<HTMLInputElement>("invert-steps"),
+  tuningSteps: element<HTMLInputElement>("tuning-steps"),
+  tune: element<HTMLInputElement>("tune"),
   invert: element<HTMLButtonElement>("invert"),
   brush: element<HTMLInputElement>("brush"),
   clearPoints: element<HTMLButtonElement>("clear-points"),
@@ -121,7 +123,12 @@ function dragSettings(): DragSettings {
 ui.create.addEventListener("click", () => void editor.createFromSeed(ui.model.value, Number(ui.seed.value) || 0));
 ui.invert.addEventListener("click", () => {
   const photo = ui.photo.files?.[0];
-  if (photo) void editor.createFromPhoto(ui.model.value, photo, optionalNumber(ui.invertSteps));
+  if (photo)
+    void editor.createFromPhoto(ui.model.value, photo, {
+      steps: optionalNumber(ui.invertSteps),
+      pivotalTuning: ui.tune.checked,
+      tuningSteps: ui.tune.checked ? optionalNumber(ui.tuningSteps) : undefined,
+    });
 });
 ui.photo.addEventListener("change", render);
 ui.clearPoints.addEventListener("click", () => {

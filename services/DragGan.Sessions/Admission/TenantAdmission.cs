@@ -17,6 +17,9 @@ public sealed class TenantAdmission(IWorkLeaseStore store, ReplicaIdentity repli
     /// <summary>Steps an inversion takes when its request names none (inference.proto's default).</summary>
     public const int DefaultInversionSteps = 1000;
 
+    /// <summary>Pivotal-tuning steps an upload takes when its request names none (inference.proto's default, PTI's).</summary>
+    public const int DefaultTuningSteps = 350;
+
     private TenantLimitOptions Limits => options.Value.TenantLimits;
 
     private TimeSpan Duration => options.Value.LeaseDuration;
@@ -69,7 +72,11 @@ public sealed class TenantAdmission(IWorkLeaseStore store, ReplicaIdentity repli
     {
         if (request.SourceCase == CreateSessionRequest.SourceOneofCase.Image)
         {
-            var steps = request.Image.Options is { HasSteps: true } o ? (int)Math.Clamp(o.Steps, 1u, 10_000u) : DefaultInversionSteps;
+            var options = request.Image.Options;
+            var steps = options is { HasSteps: true } ? (int)Math.Clamp(options.Steps, 1u, 10_000u) : DefaultInversionSteps;
+            // Tuning steps count too, unless the request turns tuning off.
+            if (options is not { HasPivotalTuning: true, PivotalTuning: false })
+                steps += options is { HasTuningSteps: true } ? (int)Math.Clamp(options.TuningSteps, 1u, 2000u) : DefaultTuningSteps;
             return await EnterInversionAsync(tenant, steps, cancellationToken);
         }
         if (request.SourceCase == CreateSessionRequest.SourceOneofCase.Seed || request.ImageOptions is not null)

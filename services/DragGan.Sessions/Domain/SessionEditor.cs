@@ -3,6 +3,7 @@ using DragGan.Sessions.Errors;
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 
@@ -42,7 +43,7 @@ public sealed class SessionEditor(
     {
         var ttl = ResolveTtl(request.Ttl);
         await RequireRoomAsync(tenant, cancellationToken);
-        var (model, entry, image) = request.SourceCase switch
+        var (model, entry, image, weightDelta) = request.SourceCase switch
         {
             CreateSessionRequest.SourceOneofCase.Seed => await FromSeedAsync(request.Seed, request.ImageOptions, cancellationToken),
             CreateSessionRequest.SourceOneofCase.Latent => await FromLatentAsync(request.Latent, request.ImageOptions, cancellationToken),
@@ -55,6 +56,7 @@ public sealed class SessionEditor(
         {
             Tenant = tenant,
             NextEntryId = 1,
+            WeightDelta = weightDelta ?? ByteString.Empty,
             Session = new Protos.V1.Session
             {
                 Id = SessionIds.New(),
@@ -245,7 +247,7 @@ public sealed class SessionEditor(
         return ttl;
     }
 
-    private async Task<(ModelInfo, HistoryEntry, EncodedImage?)> FromSeedAsync(SeedSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
+    private async Task<(ModelInfo, HistoryEntry, EncodedImage?, ByteString?)> FromSeedAsync(SeedSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
     {
         var seed = new SeedSource { Seed = source.Seed };
         if (source.HasTruncationPsi)
@@ -255,21 +257,21 @@ public sealed class SessionEditor(
         var generated = await GenerateAsync(new GenerateRequest { Model = source.Model, Seed = seed }, imageOptions, cancellationToken);
         var model = await inference.DescribeModelAsync(generated.Model, "seed.model", cancellationToken);
         var entry = new HistoryEntry { Kind = HistoryEntryKind.Created, Latent = generated.Latent };
-        return (model, entry, imageOptions is null ? null : generated.Image);
+        return (model, entry, imageOptions is null ? null : generated.Image, null);
     }
 
-    private async Task<(ModelInfo, HistoryEntry, EncodedImage?)> FromLatentAsync(LatentSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
+    private async Task<(ModelInfo, HistoryEntry, EncodedImage?, ByteString?)> FromLatentAsync(LatentSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
     {
         var model = await inference.DescribeModelAsync(source.Model, "latent.model", cancellationToken);
         var latent = LatentShape.ToWPlus(source.Latent, model, "latent.latent");
         var entry = new HistoryEntry { Kind = HistoryEntryKind.Created, Latent = latent };
         if (imageOptions is null)
-            return (model, entry, null);
+            return (model, entry, null, null);
         var generated = await GenerateAsync(new GenerateRequest { Model = model.Name, Latent = latent }, imageOptions, cancellationToken);
-        return (model, entry, generated.Image);
+        return (model, entry, generated.Image, null);
     }
 
-    private async Task<(ModelInfo, HistoryEntry, EncodedImage?)> FromImageAsync(ImageSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
+    private async Task<(ModelInfo, HistoryEntry, EncodedImage?, ByteString?)> FromImageAsync(ImageSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
     {
         if (source.Image is null || source.Image.Data.IsEmpty)
             throw new InvalidInputException("image.image", "is required: the PNG, JPEG or RAW_RGB image to invert.");
@@ -283,6 +285,14 @@ public sealed class SessionEditor(
             // Only the final progress matters here: it always carries the latent (and the image).
             FrameOptions = new FrameOptions { Image = imageOptions, EveryKSteps = 100_000 },
         };
+        // Uploads are tuned unless the request says otherwise (a photo inverts to a likeness only
+        // then), where the model takes weight deltas: StyleGAN3 generators do not.
+        start.PivotalTuning = invertOptions.HasPivotalTuning ? invertOptions.PivotalTuning : TakesWeightDeltas(model);
+        // Tuning settings go with tuning only: a model that takes no deltas leaves them unused.
+        if (start.PivotalTuning && invertOptions.HasTuningSteps)
+            start.TuningSteps = invertOptions.TuningSteps;
+        if (start.PivotalTuning && invertOptions.HasTuningRank)
+            start.TuningRank = invertOptions.TuningRank;
         if (invertOptions.HasSteps)
             start.Steps = invertOptions.Steps;
         if (invertOptions.HasLearningRate)
@@ -299,9 +309,11 @@ public sealed class SessionEditor(
         {
             throw e.NamingClientField("start.image", "image.image").NamingClientField("start.", "image.options.");
         }
-        var entry = new HistoryEntry { Kind = HistoryEntryKind.Inverted, Steps = result.Step, Latent = result.Latent };
-        return (model, entry, imageOptions is null ? null : result.Preview);
+        var entry = new HistoryEntry { Kind = HistoryEntryKind.Inverted, Steps = result.Step, Latent = result.Latent, Psnr = result.Psnr };
+        return (model, entry, imageOptions is null ? null : result.Preview, result.WeightDelta);
     }
+
+    private static bool TakesWeightDeltas(ModelInfo model) => model.Kind is not (GeneratorKind.Stylegan3T or GeneratorKind.Stylegan3R);
 
     /// <summary>Generate with the client's image options, or a tiny JPEG when it wants no image (the latent is what counts).</summary>
     private async Task<GenerateResponse> GenerateAsync(GenerateRequest request, ImageOptions? imageOptions, CancellationToken cancellationToken)

@@ -23,6 +23,7 @@ internal static class SessionViews
     {
         var session = record.Value.Session.Clone();
         session.Version = (ulong)record.Version;
+        session.WeightDeltaBytes = (ulong)record.Value.WeightDelta.Length;
         if (view != SessionView.Basic && session.History.Count > 0)
             session.Latent = SessionHistory.Current(session).Latent?.Clone();
         if (view != SessionView.Full)

@@ -7,6 +7,7 @@ using DragGan.Sessions.Inference;
 using DragGan.Sessions.Services;
 using DragGan.Sessions.Storage;
 using DragGan.Sessions.Telemetry;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 
@@ -46,7 +47,7 @@ internal sealed class DragCoordinator(
         if (start.TakeOver && stored.Session.ActiveDrag is { } running)
             return await TakeOverAsync(key, running, cancellationToken);
 
-        var plan = Plan(key, stored.Session, start);
+        var plan = Plan(key, stored.Session, start, stored.WeightDelta);
         var active = new ActiveDrag
         {
             DragId = plan.DragId,
@@ -202,7 +203,8 @@ internal sealed class DragCoordinator(
                 stored.DragStart ?? new DragStart { Model = stored.Session.Model, SessionId = key.Id },
                 stored.DragFrameOptions ?? new FrameOptions(),
                 stored.DragState,
-                stored.Session.Resolution);
+                stored.Session.Resolution,
+                stored.WeightDelta);
             logger.LogInformation("Drag {DragId} of session {SessionId} is taken over from step {Step}", dragId, key.Id, stored.DragState?.Step ?? 0);
             return await LaunchAsync(plan, running, lease, cancellationToken, paused: running.Phase == DragPhase.Paused);
         }
@@ -234,7 +236,7 @@ internal sealed class DragCoordinator(
         return (run, frames);
     }
 
-    private DragPlan Plan(SessionKey key, Protos.V1.Session session, SessionDragStart start)
+    private DragPlan Plan(SessionKey key, Protos.V1.Session session, SessionDragStart start, ByteString weightDelta)
     {
         var resolution = (int)session.Resolution;
         var points = start.Points.Count > 0 ? start.Points : session.Points;
@@ -262,7 +264,7 @@ internal sealed class DragCoordinator(
             SessionId = key.Id,
         };
         inferenceStart.Points.AddRange(points.Select(p => p.Clone()));
-        return new DragPlan(key, SessionIds.New(), inferenceStart, start.FrameOptions ?? new FrameOptions(), null, session.Resolution);
+        return new DragPlan(key, SessionIds.New(), inferenceStart, start.FrameOptions ?? new FrameOptions(), null, session.Resolution, weightDelta);
     }
 
     private static void CheckPoint(Point? point, int resolution, string field)

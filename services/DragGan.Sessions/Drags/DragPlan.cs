@@ -1,5 +1,6 @@
 using DragGan.Protos.V1;
 using DragGan.Sessions.Storage;
+using Google.Protobuf;
 
 namespace DragGan.Sessions.Drags;
 
@@ -7,9 +8,10 @@ namespace DragGan.Sessions.Drags;
 /// What a session drag runs: the inference start (model, the session's current latent, points,
 /// mask, parameters), the frame options the client asked for, and, when a drag continues after its
 /// session-service process went away, the state it continues from. <see cref="Resolution"/> is the
-/// model's, which bounds the frames kept for ExportAnimation.
+/// model's, which bounds the frames kept for ExportAnimation. <see cref="WeightDelta"/> is the
+/// session's tuned-photo delta (empty for none), sent with every start and resume of the drag.
 /// </summary>
-internal sealed record DragPlan(SessionKey Key, string DragId, DragStart Start, FrameOptions ClientFrames, DragState? ResumeFrom, uint Resolution)
+internal sealed record DragPlan(SessionKey Key, string DragId, DragStart Start, FrameOptions ClientFrames, DragState? ResumeFrom, uint Resolution, ByteString WeightDelta)
 {
     /// <summary>The client's frame options, with the state every <paramref name="persistEvery"/> steps for persisting.</summary>
     public FrameOptions InferenceFrames(int persistEvery)

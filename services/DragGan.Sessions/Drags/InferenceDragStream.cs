@@ -50,9 +50,10 @@ internal sealed class InferenceDragStream(
         using var load = replica.TrackDrag();
         using var call = inference.OpenDrag(replica, plan.Key.Tenant, abort);
         var frames = plan.InferenceFrames(persistEvery);
+        // The session's delta travels with every start and resume: no replica keeps it.
         await call.SendAsync(state is null
-            ? new DragRequest { Start = WithFrames(plan.Start, frames) }
-            : new DragRequest { Resume = new DragResume { State = state, FrameOptions = frames, SessionId = plan.Key.Id } });
+            ? new DragRequest { Start = WithFrames(plan.Start, frames, plan.WeightDelta) }
+            : new DragRequest { Resume = new DragResume { State = state, FrameOptions = frames, SessionId = plan.Key.Id, WeightDelta = plan.WeightDelta } });
         foreach (var command in replay.BeginStream())
             await call.SendAsync(command.ToInference());
         progress.RunningOn(replica);
@@ -102,10 +103,11 @@ internal sealed class InferenceDragStream(
         }
     }
 
-    private static DragStart WithFrames(DragStart start, FrameOptions frames)
+    private static DragStart WithFrames(DragStart start, FrameOptions frames, Google.Protobuf.ByteString weightDelta)
     {
         var copy = start.Clone();
         copy.FrameOptions = frames;
+        copy.WeightDelta = weightDelta;
         return copy;
     }
 }

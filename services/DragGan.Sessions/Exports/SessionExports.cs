@@ -24,7 +24,8 @@ public sealed class SessionExports(
     /// <summary>Renders the entry's latent on the inference service (noise CONST: the same entry always gives the same image).</summary>
     public async Task<ExportImageResponse> ImageAsync(SessionKey key, ExportImageRequest request, CancellationToken cancellationToken)
     {
-        var session = (await editor.GetAsync(key, cancellationToken)).Value.Session;
+        var stored = (await editor.GetAsync(key, cancellationToken)).Value;
+        var session = stored.Session;
         var entry = SessionHistory.Find(session, request.HasEntryId ? request.EntryId : null);
         var generated = await inference.GenerateAsync(new GenerateRequest
         {
@@ -32,13 +33,15 @@ public sealed class SessionExports(
             Latent = entry.Latent,
             NoiseMode = NoiseMode.Const,
             Image = request.Image,
+            WeightDelta = stored.WeightDelta,
         }, cancellationToken);
         return new ExportImageResponse { Image = generated.Image, EntryId = entry.Id };
     }
 
     public async Task<ExportLatentResponse> LatentAsync(SessionKey key, ExportLatentRequest request, CancellationToken cancellationToken)
     {
-        var session = (await editor.GetAsync(key, cancellationToken)).Value.Session;
+        var stored = (await editor.GetAsync(key, cancellationToken)).Value;
+        var session = stored.Session;
         var entry = SessionHistory.Find(session, request.HasEntryId ? request.EntryId : null);
         var response = new ExportLatentResponse { Latent = entry.Latent, EntryId = entry.Id, Model = session.Model };
         switch (request.Format)
@@ -49,7 +52,7 @@ public sealed class SessionExports(
                 response.FileName = $"{session.Id}-{entry.Id}.npy";
                 break;
             case LatentFileFormat.Npz:
-                response.Data = ByteString.CopyFrom(LatentFiles.ToNpz(entry.Latent));
+                response.Data = ByteString.CopyFrom(LatentFiles.ToNpz(entry.Latent, stored.WeightDelta.Span));
                 response.MediaType = LatentFiles.NpzMediaType;
                 response.FileName = $"{session.Id}-{entry.Id}.npz";
                 break;

@@ -82,12 +82,19 @@ public sealed class StepByStepCommandsTests(ServiceHosts hosts) : IDisposable
         var photo = _folder.File("photo.png");
         await File.WriteAllBytesAsync(photo, await client.ExportPngAsync(source.Id));
 
-        var run = await RunAsync("invert", photo, "--steps", "5");
+        var reconstruction = _folder.File("reconstruction.png");
+        var run = await RunAsync("invert", photo, "--steps", "5", "--tuning-steps", "2", "--tuning-rank", "1", "--png", reconstruction);
+        var untuned = await RunAsync("invert", photo, "--steps", "5", "--no-tuning");
 
         Assert.True(run.Code == ExitCodes.Success, run.ToString());
         var inverted = await client.GetSessionAsync(Assert.Single(run.Lines));
-        Assert.Equal(HistoryEntryKind.Inverted, Assert.Single(inverted.History).Kind);
+        var entry = Assert.Single(inverted.History);
+        Assert.Equal((HistoryEntryKind.Inverted, 7u), (entry.Kind, entry.Steps));
         Assert.Equal(source.Model, inverted.Model);
+        Assert.True(inverted.WeightDeltaBytes > 0);
+        Assert.Equal(await client.ExportPngAsync(inverted.Id), await File.ReadAllBytesAsync(reconstruction));
+        Assert.Contains($"tuned weight delta {inverted.WeightDeltaBytes} bytes", run.Stderr);
+        Assert.Equal(0ul, (await client.GetSessionAsync(Assert.Single(untuned.Lines))).WeightDeltaBytes);
     }
 
     [Fact]

@@ -109,10 +109,11 @@ public sealed class SessionCallsTests(ServiceHosts hosts) : IDisposable
         var source = await _client.CreateFromSeedAsync(5);
         var png = await _client.ExportPngAsync(source.Id);
 
-        var inverted = await _client.CreateFromImageAsync(png, options: new InvertOptions { Steps = 3 });
+        var inverted = await _client.CreateFromImageAsync(png, options: new InvertOptions { Steps = 3, TuningSteps = 1 });
 
         var entry = Assert.Single(inverted.History);
-        Assert.Equal((HistoryEntryKind.Inverted, 3u), (entry.Kind, entry.Steps));
+        Assert.Equal((HistoryEntryKind.Inverted, 4u), (entry.Kind, entry.Steps));
+        Assert.True(inverted.WeightDeltaBytes > 0);
         Assert.Equal(14u, inverted.Latent.Rows);
 
         var notAnImage = await Assert.ThrowsAsync<RpcException>(() => _client.CreateFromImageAsync(new byte[] { 1, 2, 3 }, options: new InvertOptions { Steps = 3 }));

@@ -62,4 +62,40 @@ public sealed class PythonClientTests(ServiceHosts hosts) : IDisposable
         Assert.Equal(await client.ExportPngAsync(sessionId), written);
         Assert.Equal((256, 256), Images.DecodeRgb(written) is var (width, height, _) ? (width, height) : (0, 0));
     }
+
+    [Fact]
+    public async Task Example_InvertsAPhotoTuningTheModelToIt_ThenDragsIt()
+    {
+        var stubs = _folder.File("gen");
+        var generated = await ExternalProcess.RunAsync("bash", [Path.Combine(_clientFolder, "generate.sh"), stubs]);
+        Assert.True(generated.Code == 0, generated.ToString());
+        using var client = hosts.Client();
+        var photo = _folder.File("photo.png");
+        await File.WriteAllBytesAsync(photo, await client.ExportPngAsync((await client.CreateFromSeedAsync(9)).Id));
+
+        var run = await ExternalProcess.RunAsync(
+            Environment.GetEnvironmentVariable("DRAGGAN_PYTHON") ?? "/usr/bin/python3",
+            [
+                Path.Combine(_clientFolder, "draggan_example.py"),
+                "--address", new Uri(hosts.Address).Authority,
+                "--api-key", TestKeys.AlphaKey,
+                "--photo", photo,
+                "--projection-steps", "3",
+                "--tuning-steps", "2",
+                "--point", "100,128:130,128",
+                "--steps", "2",
+                "--png", _folder.File("out.png"),
+            ],
+            new Dictionary<string, string> { ["PYTHONPATH"] = stubs });
+
+        Assert.True(run.Code == 0, run.ToString());
+        var sessionId = run.Lines[1].Split(' ')[1];
+        var session = await client.GetSessionAsync(sessionId);
+        var inverted = session.History[0];
+        Assert.Equal((HistoryEntryKind.Inverted, 5u), (inverted.Kind, inverted.Steps));
+        Assert.True(session.WeightDeltaBytes > 0);
+        Assert.StartsWith($"inverted {photo} in 5 steps: PSNR ", run.Lines[0]);
+        Assert.EndsWith($"tuned weight delta {session.WeightDeltaBytes} bytes", run.Lines[0]);
+        Assert.Equal(HistoryEntryKind.Drag, session.History[1].Kind);
+    }
 }

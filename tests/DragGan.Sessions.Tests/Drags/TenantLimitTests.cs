@@ -106,7 +106,7 @@ public sealed class TenantLimitTests(RedisBackend backend) : IClassFixture<Redis
     }
 
     private static CreateSessionRequest FromImage(EncodedImage image, uint steps) =>
-        new() { Image = new ImageSessionSource { Image = image, Options = new InvertOptions { Steps = steps } } };
+        new() { Image = new ImageSessionSource { Image = image, Options = new InvertOptions { Steps = steps, PivotalTuning = false } } };
 
     private static SessionDragStart EndlessStart(string sessionId) => new()
     {

@@ -56,10 +56,12 @@ public sealed class CheckpointKindSessionTests(SqliteBackend backend) : IClassFi
         Assert.Equal(entry.Id, exported.EntryId);
         var inverted = (await client.CreateSessionAsync(new CreateSessionRequest
         {
-            Image = new ImageSessionSource { Model = model, Image = exported.Image, Options = new InvertOptions { Steps = 2 } },
+            Image = new ImageSessionSource { Model = model, Image = exported.Image, Options = new InvertOptions { Steps = 2, TuningSteps = 1 } },
         })).Session;
         var first = Assert.Single(inverted.History);
-        Assert.Equal((HistoryEntryKind.Inverted, 2u, model), (first.Kind, first.Steps, inverted.Model));
+        // Tuned by default where the model takes weight deltas: every kind but StyleGAN3.
+        Assert.Equal((HistoryEntryKind.Inverted, model != "sg3" ? 3u : 2u, model), (first.Kind, first.Steps, inverted.Model));
+        Assert.Equal(model != "sg3", inverted.WeightDeltaBytes > 0);
         Assert.Equal((session.Latent.Rows, session.Latent.WDim), (inverted.Latent.Rows, inverted.Latent.WDim));
     }
 
