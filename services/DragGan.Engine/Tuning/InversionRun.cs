@@ -46,32 +46,12 @@ public sealed class InversionRun : IDisposable
             throw new InvalidOperationException("The inversion has finished.");
         if (!_projection.Finished)
         {
-            using var projected = _projection.Step(renderPreview);
-            return new InversionRunStep
-            {
-                Stage = InversionStage.Projection,
-                Step = CompletedSteps,
-                TotalSteps = TotalSteps,
-                Loss = projected.Loss,
-                Psnr = projected.Psnr,
-                Mse = projected.Mse,
-                Preview = projected.Preview?.clone().DetachFromDisposeScope(),
-            };
+            var projected = _projection.Step(renderPreview);
+            return new InversionRunStep(CompletedSteps, TotalSteps, projected);
         }
-
         _tuning ??= StartTuning(_tuningPlan!);
-        using var tuned = _tuning.Step(renderPreview);
-        return new InversionRunStep
-        {
-            Stage = InversionStage.Tuning,
-            Step = CompletedSteps,
-            TotalSteps = TotalSteps,
-            Loss = tuned.Loss,
-            Psnr = tuned.Psnr,
-            Mse = tuned.Mse,
-            PerceptualDistance = tuned.PerceptualDistance,
-            Preview = tuned.Preview?.clone().DetachFromDisposeScope(),
-        };
+        var tuned = _tuning.Step(renderPreview);
+        return new InversionRunStep(CompletedSteps, TotalSteps, tuned);
     }
 
     /// <summary>

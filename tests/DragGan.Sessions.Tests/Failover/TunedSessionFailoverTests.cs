@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using static DragGan.Sessions.Tests.Support.SessionTestData;
+using static DragGan.Sessions.Tests.Support.TunedPhotos;
 using InferenceClient = DragGan.Protos.V1.Inference.InferenceClient;
 
 namespace DragGan.Sessions.Tests.Failover;
@@ -15,8 +16,6 @@ namespace DragGan.Sessions.Tests.Failover;
 /// </summary>
 public sealed class TunedSessionFailoverTests(SqliteBackend backend) : IClassFixture<SqliteBackend>
 {
-    private static readonly ImageOptions Raw = new() { Encoding = ImageEncoding.RawRgb };
-
     [Fact]
     public async Task ServingReplicaGoesAway_TheResumedDragStepsTheTunedGenerator()
     {
@@ -99,12 +98,7 @@ public sealed class TunedSessionFailoverTests(SqliteBackend backend) : IClassFix
     /// <summary>Seed 42's image with a bright square on it, inverted and tuned (10 steps of each).</summary>
     private static async Task<Protos.V1.Session> CreateTunedAsync(DragGan.Protos.V1.Sessions.SessionsClient client)
     {
-        var seeded = await client.CreateSessionAsync(FromSeed(42, Raw));
-        var pixels = seeded.Image.Data.ToByteArray();
-        var side = (int)seeded.Image.Width;
-        for (var y = side * 3 / 8; y < side * 5 / 8; y++)
-            pixels.AsSpan((y * side + side * 3 / 8) * 3, side / 4 * 3).Fill(230);
-        var photo = new EncodedImage { Encoding = ImageEncoding.RawRgb, Width = (uint)side, Height = (uint)side, Data = ByteString.CopyFrom(pixels) };
+        var photo = await PhotoAsync(client);
         return (await client.CreateSessionAsync(new CreateSessionRequest
         {
             Image = new ImageSessionSource { Image = photo, Options = new InvertOptions { Steps = 4, TuningSteps = 10, TuningRank = 2 } },
@@ -116,14 +110,5 @@ public sealed class TunedSessionFailoverTests(SqliteBackend backend) : IClassFix
         using var channel = GrpcChannel.ForAddress(replica);
         var generated = await new InferenceClient(channel).GenerateAsync(new GenerateRequest { Latent = latent, Image = Raw, WeightDelta = delta });
         return generated.Image.Data;
-    }
-
-    private static double MeanAbsoluteDifference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        var sum = 0L;
-        for (var i = 0; i < a.Length; i++)
-            sum += Math.Abs(a[i] - b[i]);
-        return (double)sum / a.Length;
     }
 }

@@ -4,6 +4,7 @@ using DragGan.Sessions.Tests.Support;
 using Google.Protobuf;
 using Grpc.Net.Client;
 using static DragGan.Sessions.Tests.Support.SessionTestData;
+using static DragGan.Sessions.Tests.Support.TunedPhotos;
 using InferenceClient = DragGan.Protos.V1.Inference.InferenceClient;
 
 namespace DragGan.Sessions.Tests.Service;
@@ -15,8 +16,6 @@ namespace DragGan.Sessions.Tests.Service;
 /// </summary>
 public sealed class TunedPhotoSessionTests(SqliteBackend backend) : IClassFixture<SqliteBackend>, IAsyncLifetime
 {
-    private static readonly ImageOptions Raw = new() { Encoding = ImageEncoding.RawRgb };
-
     private ReplicaStack _stack = null!;
 
     private SessionsServer Sessions => _stack.Sessions[0];
@@ -87,17 +86,6 @@ public sealed class TunedPhotoSessionTests(SqliteBackend backend) : IClassFixtur
         View = SessionView.Full,
     };
 
-    /// <summary>A "photo" the demo model cannot draw exactly: seed 42's image with a bright square on it.</summary>
-    private static async Task<EncodedImage> PhotoAsync(DragGan.Protos.V1.Sessions.SessionsClient client)
-    {
-        var seeded = await client.CreateSessionAsync(FromSeed(42, Raw));
-        var pixels = seeded.Image.Data.ToByteArray();
-        var side = (int)seeded.Image.Width;
-        for (var y = side * 3 / 8; y < side * 5 / 8; y++)
-            pixels.AsSpan((y * side + side * 3 / 8) * 3, side / 4 * 3).Fill(230);
-        return new EncodedImage { Encoding = ImageEncoding.RawRgb, Width = (uint)side, Height = (uint)side, Data = ByteString.CopyFrom(pixels) };
-    }
-
     /// <summary>The same latent drawn by the untuned generator, straight from the replica.</summary>
     private async Task<ByteString> UntunedAsync(Latent latent)
     {
@@ -129,14 +117,5 @@ public sealed class TunedPhotoSessionTests(SqliteBackend backend) : IClassFixtur
             }
         }
         throw new InvalidOperationException("The drag ended without a frame image.");
-    }
-
-    private static double MeanAbsoluteDifference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        var sum = 0L;
-        for (var i = 0; i < a.Length; i++)
-            sum += Math.Abs(a[i] - b[i]);
-        return (double)sum / a.Length;
     }
 }
