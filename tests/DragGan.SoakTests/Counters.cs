@@ -6,9 +6,21 @@ namespace DragGan.SoakTests;
 internal sealed class Counters
 {
     private readonly ConcurrentDictionary<string, long> _counts = new();
+    private readonly ConcurrentDictionary<string, string> _examples = new();
 
     public void Add(string group, string name, long by = 1) =>
         _counts.AddOrUpdate($"{group}\u0001{name}", by, (_, count) => count + by);
+
+    /// <summary>Counts a refusal under its reason, keeping the first message of each reason as its example.</summary>
+    public void Refused(string group, string prefix, Grpc.Core.RpcException error)
+    {
+        var name = $"{prefix}refused {RefusalReason.Of(error)}";
+        Add(group, name);
+        _examples.TryAdd($"{group}: {name}", error.Status.Detail);
+    }
+
+    /// <summary>The first message of each kind of refusal.</summary>
+    public SortedDictionary<string, string> Examples() => new(_examples, StringComparer.Ordinal);
 
     public long Get(string group, string name) => _counts.GetValueOrDefault($"{group}\u0001{name}");
 

@@ -12,24 +12,36 @@ namespace DragGan.SoakTests;
 /// creates, full reads, full listings and deletes. Every attack's completions and refusals (by the
 /// setting that refused) are counted; refusals are expected, never failures.
 /// </summary>
-internal sealed class HostileTenant(Tenant tenant, Counters counts)
+internal sealed class HostileTenant(Tenant tenant, Counters counts, IReadOnlySet<string> enabled)
 {
+    /// <summary>Every attack's name, as the report and <c>--attacks</c> name them.</summary>
+    public static readonly string[] Attacks = ["large_frames", "export", "quota", "relay", "paused_drag", "delete_mid_drag", "flood"];
+
     private const int FloodLoops = 4;
     private const int QuotaCreators = 8;
     private const int MaxHeldDrags = 1;
     private readonly List<AsyncDuplexStreamingCall<SessionDragRequest, SessionDragFrame>> _held = [];
     private ulong _seed = 50_000;
 
-    public Task RunAsync(CancellationToken stop) => Task.WhenAll(
-    [
-        Loop("large_frames", LargeFramesAsync(stop), stop),
-        Loop("export", ExportAsync(stop), stop),
-        QuotaAsync(stop),
-        Loop("relay", RelayAsync(stop), stop),
-        Loop("paused_drag", _ => PausedDragAsync(stop), stop),
-        Loop("delete_mid_drag", iteration => DeleteMidDragAsync(iteration, stop), stop),
-        .. Enumerable.Range(0, FloodLoops).Select(_ => Loop("flood", _ => FloodAsync(stop), stop)),
-    ]);
+    public Task RunAsync(CancellationToken stop)
+    {
+        var attacks = new List<Task>();
+        if (enabled.Contains("large_frames"))
+            attacks.Add(Loop("large_frames", () => LargeFramesAsync(stop), stop));
+        if (enabled.Contains("export"))
+            attacks.Add(Loop("export", () => ExportAsync(stop), stop));
+        if (enabled.Contains("quota"))
+            attacks.Add(QuotaAsync(stop));
+        if (enabled.Contains("relay"))
+            attacks.Add(Loop("relay", () => RelayAsync(stop), stop));
+        if (enabled.Contains("paused_drag"))
+            attacks.Add(Loop("paused_drag", _ => PausedDragAsync(stop), stop));
+        if (enabled.Contains("delete_mid_drag"))
+            attacks.Add(Loop("delete_mid_drag", iteration => DeleteMidDragAsync(iteration, stop), stop));
+        if (enabled.Contains("flood"))
+            attacks.AddRange(Enumerable.Range(0, FloodLoops).Select(_ => Loop("flood", _ => FloodAsync(stop), stop)));
+        return Task.WhenAll(attacks);
+    }
 
     /// <summary>Paused drags that were left open: closed at the end as a browser tab would be.</summary>
     public void AbandonHeldDrags()
@@ -58,25 +70,33 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts)
             }
             catch (RpcException e)
             {
-                counts.Add(attack, "refused " + RefusalReason.Of(e));
+                counts.Refused(attack, "", e);
                 // A refusal: back off a little, as a client with retries would not; keep pressing.
                 await Task.Delay(50, CancellationToken.None);
             }
         }
     }
 
-    private async Task Loop(string attack, Task<Func<int, Task>> prepared, CancellationToken stop)
+    /// <summary>Prepares an attack (its session, its kept frames) until that is not refused, then runs it.</summary>
+    private async Task Loop(string attack, Func<Task<Func<int, Task>>> prepare, CancellationToken stop)
     {
-        Func<int, Task> work;
-        try
+        while (!stop.IsCancellationRequested)
         {
-            work = await prepared;
+            try
+            {
+                await Loop(attack, await prepare(), stop);
+                return;
+            }
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (RpcException e)
+            {
+                counts.Refused(attack, "preparation ", e);
+                await Task.Delay(100, CancellationToken.None);
+            }
         }
-        catch (Exception) when (stop.IsCancellationRequested)
-        {
-            return;
-        }
-        await Loop(attack, work, stop);
     }
 
     private ulong NextSeed() => Interlocked.Increment(ref _seed);
@@ -92,7 +112,7 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts)
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
             {
-                counts.Add(attack, "refused " + RefusalReason.Of(e));
+                counts.Refused(attack, "", e);
                 await Task.Delay(100, stop);
             }
         }
@@ -118,13 +138,14 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts)
     /// <summary>What the export attack asks for, in turn: each at or past an edge of Sessions:ExportLimits.</summary>
     private static readonly (string Name, ExportAnimationRequest Request)[] Exports =
     [
-        // 20 ms frames, the last held 10 s: about 510 frames at 1024 px through ffmpeg, under MaxFrames.
-        ("mp4_1024px_hold_10s", new ExportAnimationRequest { Format = AnimationFormat.Mp4, Size = 1024, FrameDelayMs = 20, FinalFrameDelayMs = 10_000 }),
-        // Held 60 s at 20 ms: 3,000 frames, past MaxFrames.
+        // The last frame held 60 s at 20 ms a frame: 3,000 frames, past MaxFrames.
         ("mp4_hold_60s_at_20ms", new ExportAnimationRequest { Format = AnimationFormat.Mp4, Size = 1024, FrameDelayMs = 20, FinalFrameDelayMs = 60_000 }),
         // 10 s a frame and the last held 60 s: past MaxDurationMs.
         ("gif_10s_frames", new ExportAnimationRequest { Format = AnimationFormat.Gif, Size = 1024, FrameDelayMs = 10_000, FinalFrameDelayMs = 60_000 }),
+        // The largest frames at the highest frame rate.
         ("mp4_1024px", new ExportAnimationRequest { Format = AnimationFormat.Mp4, Size = 1024, FrameDelayMs = 20 }),
+        // The last frame held 10 s at 20 ms: about 510 frames at 1024 px through ffmpeg, under MaxFrames.
+        ("mp4_1024px_hold_10s", new ExportAnimationRequest { Format = AnimationFormat.Mp4, Size = 1024, FrameDelayMs = 20, FinalFrameDelayMs = 10_000 }),
     ];
 
     private async Task<Func<int, Task>> ExportAsync(CancellationToken stop)
@@ -147,7 +168,7 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts)
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted && !stop.IsCancellationRequested)
             {
-                counts.Add("export", name + " refused " + RefusalReason.Of(e));
+                counts.Refused("export", name + " ", e);
             }
         };
     }
@@ -196,7 +217,7 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts)
             catch (RpcException e)
             {
                 var reason = RefusalReason.Of(e);
-                counts.Add("quota", "refused " + reason);
+                counts.Refused("quota", "", e);
                 if (reason.Contains("TenantQuota", StringComparison.Ordinal) || reason.Contains("StoreBudget", StringComparison.Ordinal))
                 {
                     await full.CancelAsync();
@@ -224,7 +245,7 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts)
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
             {
-                counts.Add("quota", "delete refused " + RefusalReason.Of(e));
+                counts.Refused("quota", "delete ", e);
                 await Task.Delay(200, CancellationToken.None);
                 i--; // the rate limit: the same session again
             }

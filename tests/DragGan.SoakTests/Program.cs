@@ -53,8 +53,10 @@ try
     var redisServer = redisClient.GetServers()[0];
     var redisConfig = (await redisServer.ConfigGetAsync("maxmemory*")).ToDictionary(kv => kv.Key, kv => kv.Value);
 
-    GrpcChannel[] workingChannels = [.. replicas.Select(r => GrpcChannel.ForAddress($"http://127.0.0.1:{r.Port}"))];
-    GrpcChannel[] hostileChannels = [.. replicas.Select(r => GrpcChannel.ForAddress($"http://127.0.0.1:{r.Port}"))];
+    // Clients take what the service sends: a 2048 px raw frame is 12 MiB, past the client's default 4 MiB.
+    var channelOptions = new GrpcChannelOptions { MaxReceiveMessageSize = 64 << 20 };
+    GrpcChannel[] workingChannels = [.. replicas.Select(r => GrpcChannel.ForAddress($"http://127.0.0.1:{r.Port}", channelOptions))];
+    GrpcChannel[] hostileChannels = [.. replicas.Select(r => GrpcChannel.ForAddress($"http://127.0.0.1:{r.Port}", channelOptions))];
     var working = new Tenant("working", WorkingKey, workingChannels);
     var hostile = new Tenant("hostile", HostileKey, hostileChannels);
     var sampler = new ResourceSampler(redisClient, [inference, replicaA, replicaB]);
@@ -91,7 +93,7 @@ try
     var attackLatencies = new Latencies();
     var attackRate = new StepRate();
     var attacks = new Counters();
-    var hostileTenant = new HostileTenant(hostile, attacks);
+    var hostileTenant = new HostileTenant(hostile, attacks, options.Attacks);
     using var stop = new CancellationTokenSource(options.Duration);
     var attackRounds = WorkingTenant.RunAsync(working, attackLatencies, attackRate, stop.Token, firstSeed: 100_000);
     await Task.WhenAll(attackRounds, hostileTenant.RunAsync(stop.Token));
@@ -131,7 +133,7 @@ try
         failures.Add($"{stranded} deleted sessions' drags ran on past 10 s, {deletedFailures.Count} deleted sessions are still there");
     if (!servicesAlive)
         failures.Add("a service died");
-    failures.AddRange(AttacksThatDidNotRun(attacks));
+    failures.AddRange(AttacksThatDidNotRun(attacks, options.Attacks));
 
     var result = new Dictionary<string, object?>
     {
@@ -154,6 +156,7 @@ try
         },
         ["baseline_seconds"] = options.BaselineDuration.TotalSeconds,
         ["attack_seconds"] = options.Duration.TotalSeconds,
+        ["attacks"] = options.Attacks.Order().ToArray(),
         ["drag_step_rate"] = new Dictionary<string, object>
         {
             ["alone"] = baselineRate.Summary(),
@@ -171,6 +174,7 @@ try
         ["working_tenant_alone"] = WorkingReport(baselineRounds, baselineLatencies),
         ["working_tenant_under_attack"] = WorkingReport(attackRounds.Result, attackLatencies),
         ["hostile_tenant"] = counts,
+        ["hostile_refusal_examples"] = attacks.Examples(),
         ["sessions_checked"] = checkedWorking + checkedHostile,
         ["unusable_sessions"] = workingFailures.Concat(hostileFailures).ToArray(),
         ["deleted_sessions_checked"] = checkedDeleted,
@@ -236,15 +240,17 @@ static Dictionary<string, object> WorkingReport(int rounds, Latencies latencies)
 };
 
 // Each attack the soak is about must have done its work at least once, or the soak shows nothing.
-static IEnumerable<string> AttacksThatDidNotRun(Counters attacks)
+static IEnumerable<string> AttacksThatDidNotRun(Counters attacks, IReadOnlySet<string> enabled)
 {
-    if (attacks.Get("large_frames", "frames_2048px_received") == 0)
+    if (enabled.Count < HostileTenant.Attacks.Length)
+        yield return "not every attack ran (--attacks)";
+    if (enabled.Contains("large_frames") && attacks.Get("large_frames", "frames_2048px_received") == 0)
         yield return "the large-frame attack received no 2048 px frame";
-    if (attacks.Sum("export", "mp4_1024px") == 0 || attacks.Sum("export", "mp4_hold_60s_at_20ms refused") == 0)
+    if (enabled.Contains("export") && (attacks.Sum("export", "mp4_1024px") == 0 || attacks.Sum("export", "mp4_hold_60s_at_20ms refused") == 0))
         yield return "the export attack exported no MP4 or had none refused at MaxFrames";
-    if (attacks.Sum("quota", "refused ResourceExhausted: Sessions:TenantQuota") + attacks.Sum("quota", "refused ResourceExhausted: Sessions:StoreBudget") == 0)
+    if (enabled.Contains("quota") && attacks.Sum("quota", "refused ResourceExhausted: Sessions:TenantQuota") + attacks.Sum("quota", "refused ResourceExhausted: Sessions:StoreBudget") == 0)
         yield return "the quota attack met no quota";
-    if (attacks.Get("relay", "frames_relayed_to_watcher") == 0 || attacks.Get("relay", "updates_relayed") == 0 || attacks.Get("relay", "take_overs") == 0)
+    if (enabled.Contains("relay") && (attacks.Get("relay", "frames_relayed_to_watcher") == 0 || attacks.Get("relay", "updates_relayed") == 0 || attacks.Get("relay", "take_overs") == 0))
         yield return "the relay attack relayed no frame, command or take-over";
 }
 

@@ -19,6 +19,8 @@ internal static partial class RefusalReason
             return $"{error.StatusCode}: rate limit (Sessions:RateLimit)";
         if (detail.Contains("drags, its limit", StringComparison.Ordinal))
             return $"{error.StatusCode}: drags at once (Sessions:TenantLimits:Drags)";
+        if (detail.Contains("image generations, its limit", StringComparison.Ordinal))
+            return $"{error.StatusCode}: generations at once (Sessions:TenantLimits:Generations)";
         if (detail.Contains("size ", StringComparison.Ordinal) && detail.Contains("passes", StringComparison.Ordinal))
             return $"{error.StatusCode}: size (Sessions:MaxSendMessageBytes)";
         return error.StatusCode.ToString();

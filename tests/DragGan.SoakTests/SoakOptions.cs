@@ -14,6 +14,9 @@ internal sealed record SoakOptions
     /// <summary>Redis's <c>maxmemory</c>: the chart's 768mb scaled down, the service's limits in proportion.</summary>
     public string RedisMaxMemory { get; init; } = "64mb";
 
+    /// <summary>The hostile tenant's attacks to run (<see cref="HostileTenant.Attacks"/>); default all.</summary>
+    public IReadOnlySet<string> Attacks { get; init; } = HostileTenant.Attacks.ToHashSet();
+
     /// <summary>A checkpoint for the inference service; default: the shared fixture checkpoint.</summary>
     public string? Checkpoint { get; init; }
 
@@ -33,14 +36,23 @@ internal sealed record SoakOptions
                 "--baseline-seconds" => options with { BaselineDuration = Seconds(value) },
                 "--seconds" => options with { Duration = Seconds(value) },
                 "--redis-maxmemory" => options with { RedisMaxMemory = value },
+                "--attacks" => options with { Attacks = AttackNames(value) },
                 "--checkpoint" => options with { Checkpoint = value },
                 "--configuration" => options with { Configuration = value },
                 "--out" => options with { Output = value },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --baseline-seconds 60 --seconds 120 --redis-maxmemory 64mb --checkpoint FILE --configuration Release --out FILE"),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --baseline-seconds 60 --seconds 120 --redis-maxmemory 64mb --attacks {string.Join(',', HostileTenant.Attacks)} --checkpoint FILE --configuration Release --out FILE"),
             };
             i++;
         }
         return options;
+    }
+
+    private static HashSet<string> AttackNames(string list)
+    {
+        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        var unknown = names.Except(HostileTenant.Attacks).ToList();
+        return unknown.Count == 0 ? names
+            : throw new ArgumentException($"--attacks: unknown {string.Join(", ", unknown)}; known: {string.Join(", ", HostileTenant.Attacks)}.");
     }
 
     private static TimeSpan Seconds(string value) => TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture));
