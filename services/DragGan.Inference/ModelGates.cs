@@ -15,18 +15,26 @@ namespace DragGan.Inference;
 /// than queued ones. Callers wait asynchronously (no thread blocks while queued); the forward
 /// itself, a blocking native call, runs on a pool thread via <see cref="Task.Run(Func{T}, CancellationToken)"/>.
 /// Cancellation stops the wait, never a forward that has started; the gate is released only when
-/// the forward has finished. The drag scheduler takes the same gate for its batched steps.
+/// the forward has finished. The drag loop takes the same gate for its batched steps, and takes
+/// turns with the other calls (<see cref="ModelGate"/>).
 /// </remarks>
-public sealed class ModelGates(IOptions<InferenceOptions> options) : IDisposable
+public sealed class ModelGates(IOptions<InferenceOptions> options)
 {
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, ModelGate> _gates = new(StringComparer.OrdinalIgnoreCase);
     private readonly int _concurrency = options.Value.MaxConcurrentForwardsPerModel;
 
     /// <summary>Runs <paramref name="work"/> on the thread pool once the model's gate is free.</summary>
-    public async Task<T> RunAsync<T>(string model, Func<T> work, CancellationToken cancellationToken)
+    public Task<T> RunAsync<T>(string model, Func<T> work, CancellationToken cancellationToken) =>
+        RunAsync(model, dragTick: false, work, cancellationToken);
+
+    /// <summary>Runs one tick of the model's drag loop (<see cref="Drags.ModelDragLoop"/>) under the gate.</summary>
+    public Task<T> RunDragTickAsync<T>(string model, Func<T> work, CancellationToken cancellationToken) =>
+        RunAsync(model, dragTick: true, work, cancellationToken);
+
+    private async Task<T> RunAsync<T>(string model, bool dragTick, Func<T> work, CancellationToken cancellationToken)
     {
-        var gate = _gates.GetOrAdd(model, _ => new SemaphoreSlim(_concurrency, _concurrency));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var gate = _gates.GetOrAdd(model, _ => new ModelGate(_concurrency));
+        await gate.EnterAsync(dragTick, cancellationToken).ConfigureAwait(false);
         try
         {
             return await Task.Run(work, cancellationToken).ConfigureAwait(false);
@@ -35,11 +43,5 @@ public sealed class ModelGates(IOptions<InferenceOptions> options) : IDisposable
         {
             gate.Release();
         }
-    }
-
-    public void Dispose()
-    {
-        foreach (var gate in _gates.Values)
-            gate.Dispose();
     }
 }

@@ -8,7 +8,7 @@ public sealed class ModelGatesTests
     [Fact]
     public async Task WorkOnOneModel_NeverOverlaps()
     {
-        using var gates = new ModelGates(Options.Create(new InferenceOptions()));
+        var gates = new ModelGates(Options.Create(new InferenceOptions()));
         var active = 0;
         var most = 0;
 
@@ -27,7 +27,7 @@ public sealed class ModelGatesTests
     [Fact]
     public async Task AWaiterCancelledWhileQueued_LeavesTheGateUsable()
     {
-        using var gates = new ModelGates(Options.Create(new InferenceOptions()));
+        var gates = new ModelGates(Options.Create(new InferenceOptions()));
         using var release = new ManualResetEventSlim();
         var started = new TaskCompletionSource();
         var holder = gates.RunAsync("m", () =>
@@ -53,7 +53,7 @@ public sealed class ModelGatesTests
     [Fact]
     public async Task DifferentModels_HaveTheirOwnGates()
     {
-        using var gates = new ModelGates(Options.Create(new InferenceOptions()));
+        var gates = new ModelGates(Options.Create(new InferenceOptions()));
         using var release = new ManualResetEventSlim();
         var started = new TaskCompletionSource();
         var holder = gates.RunAsync("a", () =>
@@ -69,6 +69,79 @@ public sealed class ModelGatesTests
 
         release.Set();
         Assert.Equal(1, await holder);
+    }
+
+    [Fact]
+    public async Task AQueuedDragTick_GoesBeforeTheCallsQueuedAheadOfIt()
+    {
+        var gates = new ModelGates(Options.Create(new InferenceOptions()));
+        using var release = new ManualResetEventSlim();
+        var started = new TaskCompletionSource();
+        var holder = gates.RunAsync("m", () =>
+        {
+            started.SetResult();
+            release.Wait();
+            return -1;
+        }, CancellationToken.None);
+        await started.Task;
+
+        // A tenant's burst of generations queues first; the drag loop, serving every tenant's drags, after it.
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var calls = Enumerable.Range(0, 6).Select(i => gates.RunAsync("m", () =>
+        {
+            order.Enqueue($"call {i}");
+            return i;
+        }, CancellationToken.None)).ToList();
+        var tick = gates.RunDragTickAsync("m", () =>
+        {
+            order.Enqueue("tick");
+            return 6;
+        }, CancellationToken.None);
+        release.Set();
+        await Task.WhenAll([holder, tick, .. calls]);
+
+        // The holder was a call: the tick takes the next turn, then the calls in their order.
+        Assert.Equal(["tick", "call 0", "call 1", "call 2", "call 3", "call 4", "call 5"], order.ToArray());
+    }
+
+    [Fact]
+    public async Task CallsAndDragTicks_TakeTurnsWhileBothWait()
+    {
+        var gates = new ModelGates(Options.Create(new InferenceOptions()));
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var callsQueued = new ManualResetEventSlim();
+        var firstTick = new TaskCompletionSource();
+        using var stopTicking = new CancellationTokenSource();
+        var ticking = Task.Run(async () =>
+        {
+            // A drag loop with work every tick: it asks for the gate again as soon as it leaves it.
+            while (!stopTicking.IsCancellationRequested)
+            {
+                await gates.RunDragTickAsync("m", () =>
+                {
+                    firstTick.TrySetResult();
+                    callsQueued.Wait();
+                    order.Enqueue("tick");
+                    return 0;
+                }, CancellationToken.None);
+            }
+        });
+        await firstTick.Task;
+        var calls = Enumerable.Range(0, 5).Select(i => gates.RunAsync("m", () =>
+        {
+            order.Enqueue("call");
+            // Long enough for the loop to be waiting again when the call leaves the gate.
+            Thread.Sleep(20);
+            return i;
+        }, CancellationToken.None)).ToList();
+        callsQueued.Set();
+        await Task.WhenAll(calls);
+        await stopTicking.CancelAsync();
+        await ticking;
+
+        // While both wait, neither kind runs twice in a row: tick, call, tick, call, ...
+        var turns = order.ToArray();
+        Assert.Equal(["tick", "call", "tick", "call", "tick", "call", "tick", "call", "tick", "call"], turns.Take(10));
     }
 
     private static void InterlockedMax(ref int target, int value)

@@ -114,7 +114,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
                     await SleepAsync(streams, token);
                     continue;
                 }
-                Retire(await _gates.RunAsync(_model, () => Tick(streams), token));
+                Retire(await _gates.RunDragTickAsync(_model, () => Tick(streams), token));
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
