@@ -7,17 +7,20 @@ namespace DragGan.SoakTests;
 /// The session service's share of Redis as the chart sets it (helm/draggan/values.yaml,
 /// <c>sessions.tenancy</c>), kept in the same proportions to a scaled-down <c>maxmemory</c>: of the
 /// bundled 768 MB, 128 MiB headroom (1/6), 192 MiB stored bytes per tenant (1/4) of which 128 MiB
-/// drag frames (1/6), and 200 sessions per tenant, which does not depend on memory.
+/// drag frames (1/6), and the chart's 200 sessions per tenant, which does not depend on memory
+/// (a short run may lower it, so that its quota attack reaches it in time).
 /// </summary>
 internal sealed record DeployedStoreLimits(long MaxMemoryBytes, long HeadroomBytes, long StoredBytesPerTenant, long DragFrameBytesPerTenant, int SessionsPerTenant)
 {
     private const long ChartMaxMemory = 768L << 20;
 
-    public static DeployedStoreLimits ScaledTo(string maxMemory)
+    public const int ChartSessionsPerTenant = 200;
+
+    public static DeployedStoreLimits ScaledTo(string maxMemory, int sessionsPerTenant = ChartSessionsPerTenant)
     {
         var bytes = RedisBytes(maxMemory);
         long Scaled(long chartBytes) => (long)((double)chartBytes / ChartMaxMemory * bytes);
-        return new DeployedStoreLimits(bytes, Scaled(128L << 20), Scaled(192L << 20), Scaled(128L << 20), SessionsPerTenant: 200);
+        return new DeployedStoreLimits(bytes, Scaled(128L << 20), Scaled(192L << 20), Scaled(128L << 20), sessionsPerTenant);
     }
 
     /// <summary>Bytes of a Redis memory setting: <c>64mb</c> is 64 MiB (Redis's kb, mb and gb are powers of 1024).</summary>

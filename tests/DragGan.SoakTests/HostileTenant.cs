@@ -23,24 +23,38 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts, IReadOnlySet
     private readonly List<AsyncDuplexStreamingCall<SessionDragRequest, SessionDragFrame>> _held = [];
     private ulong _seed = 50_000;
 
-    public Task RunAsync(CancellationToken stop)
+    /// <summary>
+    /// Creates the sessions of the attacks that keep one (large frames, export, relay) before any
+    /// attack starts, as a prepared attacker would, then runs every enabled attack until <paramref name="stop"/>.
+    /// </summary>
+    public async Task RunAsync(CancellationToken stop)
     {
+        var own = new Dictionary<string, Session>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var (attack, replica) in new[] { ("large_frames", 1), ("export", 0), ("relay", 0) }.Where(a => enabled.Contains(a.Item1)))
+                own[attack] = await OwnSessionAsync(attack, tenant.On(replica), stop);
+        }
+        catch (Exception) when (stop.IsCancellationRequested)
+        {
+            return;
+        }
         var attacks = new List<Task>();
         if (enabled.Contains("large_frames"))
-            attacks.Add(Loop("large_frames", () => LargeFramesAsync(stop), stop));
+            attacks.Add(Loop("large_frames", LargeFrames(own["large_frames"], stop), stop));
         if (enabled.Contains("export"))
-            attacks.Add(Loop("export", () => ExportAsync(stop), stop));
+            attacks.Add(Loop("export", () => ExportAsync(own["export"], stop), stop));
         if (enabled.Contains("quota"))
             attacks.Add(QuotaAsync(stop));
         if (enabled.Contains("relay"))
-            attacks.Add(Loop("relay", () => RelayAsync(stop), stop));
+            attacks.Add(Loop("relay", Relay(own["relay"], stop), stop));
         if (enabled.Contains("paused_drag"))
             attacks.Add(Loop("paused_drag", _ => PausedDragAsync(stop), stop));
         if (enabled.Contains("delete_mid_drag"))
             attacks.Add(Loop("delete_mid_drag", iteration => DeleteMidDragAsync(iteration, stop), stop));
         if (enabled.Contains("flood"))
             attacks.AddRange(Enumerable.Range(0, FloodLoops).Select(_ => Loop("flood", _ => FloodAsync(stop), stop)));
-        return Task.WhenAll(attacks);
+        await Task.WhenAll(attacks);
     }
 
     /// <summary>Paused drags that were left open: closed at the end as a browser tab would be.</summary>
@@ -119,9 +133,8 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts, IReadOnlySet
     }
 
     /// <summary>Drags with a 2048 px raw frame every step (12 MiB each), then their GIF at 1024 px.</summary>
-    private async Task<Func<int, Task>> LargeFramesAsync(CancellationToken stop)
+    private Func<int, Task> LargeFrames(Session session, CancellationToken stop)
     {
-        var session = await OwnSessionAsync("large_frames", tenant.On(1), stop);
         var frames = new FrameOptions { Image = new ImageOptions { Encoding = ImageEncoding.RawRgb, Size = 2048 } };
         return async iteration =>
         {
@@ -148,9 +161,9 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts, IReadOnlySet
         ("mp4_1024px_hold_10s", new ExportAnimationRequest { Format = AnimationFormat.Mp4, Size = 1024, FrameDelayMs = 20, FinalFrameDelayMs = 10_000 }),
     ];
 
-    private async Task<Func<int, Task>> ExportAsync(CancellationToken stop)
+    /// <summary>Keeps frames of a drag on its session (until that is not refused), then exports them in turn as <see cref="Exports"/> asks.</summary>
+    private async Task<Func<int, Task>> ExportAsync(Session session, CancellationToken stop)
     {
-        var session = await OwnSessionAsync("export", tenant.On(0), stop);
         var frames = new FrameOptions { Image = new ImageOptions { Encoding = ImageEncoding.Jpeg, Size = 1024 } };
         var drag = await DragRun.RunAsync(tenant.On(0), Tenant.DragStart(session.Id, session.Resolution, maxSteps: 100, frames), stopAtStep: 12, stop);
         counts.Add("export", "frames_kept_for_export", drag.Frames);
@@ -262,9 +275,8 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts, IReadOnlySet
     /// A drag started on replica 0 with 2048 px raw frames, watched, steered, paused and taken over
     /// on replica 1, where every frame and command crosses Redis pub/sub; the take-over stops it.
     /// </summary>
-    private async Task<Func<int, Task>> RelayAsync(CancellationToken stop)
+    private Func<int, Task> Relay(Session session, CancellationToken stop)
     {
-        var session = await OwnSessionAsync("relay", tenant.On(0), stop);
         var runner = tenant.On(0);
         var other = tenant.On(1);
         var frames = new FrameOptions { Image = new ImageOptions { Encoding = ImageEncoding.RawRgb, Size = 2048 } };

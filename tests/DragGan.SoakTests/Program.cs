@@ -25,7 +25,7 @@ if (!File.Exists(checkpoint))
 const string WorkingKey = "soak-working-tenant-key-0123456789";
 const string HostileKey = "soak-hostile-tenant-key-9876543210";
 const int SessionReplicas = 2;
-var limits = DeployedStoreLimits.ScaledTo(options.RedisMaxMemory);
+var limits = DeployedStoreLimits.ScaledTo(options.RedisMaxMemory, options.SessionsPerTenant);
 var redisPassword = RedisServer.NewPassword();
 var redisPort = FreePort.Next();
 var inferencePort = FreePort.Next();
@@ -85,9 +85,12 @@ try
     Console.WriteLine($"Baseline: the working tenant alone for {options.BaselineDuration.TotalSeconds} s.");
     var baselineLatencies = new Latencies();
     var baselineRate = new StepRate();
+    ServiceProcess[] measured = [inference, replicaA, replicaB, redis];
+    var cpuBeforeBaseline = CpuTime.Read(measured);
     using var baselineStop = new CancellationTokenSource(options.BaselineDuration);
     var baselineRounds = await WorkingTenant.RunAsync(working, baselineLatencies, baselineRate, baselineStop.Token, firstSeed: 1_000);
     var memoryAlone = sampler.Summary();
+    var cpuBeforeAttack = CpuTime.Read(measured);
 
     Console.WriteLine($"Attack: working and hostile tenants side by side for {options.Duration.TotalSeconds} s.");
     var attackLatencies = new Latencies();
@@ -97,6 +100,8 @@ try
     using var stop = new CancellationTokenSource(options.Duration);
     var attackRounds = WorkingTenant.RunAsync(working, attackLatencies, attackRate, stop.Token, firstSeed: 100_000);
     await Task.WhenAll(attackRounds, hostileTenant.RunAsync(stop.Token));
+
+    var cpuAfterAttack = CpuTime.Read(measured);
 
     // The hostile tenant's paused drag that was kept open is now dropped, as a closed tab's.
     hostileTenant.AbandonHeldDrags();
@@ -167,6 +172,11 @@ try
         {
             ["used_memory_peak_mib"] = Math.Round(redisPeakMiB, 1),
             ["maxmemory_mib"] = Math.Round(maxMemoryMiB, 1),
+        },
+        ["cpu_seconds"] = new Dictionary<string, object>
+        {
+            ["alone"] = CpuTime.Between(cpuBeforeBaseline, cpuBeforeAttack),
+            ["under_attack"] = CpuTime.Between(cpuBeforeAttack, cpuAfterAttack),
         },
         ["memory_before"] = before,
         ["memory_after_baseline"] = memoryAlone,

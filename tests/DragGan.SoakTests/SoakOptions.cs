@@ -14,6 +14,9 @@ internal sealed record SoakOptions
     /// <summary>Redis's <c>maxmemory</c>: the chart's 768mb scaled down, the service's limits in proportion.</summary>
     public string RedisMaxMemory { get; init; } = "64mb";
 
+    /// <summary>Sessions a tenant may keep (Sessions:TenantQuota:Sessions); the chart's 200 unless lowered for a short run.</summary>
+    public int SessionsPerTenant { get; init; } = DeployedStoreLimits.ChartSessionsPerTenant;
+
     /// <summary>The hostile tenant's attacks to run (<see cref="HostileTenant.Attacks"/>); default all.</summary>
     public IReadOnlySet<string> Attacks { get; init; } = HostileTenant.Attacks.ToHashSet();
 
@@ -36,11 +39,12 @@ internal sealed record SoakOptions
                 "--baseline-seconds" => options with { BaselineDuration = Seconds(value) },
                 "--seconds" => options with { Duration = Seconds(value) },
                 "--redis-maxmemory" => options with { RedisMaxMemory = value },
+                "--sessions-per-tenant" => options with { SessionsPerTenant = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--attacks" => options with { Attacks = AttackNames(value) },
                 "--checkpoint" => options with { Checkpoint = value },
                 "--configuration" => options with { Configuration = value },
                 "--out" => options with { Output = value },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --baseline-seconds 60 --seconds 120 --redis-maxmemory 64mb --attacks {string.Join(',', HostileTenant.Attacks)} --checkpoint FILE --configuration Release --out FILE"),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --baseline-seconds 60 --seconds 120 --redis-maxmemory 64mb --sessions-per-tenant 200 --attacks {string.Join(',', HostileTenant.Attacks)} --checkpoint FILE --configuration Release --out FILE"),
             };
             i++;
         }
