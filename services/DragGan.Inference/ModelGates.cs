@@ -25,16 +25,20 @@ public sealed class ModelGates(IOptions<InferenceOptions> options)
 
     /// <summary>Runs <paramref name="work"/> on the thread pool once the model's gate is free.</summary>
     public Task<T> RunAsync<T>(string model, Func<T> work, CancellationToken cancellationToken) =>
-        RunAsync(model, dragTick: false, work, cancellationToken);
+        RunAsync(model, "", work, cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/>, a call of <paramref name="tenant"/> ("" for none), once the model's gate is free.</summary>
+    public Task<T> RunAsync<T>(string model, string tenant, Func<T> work, CancellationToken cancellationToken) =>
+        RunAsync(model, dragTick: false, tenant, work, cancellationToken);
 
     /// <summary>Runs one tick of the model's drag loop (<see cref="Drags.ModelDragLoop"/>) under the gate.</summary>
     public Task<T> RunDragTickAsync<T>(string model, Func<T> work, CancellationToken cancellationToken) =>
-        RunAsync(model, dragTick: true, work, cancellationToken);
+        RunAsync(model, dragTick: true, "", work, cancellationToken);
 
-    private async Task<T> RunAsync<T>(string model, bool dragTick, Func<T> work, CancellationToken cancellationToken)
+    private async Task<T> RunAsync<T>(string model, bool dragTick, string tenant, Func<T> work, CancellationToken cancellationToken)
     {
         var gate = _gates.GetOrAdd(model, _ => new ModelGate(_concurrency));
-        await gate.EnterAsync(dragTick, cancellationToken).ConfigureAwait(false);
+        await gate.EnterAsync(dragTick, tenant, cancellationToken).ConfigureAwait(false);
         try
         {
             return await Task.Run(work, cancellationToken).ConfigureAwait(false);

@@ -144,6 +144,75 @@ public sealed class ModelGatesTests
         Assert.Equal(["tick", "call", "tick", "call", "tick", "call", "tick", "call", "tick", "call"], turns.Take(10));
     }
 
+    [Fact]
+    public async Task AnotherTenantsCall_GoesBeforeTheCallsOfATenantWithManyQueued()
+    {
+        var gates = new ModelGates(Options.Create(new InferenceOptions()));
+        using var release = new ManualResetEventSlim();
+        var started = new TaskCompletionSource();
+        var holder = gates.RunAsync("m", "busy", () =>
+        {
+            started.SetResult();
+            release.Wait();
+            return -1;
+        }, CancellationToken.None);
+        await started.Task;
+
+        // One tenant's burst of generations, then another tenant's one call (its drag's opening, say).
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var burst = Enumerable.Range(0, 4).Select(i => gates.RunAsync("m", "busy", () =>
+        {
+            order.Enqueue($"busy {i}");
+            return i;
+        }, CancellationToken.None)).ToList();
+        var other = gates.RunAsync("m", "other", () =>
+        {
+            order.Enqueue("other");
+            return 4;
+        }, CancellationToken.None);
+        var moreOfBurst = gates.RunAsync("m", "busy", () =>
+        {
+            order.Enqueue("busy 4");
+            return 5;
+        }, CancellationToken.None);
+        release.Set();
+        await Task.WhenAll([holder, other, moreOfBurst, .. burst]);
+
+        // The holder was the busy tenant's: the other tenant's call takes the next turn.
+        Assert.Equal(["other", "busy 0", "busy 1", "busy 2", "busy 3", "busy 4"], order.ToArray());
+    }
+
+    [Fact]
+    public async Task TenantsCalls_TakeTurnsWhileSeveralWait()
+    {
+        var gates = new ModelGates(Options.Create(new InferenceOptions()));
+        using var release = new ManualResetEventSlim();
+        var started = new TaskCompletionSource();
+        var holder = gates.RunAsync("m", "c", () =>
+        {
+            started.SetResult();
+            release.Wait();
+            return -1;
+        }, CancellationToken.None);
+        await started.Task;
+
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var calls = new List<Task<int>>();
+        foreach (var tenant in new[] { "a", "a", "a", "b", "b", "c" })
+        {
+            calls.Add(gates.RunAsync("m", tenant, () =>
+            {
+                order.Enqueue(tenant);
+                return 0;
+            }, CancellationToken.None));
+        }
+        release.Set();
+        await Task.WhenAll([holder, .. calls]);
+
+        // Round-robin over the tenants in the order they came, from the one after the holder's.
+        Assert.Equal(["a", "b", "c", "a", "b", "a"], order.ToArray());
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DragGan.Contracts;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Inversion;
 using DragGan.Engine.Models;
@@ -39,7 +40,8 @@ internal sealed class InvertCallHandler(
         var model = opening.Model.Name;
         // Decoded in turn with other uploads, and reduced on the CPU: the device sees the model-sized target only.
         using var target = await decodes.RunAsync(opening.DecodeTarget, cancellation);
-        using var projection = await gates.RunAsync(model, () => projectors.For(model).Start(target, opening.Options), cancellation);
+        var tenant = context.RequestHeaders.GetValue(TenantMetadata.Header) ?? "";
+        using var projection = await gates.RunAsync(model, tenant, () => projectors.For(model).Start(target, opening.Options), cancellation);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = opening.SessionId });
         logger.LogInformation("Inversion of a {Width}x{Height} image on {Model} started: {Steps} steps", opening.ImageSize.Width, opening.ImageSize.Height, model, projection.TotalSteps);
 
@@ -56,7 +58,7 @@ internal sealed class InvertCallHandler(
                     throw failure;
                 var step = projection.CompletedSteps + 1;
                 var clock = Stopwatch.StartNew();
-                var (progress, preview) = await gates.RunAsync(model, () => Step(projection, opening.Frames, step), cancellation);
+                var (progress, preview) = await gates.RunAsync(model, tenant, () => Step(projection, opening.Frames, step), cancellation);
                 metrics.StepTaken(StreamKinds.Invert, model, 1, clock.Elapsed);
                 loss = progress.Loss;
                 if (preview is not null)
@@ -64,7 +66,7 @@ internal sealed class InvertCallHandler(
                 await responses.WriteAsync(progress, cancellation);
             }
 
-            var (final, image) = await gates.RunAsync(model, () => Final(projection, loss), cancellation);
+            var (final, image) = await gates.RunAsync(model, tenant, () => Final(projection, loss), cancellation);
             final.Preview = opening.Frames.Image.Encode(image);
             await responses.WriteAsync(final, cancellation);
             logger.LogInformation("Inversion ended at step {Step}: PSNR {Psnr:0.00} dB", final.Step, final.Psnr);

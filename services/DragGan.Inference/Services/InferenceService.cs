@@ -1,3 +1,4 @@
+using DragGan.Contracts;
 using DragGan.Engine.Imaging;
 using DragGan.Inference.Drags;
 using DragGan.Inference.Inversion;
@@ -52,7 +53,8 @@ internal sealed class InferenceService(IModelRegistry registry, ModelGates gates
         var rendering = ImageRendering.From(request.Image, "image");
 
         // Loading a model on first use is slow too: it happens on the pool thread, under the gate.
-        var (pixels, latent) = await gates.RunAsync(model.Name, () => Render(registry.Get(model.Name), source, noise), context.CancellationToken);
+        var tenant = context.RequestHeaders.GetValue(TenantMetadata.Header) ?? "";
+        var (pixels, latent) = await gates.RunAsync(model.Name, tenant, () => Render(registry.Get(model.Name), source, noise), context.CancellationToken);
         logger.LogDebug("Generated {Model} from {Source}", model.Name, source);
         return new GenerateResponse
         {

@@ -26,7 +26,7 @@ public sealed class SessionExports(
     {
         var session = (await editor.GetAsync(key, cancellationToken)).Value.Session;
         var entry = SessionHistory.Find(session, request.HasEntryId ? request.EntryId : null);
-        var generated = await inference.GenerateAsync(new GenerateRequest
+        var generated = await inference.GenerateAsync(key.Tenant, new GenerateRequest
         {
             Model = session.Model,
             Latent = entry.Latent,
