@@ -139,9 +139,14 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts, IReadOnlySet
         return async iteration =>
         {
             var client = tenant.On(iteration);
-            var drag = await DragRun.RunAsync(client, Tenant.DragStart(session.Id, session.Resolution, maxSteps: 100, frames), stopAtStep: 12, stop);
-            counts.Add("large_frames", "frames_2048px_received", drag.Frames);
-            counts.Add("large_frames", "frame_mib_received", drag.ImageBytes >> 20);
+            await DragRun.RunAsync(client, Tenant.DragStart(session.Id, session.Resolution, maxSteps: 100, frames), stopAtStep: 12, stop, frame =>
+            {
+                if (frame.Frame.Image is { Width: 2048 } image)
+                {
+                    counts.Add("large_frames", "frames_2048px_received");
+                    counts.Add("large_frames", "frame_kib_received", image.Data.Length >> 10);
+                }
+            });
             var gif = await client.ExportAnimationAsync(new ExportAnimationRequest { SessionId = session.Id, Size = 1024 }, cancellationToken: stop);
             counts.Add("large_frames", "gif_1024px_exported", 1);
             counts.Add("large_frames", "gif_kib", gif.Data.Length >> 10);

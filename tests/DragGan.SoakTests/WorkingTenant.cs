@@ -49,7 +49,7 @@ internal static class WorkingTenant
         if (drag is null)
             return;
         latencies.Record("drag_first_frame", drag.FirstFrame);
-        rate.Add(drag.Steps, drag.ToSteps);
+        rate.Add(drag);
         if (drag.CommittedEntryId is null)
         {
             latencies.Error("drag_6_steps", new InvalidOperationException("The drag ended without a committed entry."));
