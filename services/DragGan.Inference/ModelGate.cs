@@ -1,30 +1,32 @@
 namespace DragGan.Inference;
 
 /// <summary>
-/// One model's gate: at most <c>concurrency</c> holders, and its waiters in two kinds, the drag
-/// loop's ticks and every other call (generations, inversion steps, drag openings), the calls queued
-/// by tenant. While both kinds wait, a freed place goes to the kind that did not have the last one;
-/// among the calls, to the tenants in turn (round-robin in the order they came, the tenant that had
-/// the last call's place after the others), each tenant's calls first come, first served.
+/// One model's gate: at most <c>concurrency</c> holders, and its waiters, the drag loop's ticks and
+/// every other call (generations, inversion steps, drag openings) queued by tenant. A freed place
+/// goes by the tenants' passes (<see cref="TenantPasses"/>), which the drag loop's batches share: to
+/// the waiting call of the tenant with the lowest pass, or to the loop's tick when a tenant with a
+/// ready drag has a lower one. Equal passes: a tick and a call alternate, and calls go round-robin
+/// between tenants in the order they came; each tenant's calls first come, first served.
 /// </summary>
 /// <remarks>
-/// The drag loop steps every tenant's drags by weighted turns (<see cref="Drags.TenantTurns"/>) but
-/// asks for the gate once a step, as one waiter. In one first-come queue with the calls, a tenant
-/// generating at its limit (eight sessions at once by default) put eight forwards ahead of each
-/// step of every drag, and ahead of every other tenant's generations and drag openings.
+/// The drag loop asks for the gate once a step, as one waiter for every tenant's drags. In one
+/// first-come queue with the calls, a tenant generating at its limit (eight sessions at once by
+/// default) put eight forwards ahead of each step of every drag, and of every other tenant's calls.
+/// By passes, a tenant's generations and its drags' steps come out of one share.
 /// </remarks>
-internal sealed class ModelGate(int concurrency)
+internal sealed class ModelGate(int concurrency, TenantPasses passes)
 {
     private readonly Lock _lock = new();
-    private readonly Queue<TaskCompletionSource> _ticks = new();
+    private readonly Queue<(TaskCompletionSource Waiter, Func<IReadOnlyCollection<string>> ReadyTenants)> _ticks = new();
     private readonly Dictionary<string, Queue<TaskCompletionSource>> _calls = new(StringComparer.Ordinal);
     private readonly LinkedList<string> _callTurns = new();
     private int _free = concurrency;
     private bool _tickHadLastTurn;
-    private string? _lastCallTenant;
 
-    /// <param name="tenant">The call's tenant ("" for none); ignored for a drag tick.</param>
-    public async Task EnterAsync(bool dragTick, string tenant, CancellationToken cancellationToken)
+    public TenantPasses Passes => passes;
+
+    /// <summary>Waits for a place for a call of <paramref name="tenant"/> ("" for none).</summary>
+    public Task EnterCallAsync(string tenant, CancellationToken cancellationToken)
     {
         TaskCompletionSource waiter;
         lock (_lock)
@@ -33,27 +35,36 @@ internal sealed class ModelGate(int concurrency)
             if (_free > 0)
             {
                 _free--;
-                Granted(dragTick, tenant);
-                return;
+                GrantedCall(tenant);
+                return Task.CompletedTask;
             }
             waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (dragTick)
+            if (!_calls.TryGetValue(tenant, out var queue))
             {
-                _ticks.Enqueue(waiter);
+                _calls[tenant] = queue = new Queue<TaskCompletionSource>();
+                _callTurns.AddLast(tenant);
             }
-            else
-            {
-                if (!_calls.TryGetValue(tenant, out var queue))
-                {
-                    _calls[tenant] = queue = new Queue<TaskCompletionSource>();
-                    _callTurns.AddLast(tenant);
-                }
-                queue.Enqueue(waiter);
-            }
+            queue.Enqueue(waiter);
         }
-        // A cancelled waiter stays queued until a release skips it.
-        await using (cancellationToken.Register(() => waiter.TrySetCanceled(cancellationToken)))
-            await waiter.Task.ConfigureAwait(false);
+        return WaitAsync(waiter, cancellationToken);
+    }
+
+    /// <summary>Waits for a place for a tick of the drag loop, whose ready drags' tenants <paramref name="readyTenants"/> names.</summary>
+    public Task EnterTickAsync(Func<IReadOnlyCollection<string>> readyTenants, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource waiter;
+        lock (_lock)
+        {
+            if (_free > 0)
+            {
+                _free--;
+                _tickHadLastTurn = true;
+                return Task.CompletedTask;
+            }
+            waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _ticks.Enqueue((waiter, readyTenants));
+        }
+        return WaitAsync(waiter, cancellationToken);
     }
 
     public void Release()
@@ -62,56 +73,67 @@ internal sealed class ModelGate(int concurrency)
         {
             while (true)
             {
-                var tick = _ticks.Count > 0 && (_callTurns.Count == 0 || !_tickHadLastTurn);
-                if (tick)
+                var callTenant = LowestCallTenant();
+                if (_ticks.Count > 0 && (callTenant is null || TickGoesFirst(_ticks.Peek().ReadyTenants(), callTenant)))
                 {
-                    if (_ticks.Dequeue().TrySetResult())
+                    if (_ticks.Dequeue().Waiter.TrySetResult())
                     {
-                        Granted(dragTick: true, "");
+                        _tickHadLastTurn = true;
                         return;
                     }
                     continue;
                 }
-                if (_callTurns.Count == 0)
+                if (callTenant is null)
                 {
                     _free++;
                     return;
                 }
-                var tenant = NextCallTenant();
-                var queue = _calls[tenant];
+                var queue = _calls[callTenant];
                 var waiter = queue.Dequeue();
-                if (queue.Count == 0)
-                {
-                    _calls.Remove(tenant);
-                    _callTurns.Remove(tenant);
-                }
+                _callTurns.Remove(callTenant);
+                if (queue.Count > 0)
+                    _callTurns.AddLast(callTenant);
+                else
+                    _calls.Remove(callTenant);
                 if (waiter.TrySetResult())
                 {
-                    Granted(dragTick: false, tenant);
+                    GrantedCall(callTenant);
                     return;
                 }
             }
         }
     }
 
-    /// <summary>The front of the tenants' turns, moved to the back; the last call's tenant goes after the others.</summary>
-    private string NextCallTenant()
+    /// <summary>The waiting call's tenant with the lowest pass, the first in turn among equals; null when no call waits.</summary>
+    private string? LowestCallTenant()
     {
-        if (_callTurns.First!.Value == _lastCallTenant && _callTurns.Count > 1)
+        string? lowest = null;
+        foreach (var tenant in _callTurns)
         {
-            _callTurns.RemoveFirst();
-            _callTurns.AddLast(_lastCallTenant);
+            if (lowest is null || passes.PassOf(tenant) < passes.PassOf(lowest) && !TenantPasses.Level(passes.PassOf(tenant), passes.PassOf(lowest)))
+                lowest = tenant;
         }
-        var tenant = _callTurns.First!.Value;
-        _callTurns.RemoveFirst();
-        _callTurns.AddLast(tenant);
-        return tenant;
+        return lowest;
     }
 
-    private void Granted(bool dragTick, string tenant)
+    private bool TickGoesFirst(IReadOnlyCollection<string> readyTenants, string callTenant)
     {
-        _tickHadLastTurn = dragTick;
-        if (!dragTick)
-            _lastCallTenant = tenant;
+        var call = passes.PassOf(callTenant);
+        // A tick with no drag ready (commands, ends) takes turns with the calls.
+        var tick = readyTenants.Count > 0 ? readyTenants.Min(passes.PassOf) : call;
+        return TenantPasses.Level(tick, call) ? !_tickHadLastTurn : tick < call;
+    }
+
+    private void GrantedCall(string tenant)
+    {
+        _tickHadLastTurn = false;
+        passes.Charge(tenant);
+    }
+
+    private static async Task WaitAsync(TaskCompletionSource waiter, CancellationToken cancellationToken)
+    {
+        // A cancelled waiter stays queued until a release skips it.
+        await using (cancellationToken.Register(() => waiter.TrySetCanceled(cancellationToken)))
+            await waiter.Task.ConfigureAwait(false);
     }
 }

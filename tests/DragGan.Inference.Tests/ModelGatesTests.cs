@@ -213,6 +213,53 @@ public sealed class ModelGatesTests
         Assert.Equal(["a", "b", "c", "a", "b", "a"], order.ToArray());
     }
 
+    [Fact]
+    public async Task ATenantWithADragAlone_GetsHalfTheTurns_BesideOneWithADragAndCallsQueued()
+    {
+        var gates = new ModelGates(Options.Create(new InferenceOptions()));
+        var turns = new DragGan.Inference.Drags.TenantTurns(gates.PassesOf("m"));
+        string[] ready = ["steady", "busy"];
+        var served = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var stop = new CancellationTokenSource();
+
+        // The drag loop: a tick whenever it may, stepping one drag chosen by the shared turns.
+        var loop = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await gates.RunDragTickAsync("m", () => ready, () =>
+                {
+                    foreach (var tenant in turns.Choose(ready, t => t, size: 1))
+                        served.Enqueue(tenant);
+                    Thread.Sleep(1);
+                    return 0;
+                }, CancellationToken.None);
+            }
+        });
+        // The busy tenant keeps eight calls queued (sessions created at its generations limit).
+        var callers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await gates.RunAsync("m", "busy", () =>
+                {
+                    served.Enqueue("busy");
+                    Thread.Sleep(1);
+                    return 0;
+                }, CancellationToken.None);
+            }
+        })).ToList();
+        while (served.Count < 200)
+            await Task.Delay(10);
+        await stop.CancelAsync();
+        await Task.WhenAll([loop, .. callers]);
+
+        // Its steps and its calls come out of the busy tenant's one share: the steady tenant's
+        // drag gets about half of the model's turns (a quarter if a step and a call took turns).
+        var steady = served.Take(200).Count(t => t == "steady");
+        Assert.InRange(steady, 80, 110);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;
