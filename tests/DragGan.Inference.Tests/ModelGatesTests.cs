@@ -244,7 +244,8 @@ public sealed class ModelGatesTests
                 await gates.RunAsync("m", "busy", () =>
                 {
                     served.Enqueue("busy");
-                    Thread.Sleep(1);
+                    // Long enough for the loop to be waiting again when the call leaves the gate.
+                    Thread.Sleep(3);
                     return 0;
                 }, CancellationToken.None);
             }
