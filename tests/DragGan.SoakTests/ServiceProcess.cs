@@ -30,13 +30,16 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <param name="standardInput">Written to the process's standard input, which is then closed (a
+    /// configuration that must not appear in its arguments); null leaves the input alone.</param>
     public static async Task<ServiceProcess> StartAsync(string name, string executable, IEnumerable<string> arguments,
-        IReadOnlyDictionary<string, string> environment, int port, TimeSpan startTimeout)
+        IReadOnlyDictionary<string, string> environment, int port, TimeSpan startTimeout, string? standardInput = null)
     {
         var info = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = standardInput is not null,
             UseShellExecute = false,
         };
         foreach (var argument in arguments)
@@ -44,6 +47,11 @@ internal sealed class ServiceProcess : IAsyncDisposable
         foreach (var (key, value) in environment)
             info.Environment[key] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException($"{name} did not start.");
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput);
+            process.StandardInput.Close();
+        }
         var service = new ServiceProcess(name, process, port);
         await service.WaitForPortAsync(startTimeout);
         return service;

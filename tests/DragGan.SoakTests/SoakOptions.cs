@@ -1,10 +1,24 @@
+using System.Globalization;
+
 namespace DragGan.SoakTests;
 
 /// <summary>Command line of the soak.</summary>
 internal sealed record SoakOptions
 {
-    /// <summary>How long the hostile tenant and the working tenant run side by side.</summary>
-    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(90);
+    /// <summary>How long the working tenant runs alone first, for its baseline drag step rate.</summary>
+    public TimeSpan BaselineDuration { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long the hostile tenant and the working tenant then run side by side.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Redis's <c>maxmemory</c>: the chart's 768mb scaled down, the service's limits in proportion.</summary>
+    public string RedisMaxMemory { get; init; } = "64mb";
+
+    /// <summary>Sessions a tenant may keep (Sessions:TenantQuota:Sessions); the chart's 200 unless lowered for a short run.</summary>
+    public int SessionsPerTenant { get; init; } = DeployedStoreLimits.ChartSessionsPerTenant;
+
+    /// <summary>The hostile tenant's attacks to run (<see cref="HostileTenant.Attacks"/>); default all.</summary>
+    public IReadOnlySet<string> Attacks { get; init; } = HostileTenant.Attacks.ToHashSet();
 
     /// <summary>A checkpoint for the inference service; default: the shared fixture checkpoint.</summary>
     public string? Checkpoint { get; init; }
@@ -22,14 +36,28 @@ internal sealed record SoakOptions
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
             options = args[i] switch
             {
-                "--seconds" => options with { Duration = TimeSpan.FromSeconds(double.Parse(value, System.Globalization.CultureInfo.InvariantCulture)) },
+                "--baseline-seconds" => options with { BaselineDuration = Seconds(value) },
+                "--seconds" => options with { Duration = Seconds(value) },
+                "--redis-maxmemory" => options with { RedisMaxMemory = value },
+                "--sessions-per-tenant" => options with { SessionsPerTenant = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--attacks" => options with { Attacks = AttackNames(value) },
                 "--checkpoint" => options with { Checkpoint = value },
                 "--configuration" => options with { Configuration = value },
                 "--out" => options with { Output = value },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --seconds 90 --checkpoint FILE --configuration Release --out FILE"),
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --baseline-seconds 60 --seconds 120 --redis-maxmemory 64mb --sessions-per-tenant 200 --attacks {string.Join(',', HostileTenant.Attacks)} --checkpoint FILE --configuration Release --out FILE"),
             };
             i++;
         }
         return options;
     }
+
+    private static HashSet<string> AttackNames(string list)
+    {
+        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        var unknown = names.Except(HostileTenant.Attacks).ToList();
+        return unknown.Count == 0 ? names
+            : throw new ArgumentException($"--attacks: unknown {string.Join(", ", unknown)}; known: {string.Join(", ", HostileTenant.Attacks)}.");
+    }
+
+    private static TimeSpan Seconds(string value) => TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture));
 }

@@ -6,21 +6,38 @@ using SessionsClient = DragGan.Protos.V1.Sessions.SessionsClient;
 
 namespace DragGan.SoakTests;
 
-/// <summary>One tenant's view of the session service: its API key on every call, and what it did.</summary>
-internal sealed class Tenant(string name, string apiKey, GrpcChannel channel)
+/// <summary>
+/// One tenant's view of the session service replicas: its API key on every call, a client per
+/// replica, and what it did.
+/// </summary>
+internal sealed class Tenant
 {
-    public string Name { get; } = name;
+    private readonly SessionsClient[] _replicas;
+    private int _next;
 
-    public string ApiKey { get; } = apiKey;
-
-    public SessionsClient Client { get; } = new(channel.CreateCallInvoker().Intercept(metadata =>
+    public Tenant(string name, string apiKey, IReadOnlyList<GrpcChannel> replicas)
     {
-        metadata.Add("authorization", $"Bearer {apiKey}");
-        return metadata;
-    }));
+        Name = name;
+        _replicas = [.. replicas.Select(channel => new SessionsClient(channel.CreateCallInvoker().Intercept(metadata =>
+        {
+            metadata.Add("authorization", $"Bearer {apiKey}");
+            return metadata;
+        })))];
+    }
+
+    public string Name { get; }
+
+    /// <summary>The client of replica <paramref name="index"/> (modulo the replica count).</summary>
+    public SessionsClient On(int index) => _replicas[index % _replicas.Length];
+
+    /// <summary>The next replica's client, round-robin: a tenant's calls spread over all replicas.</summary>
+    public SessionsClient Next() => On((int)((uint)Interlocked.Increment(ref _next) % _replicas.Length));
 
     /// <summary>Sessions this tenant created and did not delete: each must be usable at the end.</summary>
     public HashSet<string> LiveSessions { get; } = [];
+
+    /// <summary>Sessions this tenant deleted: each must be gone, its drag ended, at the end.</summary>
+    public HashSet<string> DeletedSessions { get; } = [];
 
     public void Created(string sessionId)
     {
@@ -28,15 +45,21 @@ internal sealed class Tenant(string name, string apiKey, GrpcChannel channel)
             LiveSessions.Add(sessionId);
     }
 
-    public void Deleted(string sessionId)
+    public async Task DeleteAsync(SessionsClient client, string sessionId, CancellationToken cancellation)
     {
+        await client.DeleteSessionAsync(new DeleteSessionRequest { SessionId = sessionId }, cancellationToken: cancellation);
         lock (LiveSessions)
+        {
             LiveSessions.Remove(sessionId);
+            DeletedSessions.Add(sessionId);
+        }
     }
 
-    public async Task<Session> CreateAsync(ulong seed, CancellationToken cancellation)
+    public Task<Session> CreateAsync(ulong seed, CancellationToken cancellation) => CreateAsync(Next(), seed, cancellation);
+
+    public async Task<Session> CreateAsync(SessionsClient client, ulong seed, CancellationToken cancellation)
     {
-        var response = await Client.CreateSessionAsync(new CreateSessionRequest { Seed = new SeedSessionSource { Seed = seed } }, cancellationToken: cancellation);
+        var response = await client.CreateSessionAsync(new CreateSessionRequest { Seed = new SeedSessionSource { Seed = seed } }, cancellationToken: cancellation);
         Created(response.Session.Id);
         return response.Session;
     }

@@ -6,15 +6,16 @@ namespace DragGan.SoakTests;
 
 /// <summary>
 /// The tenant whose service must not suffer: one after another, it creates a session, drags a point
-/// for a few steps with JPEG previews, commits, undoes and exports a PNG. Every failure counts.
+/// for a few steps with JPEG previews, commits, undoes and exports a PNG, each call on the next
+/// replica in turn. Every failure counts; each drag adds to its step rate.
 /// </summary>
 internal static class WorkingTenant
 {
     /// <summary>Rounds until <paramref name="stop"/>; returns how many completed without an error.</summary>
-    public static async Task<int> RunAsync(Tenant tenant, Latencies latencies, CancellationToken stop)
+    public static async Task<int> RunAsync(Tenant tenant, Latencies latencies, StepRate rate, CancellationToken stop, ulong firstSeed)
     {
         var completed = 0;
-        var round = 0;
+        var round = 0UL;
         while (!stop.IsCancellationRequested)
         {
             round++;
@@ -22,13 +23,13 @@ internal static class WorkingTenant
             var clock = Stopwatch.StartNew();
             try
             {
-                await RoundAsync(tenant, (ulong)(1000 + round), latencies, stop);
+                await RoundAsync(tenant, firstSeed + round, latencies, rate, stop);
                 if (latencies.ErrorCount == errorsBefore)
                     completed++;
             }
             catch (Exception e) when (e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled } && stop.IsCancellationRequested)
             {
-                // The round the soak's end cut short: how long it had been waiting shows a stall.
+                // The round the phase's end cut short: how long it had been waiting shows a stall.
                 latencies.Record("round_cut_short_at_end", clock.Elapsed);
                 return completed;
             }
@@ -37,26 +38,27 @@ internal static class WorkingTenant
     }
 
     /// <summary>One round; each failed operation is recorded and ends the round.</summary>
-    public static async Task RoundAsync(Tenant tenant, ulong seed, Latencies latencies, CancellationToken stop)
+    public static async Task RoundAsync(Tenant tenant, ulong seed, Latencies latencies, StepRate rate, CancellationToken stop)
     {
         var session = await Timed("create", latencies, () => tenant.CreateAsync(seed, stop));
         if (session is null)
             return;
         var frames = new FrameOptions { Image = new ImageOptions { Encoding = ImageEncoding.Jpeg }, EveryKSteps = 3 };
         var drag = await Timed("drag_6_steps", latencies,
-            () => DragRun.RunAsync(tenant, Tenant.DragStart(session.Id, session.Resolution, maxSteps: 50, frames), stopAtStep: 6, stop));
+            () => DragRun.RunAsync(tenant.Next(), Tenant.DragStart(session.Id, session.Resolution, maxSteps: 50, frames), stopAtStep: 6, stop));
         if (drag is null)
             return;
         latencies.Record("drag_first_frame", drag.FirstFrame);
+        rate.Add(drag);
         if (drag.CommittedEntryId is null)
         {
             latencies.Error("drag_6_steps", new InvalidOperationException("The drag ended without a committed entry."));
             return;
         }
-        if (await Timed("undo", latencies, () => tenant.Client.UndoAsync(new UndoRequest { SessionId = session.Id }, cancellationToken: stop).ResponseAsync) is null)
+        if (await Timed("undo", latencies, () => tenant.Next().UndoAsync(new UndoRequest { SessionId = session.Id }, cancellationToken: stop).ResponseAsync) is null)
             return;
         await Timed("export_png", latencies,
-            () => tenant.Client.ExportImageAsync(new ExportImageRequest { SessionId = session.Id }, cancellationToken: stop).ResponseAsync);
+            () => tenant.Next().ExportImageAsync(new ExportImageRequest { SessionId = session.Id }, cancellationToken: stop).ResponseAsync);
     }
 
     private static async Task<T?> Timed<T>(string operation, Latencies latencies, Func<Task<T>> call) where T : class

@@ -30,14 +30,14 @@ internal sealed class DragCallHandler(
         var settings = options.Value;
         var opening = DragOpening.From(opened.First, registry);
         var model = opening.Model;
-        var edit = await gates.RunAsync(model.Name, () => opening.CreateEdit(registry.Get(model.Name)), context.CancellationToken);
+        var tenant = context.RequestHeaders.GetValue(TenantMetadata.Header) ?? "";
+        var edit = await gates.RunAsync(model.Name, tenant, () => opening.CreateEdit(registry.Get(model.Name)), context.CancellationToken);
 
         // Ends the stream for the loop however the call ends: cancel, deadline, error or stop.
         using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         var streamId = Guid.NewGuid().ToString("N")[..12];
         var stream = new DragStream(streamId, model, edit, opening.Frames, opening.SessionId,
-            settings.FrameQueueCapacity, _ => metrics.FrameDropped(), call.Token, Activity.Current?.Context ?? default,
-            context.RequestHeaders.GetValue(TenantMetadata.Header) ?? "");
+            settings.FrameQueueCapacity, _ => metrics.FrameDropped(), call.Token, Activity.Current?.Context ?? default, tenant);
         using var queue = metrics.TrackQueue(() => stream.QueuedFrames);
         using var commands = metrics.TrackCommandQueue(() => stream.PendingCommands);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["StreamId"] = streamId, ["SessionId"] = opening.SessionId });

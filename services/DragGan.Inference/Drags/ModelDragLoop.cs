@@ -52,7 +52,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         _metrics = metrics;
         _maxBatchSize = options.MaxBatchSize;
         _idleTimeoutMs = (long)Math.Ceiling(options.IdleStreamTimeout.TotalMilliseconds);
-        _turns = new TenantTurns(options.TenantWeights);
+        _turns = new TenantTurns(gates.PassesOf(model));
         _tuner = options.AdaptiveBatchSize ? new BatchSizeTuner(options.MaxBatchSize, options.MaxStepTime) : null;
         _chosenBatchSizeGauge = metrics.TrackChosenBatchSize(model, () => _tuner?.Preferred ?? _maxBatchSize);
         _logger = logger;
@@ -114,7 +114,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
                     await SleepAsync(streams, token);
                     continue;
                 }
-                Retire(await _gates.RunAsync(_model, () => Tick(streams), token));
+                Retire(await _gates.RunDragTickAsync(_model, ReadyTenants, () => Tick(streams), token));
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -131,6 +131,13 @@ internal sealed class ModelDragLoop : IAsyncDisposable
                 Retire(streams);
             }
         }
+    }
+
+    /// <summary>The tenants of the streams ready to step now: the gate gives the loop its turn by theirs.</summary>
+    private IReadOnlyCollection<string> ReadyTenants()
+    {
+        lock (_streams)
+            return _streams.Where(s => s.Ready).Select(s => s.Tenant).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Until woken, or until the first idle stream's timeout when one is waiting.</summary>

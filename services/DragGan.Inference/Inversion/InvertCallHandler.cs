@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DragGan.Contracts;
 using DragGan.Engine.Imaging;
 using DragGan.Engine.Inversion;
 using DragGan.Engine.Models;
@@ -43,7 +44,8 @@ internal sealed class InvertCallHandler(
         var model = opening.Model.Name;
         // Decoded in turn with other uploads, and reduced on the CPU: the device sees the model-sized target only.
         using var target = await decodes.RunAsync(opening.DecodeTarget, cancellation);
-        using var run = await gates.RunAsync(model, () => Start(opening, target), cancellation);
+        var tenant = context.RequestHeaders.GetValue(TenantMetadata.Header) ?? "";
+        using var run = await gates.RunAsync(model, tenant, () => Start(opening, target), cancellation);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["SessionId"] = opening.SessionId });
         logger.LogInformation("Inversion of a {Width}x{Height} image on {Model} started: {Steps} steps, pivotal tuning {Tuning}",
             opening.ImageSize.Width, opening.ImageSize.Height, model, run.TotalSteps, opening.Tuning is null ? "off" : $"rank {opening.Tuning.Rank}");
@@ -61,7 +63,7 @@ internal sealed class InvertCallHandler(
                     throw failure;
                 var step = run.CompletedSteps + 1;
                 var clock = Stopwatch.StartNew();
-                var (progress, preview) = await gates.RunAsync(model, () => Step(run, opening.Frames, step), cancellation);
+                var (progress, preview) = await gates.RunAsync(model, tenant, () => Step(run, opening.Frames, step), cancellation);
                 metrics.StepTaken(StreamKinds.Invert, model, 1, clock.Elapsed);
                 loss = progress.Loss;
                 if (preview is not null)
@@ -69,7 +71,7 @@ internal sealed class InvertCallHandler(
                 await responses.WriteAsync(progress, cancellation);
             }
 
-            var (final, image) = await gates.RunAsync(model, () => Final(run, loss), cancellation);
+            var (final, image) = await gates.RunAsync(model, tenant, () => Final(run, loss), cancellation);
             final.Preview = opening.Frames.Image.Encode(image);
             await responses.WriteAsync(final, cancellation);
             logger.LogInformation("Inversion ended at step {Step}: PSNR {Psnr:0.00} dB, delta {DeltaBytes} bytes", final.Step, final.Psnr, final.WeightDelta.Length);

@@ -1,3 +1,4 @@
+using DragGan.Contracts;
 using DragGan.Engine.Imaging;
 using DragGan.Inference.Drags;
 using DragGan.Inference.Inversion;
@@ -55,7 +56,8 @@ internal sealed class InferenceService(IModelRegistry registry, ModelGates gates
         // Loading a model on first use is slow too: it happens on the pool thread, under the gate.
         if (!request.WeightDelta.IsEmpty && source.Seed is not null)
             throw Invalid.Argument("weight_delta", "applies to a latent source only: a tuned photo's delta fits the latent it was tuned at.");
-        var (pixels, latent) = await gates.RunAsync(model.Name, () => Render(registry.Get(model.Name), model.Name, source, noise, request.WeightDelta), context.CancellationToken);
+        var tenant = context.RequestHeaders.GetValue(TenantMetadata.Header) ?? "";
+        var (pixels, latent) = await gates.RunAsync(model.Name, tenant, () => Render(registry.Get(model.Name), model.Name, source, noise, request.WeightDelta), context.CancellationToken);
         logger.LogDebug("Generated {Model} from {Source}", model.Name, source);
         return new GenerateResponse
         {

@@ -45,9 +45,9 @@ public sealed class SessionEditor(
         await RequireRoomAsync(tenant, cancellationToken);
         var (model, entry, image, weightDelta) = request.SourceCase switch
         {
-            CreateSessionRequest.SourceOneofCase.Seed => await FromSeedAsync(request.Seed, request.ImageOptions, cancellationToken),
-            CreateSessionRequest.SourceOneofCase.Latent => await FromLatentAsync(request.Latent, request.ImageOptions, cancellationToken),
-            CreateSessionRequest.SourceOneofCase.Image => await FromImageAsync(request.Image, request.ImageOptions, cancellationToken),
+            CreateSessionRequest.SourceOneofCase.Seed => await FromSeedAsync(tenant, request.Seed, request.ImageOptions, cancellationToken),
+            CreateSessionRequest.SourceOneofCase.Latent => await FromLatentAsync(tenant, request.Latent, request.ImageOptions, cancellationToken),
+            CreateSessionRequest.SourceOneofCase.Image => await FromImageAsync(tenant, request.Image, request.ImageOptions, cancellationToken),
             _ => throw new InvalidInputException("source", "must be set: give seed, latent or image."),
         };
 
@@ -247,31 +247,31 @@ public sealed class SessionEditor(
         return ttl;
     }
 
-    private async Task<(ModelInfo, HistoryEntry, EncodedImage?, ByteString?)> FromSeedAsync(SeedSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
+    private async Task<(ModelInfo, HistoryEntry, EncodedImage?, ByteString?)> FromSeedAsync(string tenant, SeedSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
     {
         var seed = new SeedSource { Seed = source.Seed };
         if (source.HasTruncationPsi)
             seed.TruncationPsi = source.TruncationPsi;
         if (source.HasTruncationCutoff)
             seed.TruncationCutoff = source.TruncationCutoff;
-        var generated = await GenerateAsync(new GenerateRequest { Model = source.Model, Seed = seed }, imageOptions, cancellationToken);
+        var generated = await GenerateAsync(tenant, new GenerateRequest { Model = source.Model, Seed = seed }, imageOptions, cancellationToken);
         var model = await inference.DescribeModelAsync(generated.Model, "seed.model", cancellationToken);
         var entry = new HistoryEntry { Kind = HistoryEntryKind.Created, Latent = generated.Latent };
         return (model, entry, imageOptions is null ? null : generated.Image, null);
     }
 
-    private async Task<(ModelInfo, HistoryEntry, EncodedImage?, ByteString?)> FromLatentAsync(LatentSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
+    private async Task<(ModelInfo, HistoryEntry, EncodedImage?, ByteString?)> FromLatentAsync(string tenant, LatentSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
     {
         var model = await inference.DescribeModelAsync(source.Model, "latent.model", cancellationToken);
         var latent = LatentShape.ToWPlus(source.Latent, model, "latent.latent");
         var entry = new HistoryEntry { Kind = HistoryEntryKind.Created, Latent = latent };
         if (imageOptions is null)
             return (model, entry, null, null);
-        var generated = await GenerateAsync(new GenerateRequest { Model = model.Name, Latent = latent }, imageOptions, cancellationToken);
+        var generated = await GenerateAsync(tenant, new GenerateRequest { Model = model.Name, Latent = latent }, imageOptions, cancellationToken);
         return (model, entry, generated.Image, null);
     }
 
-    private async Task<(ModelInfo, HistoryEntry, EncodedImage?, ByteString?)> FromImageAsync(ImageSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
+    private async Task<(ModelInfo, HistoryEntry, EncodedImage?, ByteString?)> FromImageAsync(string tenant, ImageSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
     {
         if (source.Image is null || source.Image.Data.IsEmpty)
             throw new InvalidInputException("image.image", "is required: the PNG, JPEG or RAW_RGB image to invert.");
@@ -303,7 +303,7 @@ public sealed class SessionEditor(
         InvertProgress result;
         try
         {
-            result = await inference.InvertAsync(start, cancellationToken);
+            result = await inference.InvertAsync(tenant, start, cancellationToken);
         }
         catch (InferenceFailedException e)
         {
@@ -316,13 +316,13 @@ public sealed class SessionEditor(
     private static bool TakesWeightDeltas(ModelInfo model) => model.Kind is not (GeneratorKind.Stylegan3T or GeneratorKind.Stylegan3R);
 
     /// <summary>Generate with the client's image options, or a tiny JPEG when it wants no image (the latent is what counts).</summary>
-    private async Task<GenerateResponse> GenerateAsync(GenerateRequest request, ImageOptions? imageOptions, CancellationToken cancellationToken)
+    private async Task<GenerateResponse> GenerateAsync(string tenant, GenerateRequest request, ImageOptions? imageOptions, CancellationToken cancellationToken)
     {
         request.NoiseMode = NoiseMode.Const;
         request.Image = imageOptions ?? new ImageOptions { Encoding = ImageEncoding.Jpeg, Size = 16 };
         try
         {
-            return await inference.GenerateAsync(request, cancellationToken);
+            return await inference.GenerateAsync(tenant, request, cancellationToken);
         }
         catch (InferenceFailedException e)
         {

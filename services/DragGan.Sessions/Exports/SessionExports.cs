@@ -27,7 +27,7 @@ public sealed class SessionExports(
         var stored = (await editor.GetAsync(key, cancellationToken)).Value;
         var session = stored.Session;
         var entry = SessionHistory.Find(session, request.HasEntryId ? request.EntryId : null);
-        var generated = await inference.GenerateAsync(new GenerateRequest
+        var generated = await inference.GenerateAsync(key.Tenant, new GenerateRequest
         {
             Model = session.Model,
             Latent = entry.Latent,

@@ -61,22 +61,23 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
                 $"{ClientText.Quote(wanted)} is not served; available: {string.Join(", ", models.Models.Select(m => m.Name))}.");
     }
 
-    public async Task<GenerateResponse> GenerateAsync(GenerateRequest request, CancellationToken cancellationToken)
+    /// <summary>Generates for <paramref name="tenant"/>, whose name goes with the call, so that the inference service shares its model's gate by tenant.</summary>
+    public async Task<GenerateResponse> GenerateAsync(string tenant, GenerateRequest request, CancellationToken cancellationToken)
     {
         var replica = await replicas.AnyAsync(cancellationToken, ModelOf(request.Model));
-        return await InferenceErrors.TranslateAsync(() => replica.Client.GenerateAsync(request, cancellationToken: cancellationToken).ResponseAsync);
+        return await InferenceErrors.TranslateAsync(() => replica.Client.GenerateAsync(request, TenantHeader(tenant), cancellationToken: cancellationToken).ResponseAsync);
     }
 
-    /// <summary>Runs an inversion to its end and returns the final progress (its latent is the result).</summary>
-    public async Task<InvertProgress> InvertAsync(InvertStart start, CancellationToken cancellationToken)
+    /// <summary>Runs an inversion for <paramref name="tenant"/> to its end and returns the final progress (its latent is the result).</summary>
+    public async Task<InvertProgress> InvertAsync(string tenant, InvertStart start, CancellationToken cancellationToken)
     {
         var replica = await replicas.AnyAsync(cancellationToken, ModelOf(start.Model));
-        return await InferenceErrors.TranslateAsync(() => InvertOnAsync(replica, start, cancellationToken));
+        return await InferenceErrors.TranslateAsync(() => InvertOnAsync(replica, tenant, start, cancellationToken));
     }
 
-    private static async Task<InvertProgress> InvertOnAsync(InferenceReplica replica, InvertStart start, CancellationToken cancellationToken)
+    private static async Task<InvertProgress> InvertOnAsync(InferenceReplica replica, string tenant, InvertStart start, CancellationToken cancellationToken)
     {
-        using var call = replica.Client.Invert(cancellationToken: cancellationToken);
+        using var call = replica.Client.Invert(TenantHeader(tenant), cancellationToken: cancellationToken);
         await call.RequestStream.WriteAsync(new InvertRequest { Start = start }, cancellationToken);
         InvertProgress? last = null;
         await foreach (var progress in call.ResponseStream.ReadAllAsync(cancellationToken))
@@ -100,7 +101,9 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
 
     /// <summary>Opens a Drag stream on <paramref name="replica"/>; the tenant goes with the call, so that the inference service shares its GPU by tenant.</summary>
     public InferenceDragCall OpenDrag(InferenceReplica replica, string tenant, CancellationToken cancellationToken) =>
-        new(replica.Client.Drag(new Metadata { { TenantMetadata.Header, tenant } }, cancellationToken: cancellationToken));
+        new(replica.Client.Drag(TenantHeader(tenant), cancellationToken: cancellationToken));
+
+    private static Metadata TenantHeader(string tenant) => new() { { TenantMetadata.Header, tenant } };
 
     /// <summary>A drag's stream on <paramref name="replica"/> failed: new drags keep away from it for a while.</summary>
     public void ReportDragFailure(InferenceReplica replica, Exception error) => replicas.ReportFailure(replica, error);
