@@ -132,18 +132,31 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts, IReadOnlySet
         }
     }
 
-    /// <summary>Drags with a 2048 px raw frame every step (12 MiB each), then their GIF at 1024 px.</summary>
+    /// <summary>
+    /// Drags that ask for 2048 px raw frames every step (refused: frames are at most twice the
+    /// model's side), then take the largest raw frames allowed every step, then their GIF at 1024 px.
+    /// </summary>
     private Func<int, Task> LargeFrames(Session session, CancellationToken stop)
     {
-        var frames = new FrameOptions { Image = new ImageOptions { Encoding = ImageEncoding.RawRgb, Size = 2048 } };
+        var largest = LargestFrames(session);
         return async iteration =>
         {
             var client = tenant.On(iteration);
-            await DragRun.RunAsync(client, Tenant.DragStart(session.Id, session.Resolution, maxSteps: 100, frames), stopAtStep: 12, stop, frame =>
+            var huge = new FrameOptions { Image = new ImageOptions { Encoding = ImageEncoding.RawRgb, Size = 2048 } };
+            try
             {
-                if (frame.Frame.Image is { Width: 2048 } image)
+                await DragRun.RunAsync(client, Tenant.DragStart(session.Id, session.Resolution, maxSteps: 100, huge), stopAtStep: 12, stop);
+                counts.Add("large_frames", "drags_of_2048px_frames_admitted");
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument && e.Status.Detail.StartsWith("start.frame_options.image.size", StringComparison.Ordinal))
+            {
+                counts.Add("large_frames", "drags_of_2048px_frames_refused");
+            }
+            await DragRun.RunAsync(client, Tenant.DragStart(session.Id, session.Resolution, maxSteps: 100, largest), stopAtStep: 12, stop, frame =>
+            {
+                if (frame.Frame.Image is { } image && image.Width == largest.Image.Size)
                 {
-                    counts.Add("large_frames", "frames_2048px_received");
+                    counts.Add("large_frames", "largest_frames_received");
                     counts.Add("large_frames", "frame_kib_received", image.Data.Length >> 10);
                 }
             });
@@ -152,6 +165,10 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts, IReadOnlySet
             counts.Add("large_frames", "gif_kib", gif.Data.Length >> 10);
         };
     }
+
+    /// <summary>Raw frames of the largest side a drag may ask for: twice the model's (the inference service's bound).</summary>
+    private static FrameOptions LargestFrames(Session session) =>
+        new() { Image = new ImageOptions { Encoding = ImageEncoding.RawRgb, Size = 2 * session.Resolution } };
 
     /// <summary>What the export attack asks for, in turn: each at or past an edge of Sessions:ExportLimits.</summary>
     private static readonly (string Name, ExportAnimationRequest Request)[] Exports =
@@ -169,7 +186,7 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts, IReadOnlySet
     /// <summary>Keeps frames of a drag on its session (until that is not refused), then exports them in turn as <see cref="Exports"/> asks.</summary>
     private async Task<Func<int, Task>> ExportAsync(Session session, CancellationToken stop)
     {
-        var frames = new FrameOptions { Image = new ImageOptions { Encoding = ImageEncoding.Jpeg, Size = 1024 } };
+        var frames = new FrameOptions { Image = new ImageOptions { Encoding = ImageEncoding.Jpeg, Size = LargestFrames(session).Image.Size } };
         var drag = await DragRun.RunAsync(tenant.On(0), Tenant.DragStart(session.Id, session.Resolution, maxSteps: 100, frames), stopAtStep: 12, stop);
         counts.Add("export", "frames_kept_for_export", drag.Frames);
         return async iteration =>
@@ -277,14 +294,14 @@ internal sealed class HostileTenant(Tenant tenant, Counters counts, IReadOnlySet
     }
 
     /// <summary>
-    /// A drag started on replica 0 with 2048 px raw frames, watched, steered, paused and taken over
+    /// A drag started on replica 0 with the largest raw frames allowed, watched, steered, paused and taken over
     /// on replica 1, where every frame and command crosses Redis pub/sub; the take-over stops it.
     /// </summary>
     private Func<int, Task> Relay(Session session, CancellationToken stop)
     {
         var runner = tenant.On(0);
         var other = tenant.On(1);
-        var frames = new FrameOptions { Image = new ImageOptions { Encoding = ImageEncoding.RawRgb, Size = 2048 } };
+        var frames = LargestFrames(session);
         return async iteration =>
         {
             var started = await runner.StartDragAsync(new StartDragRequest

@@ -28,6 +28,13 @@ internal sealed record SoakOptions
 
     public string Output { get; init; } = "bench/results/sessions-soak-cpu.json";
 
+    /// <summary>
+    /// The least step rate under attack, as a fraction of the rate alone, that passes: the target
+    /// 0.4 by default; CI's short run passes a lower floor that guards against regressions while
+    /// the target is not met on its 2-core machine (bench/README.md).
+    /// </summary>
+    public double MinStepRateRatio { get; init; } = 0.4;
+
     public static SoakOptions Parse(string[] args)
     {
         var options = new SoakOptions();
@@ -44,7 +51,8 @@ internal sealed record SoakOptions
                 "--checkpoint" => options with { Checkpoint = value },
                 "--configuration" => options with { Configuration = value },
                 "--out" => options with { Output = value },
-                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --baseline-seconds 60 --seconds 120 --redis-maxmemory 64mb --sessions-per-tenant 200 --attacks {string.Join(',', HostileTenant.Attacks)} --checkpoint FILE --configuration Release --out FILE"),
+                "--min-step-rate-ratio" => options with { MinStepRateRatio = double.Parse(value, CultureInfo.InvariantCulture) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}. Options: --baseline-seconds 60 --seconds 120 --redis-maxmemory 64mb --sessions-per-tenant 200 --attacks {string.Join(',', HostileTenant.Attacks)} --checkpoint FILE --configuration Release --out FILE --min-step-rate-ratio 0.4"),
             };
             i++;
         }

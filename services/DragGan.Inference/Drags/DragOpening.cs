@@ -59,7 +59,7 @@ internal sealed class DragOpening
         var points = start.Points.Select((pair, i) => DragMessages.Pair(pair, model.Resolution, $"start.points[{i}]")).ToArray();
         var mask = DragMessages.FixedRegion(start.Mask, model.Resolution, "start.mask");
         var parameters = DragMessages.Parameters(start.Parameters, model, null, "start.parameters");
-        var frames = FrameSettings.From(start.FrameOptions, "start.frame_options");
+        var frames = FrameSettings.From(start.FrameOptions, "start.frame_options", model.Resolution);
         var weightDelta = start.WeightDelta;
 
         return new DragOpening(model, frames, start.SessionId, generator =>
@@ -84,7 +84,7 @@ internal sealed class DragOpening
             throw Invalid.Argument("resume.state", "must be set (the state a frame carried).");
         var model = registry.Describe(string.IsNullOrEmpty(resume.State.Model) ? registry.DefaultModelName : resume.State.Model);
         var state = DragMessages.State(resume.State, model, "resume.state");
-        var frames = FrameSettings.From(resume.FrameOptions, "resume.frame_options");
+        var frames = FrameSettings.From(resume.FrameOptions, "resume.frame_options", model.Resolution);
         var weightDelta = resume.WeightDelta;
 
         return new DragOpening(model, frames, resume.SessionId, generator =>

@@ -47,7 +47,7 @@ internal sealed record DragUpdatePlan(
         else if (update.Mask is not null)
             mask = new MaskChange(DragMessages.FixedRegion(update.Mask, model.Resolution, $"{Field}.mask"));
 
-        var frames = update.FrameOptions is null ? null : FrameSettings.From(update.FrameOptions, $"{Field}.frame_options");
+        var frames = update.FrameOptions is null ? null : FrameSettings.From(update.FrameOptions, $"{Field}.frame_options", model.Resolution);
         // Parameter ranges depend on the edit's current values; they are checked in ApplyTo.
         return new DragUpdatePlan(update.Reset, changes, mask, update.Parameters, frames);
     }

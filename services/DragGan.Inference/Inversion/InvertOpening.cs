@@ -74,7 +74,7 @@ internal sealed record InvertOpening(ModelInfo Model, EncodedImage Image, (int W
             size,
             options,
             tuning,
-            FrameSettings.From(start.FrameOptions, "start.frame_options"),
+            FrameSettings.From(start.FrameOptions, "start.frame_options", model.Resolution),
             start.SessionId);
     }
 
