@@ -29,6 +29,7 @@ public sealed class DragErrorTests(FixtureModelServer server) : IClassFixture<Fi
         { "latent regularization", StatusCode.InvalidArgument, "start.parameters.latent_regularization " },
         { "frame interval", StatusCode.InvalidArgument, "start.frame_options.every_k_steps " },
         { "frame size", StatusCode.InvalidArgument, "start.frame_options.image.size " },
+        { "frame beyond twice the model", StatusCode.InvalidArgument, "start.frame_options.image.size is 513; a stream's frames are at most 512 px (2x the model's 256 px)" },
         { "update first", StatusCode.InvalidArgument, "kind " },
         { "empty first", StatusCode.InvalidArgument, "kind " },
         { "resume without state", StatusCode.InvalidArgument, "resume.state " },
@@ -203,6 +204,9 @@ public sealed class DragErrorTests(FixtureModelServer server) : IClassFixture<Fi
                 break;
             case "frame size":
                 start.FrameOptions.Image.Size = 4;
+                break;
+            case "frame beyond twice the model":
+                start.FrameOptions.Image.Size = 513;
                 break;
             case "update first":
                 return new DragRequest { Update = new DragUpdate() };
