@@ -19,7 +19,7 @@ internal static class InvertCommand
         var steps = CommandOptions.Steps("Projection steps, 1..10000; default 1000.");
         var learningRate = new Option<double?>("--lr") { Description = "Adam learning rate of the projection, in (0, 1]; default 0.1." };
         var tuningSteps = new Option<uint?>("--tuning-steps") { Description = "Pivotal-tuning steps, 1..2000; default 350 (tuning may stop early)." };
-        var tuningRank = new Option<uint?>("--tuning-rank") { Description = "Rank of the tuned low-rank weight delta, 1..64; default 4." };
+        var tuningRank = new Option<uint?>("--tuning-rank") { Description = "Rank of the tuned low-rank weight delta, 1..64; default 8." };
         var noTuning = new Option<bool>("--no-tuning") { Description = "Invert into the latent only, without tuning the generator to the photo." };
         var png = new Option<string>("--png") { Description = "Write the reconstruction (the session's first image) as PNG here." };
         var command = new Command("invert", "Create a session from an image by GAN inversion and pivotal tuning, and print its id.")
