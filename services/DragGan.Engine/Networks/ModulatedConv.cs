@@ -78,32 +78,17 @@ internal sealed class ModulatedConv : IDisposable
         var w = (weight.dim() == 5 ? weight : weight.unsqueeze(0)).mul(styles.reshape(batch, 1, -1, 1, 1)); // [N, O, I, k, k]
         if (_demodulate)
             w = w.mul(w.square().sum([2, 3, 4]).add(DemodulationEpsilon).rsqrt().reshape(batch, -1, 1, 1, 1));
-
-        var grouped = x.reshape(1, -1, x.shape[2], x.shape[3]);
-        if (_upsampleFilter is null)
-        {
-            var y = F.conv2d(grouped, w.reshape(-1, _inChannels, _kernel, _kernel).to(x.dtype), padding: [_kernel / 2, _kernel / 2], groups: batch);
-            return y.reshape(batch, -1, y.shape[2], y.shape[3]);
-        }
-        // Transposed convolution takes [groups * I, O, k, k].
-        var transposed = w.transpose(1, 2).reshape(batch * _inChannels, _outChannels, _kernel, _kernel);
-        var up = F.conv_transpose2d(grouped, transposed.to(x.dtype), strides: [2, 2], groups: batch);
-        return _upsampleFilter.Filter(up.reshape(batch, -1, up.shape[2], up.shape[3]), padding: 1);
+        return Resample(ConvolvePerSample(x, w));
     }
 
     private Tensor ForwardShared(Tensor x, Tensor weight, Tensor styles)
     {
-        var batch = x.shape[0];
-        var modulated = x.mul(styles.to(x.dtype).reshape(batch, -1, 1, 1));
-        var y = _upsampleFilter is null
-            ? F.conv2d(modulated, weight.to(x.dtype), padding: [_kernel / 2, _kernel / 2])
-            : _upsampleFilter.Filter(F.conv_transpose2d(modulated, weight.transpose(0, 1).to(x.dtype), strides: [2, 2]), padding: 1);
+        var y = Resample(ConvolveShared(Modulate(x, styles), weight));
         if (!_demodulate)
             return y;
         // sum over (i, kh, kw) of (W s_i)^2 = s^2 @ sum_k W^2; the same coefficients as the fused form.
         var squaredSums = ReferenceEquals(weight, _weight) ? _squaredWeightSums : weight.square().sum([2, 3]).t();
-        var coefficients = styles.square().matmul(squaredSums).add(DemodulationEpsilon).rsqrt();
-        return y.mul(coefficients.to(y.dtype).reshape(batch, -1, 1, 1));
+        return Demodulate(y, styles.square().matmul(squaredSums));
     }
 
     /// <summary>
@@ -115,33 +100,43 @@ internal sealed class ModulatedConv : IDisposable
     /// </summary>
     private Tensor ForwardSharedWithSampleDeltas(Tensor x, Tensor styles, Tensor sampleDeltas)
     {
-        var batch = x.shape[0];
-        var modulated = x.mul(styles.to(x.dtype).reshape(batch, -1, 1, 1));
-        var grouped = modulated.reshape(1, -1, modulated.shape[2], modulated.shape[3]);
-        Tensor y;
-        if (_upsampleFilter is null)
-        {
-            var shared = F.conv2d(modulated, _weight.to(x.dtype), padding: [_kernel / 2, _kernel / 2]);
-            var perSample = F.conv2d(grouped, sampleDeltas.reshape(-1, _inChannels, _kernel, _kernel).to(x.dtype), padding: [_kernel / 2, _kernel / 2], groups: batch);
-            y = shared.add(perSample.reshape(batch, -1, perSample.shape[2], perSample.shape[3]));
-        }
-        else
-        {
-            // The resampling filter is linear: filter the sum once.
-            var shared = F.conv_transpose2d(modulated, _weight.transpose(0, 1).to(x.dtype), strides: [2, 2]);
-            var transposed = sampleDeltas.transpose(1, 2).reshape(batch * _inChannels, _outChannels, _kernel, _kernel);
-            var perSample = F.conv_transpose2d(grouped, transposed.to(x.dtype), strides: [2, 2], groups: batch);
-            y = _upsampleFilter.Filter(shared.add(perSample.reshape(batch, -1, perSample.shape[2], perSample.shape[3])), padding: 1);
-        }
+        var modulated = Modulate(x, styles);
+        // The resampling filter is linear: filter the sum once.
+        var y = Resample(ConvolveShared(modulated, _weight).add(ConvolvePerSample(modulated, sampleDeltas)));
         if (!_demodulate)
             return y;
         var squaredStyles = styles.square();
         var sharedSums = squaredStyles.matmul(_squaredWeightSums); // [N, O]
         var ownSums = _weight.add(sampleDeltas).square().sum([3, 4]).bmm(squaredStyles.unsqueeze(2)).squeeze(2); // [N, O]
         var hasDelta = sampleDeltas.flatten(1).abs().amax(1).gt(0).unsqueeze(1);
-        var coefficients = torch.where(hasDelta, ownSums, sharedSums).add(DemodulationEpsilon).rsqrt();
-        return y.mul(coefficients.to(y.dtype).reshape(batch, -1, 1, 1));
+        return Demodulate(y, torch.where(hasDelta, ownSums, sharedSums));
     }
+
+    private static Tensor Modulate(Tensor x, Tensor styles) => x.mul(styles.to(x.dtype).reshape(x.shape[0], -1, 1, 1));
+
+    /// <summary>The batch convolved with one weight [O, I, k, k] (transposed when upsampling), before the resampling filter.</summary>
+    private Tensor ConvolveShared(Tensor x, Tensor weight) => _upsampleFilter is null
+        ? F.conv2d(x, weight.to(x.dtype), padding: [_kernel / 2, _kernel / 2])
+        : F.conv_transpose2d(x, weight.transpose(0, 1).to(x.dtype), strides: [2, 2]);
+
+    /// <summary>Each sample convolved with its own weight [N, O, I, k, k], as one grouped convolution, before the resampling filter.</summary>
+    private Tensor ConvolvePerSample(Tensor x, Tensor weights)
+    {
+        var batch = x.shape[0];
+        var grouped = x.reshape(1, -1, x.shape[2], x.shape[3]);
+        var y = _upsampleFilter is null
+            ? F.conv2d(grouped, weights.reshape(-1, _inChannels, _kernel, _kernel).to(x.dtype), padding: [_kernel / 2, _kernel / 2], groups: batch)
+            // Transposed convolution takes [groups * I, O, k, k].
+            : F.conv_transpose2d(grouped, weights.transpose(1, 2).reshape(batch * _inChannels, _outChannels, _kernel, _kernel).to(x.dtype), strides: [2, 2], groups: batch);
+        return y.reshape(batch, -1, y.shape[2], y.shape[3]);
+    }
+
+    /// <summary>The upsampling convolution's resampling filter; nothing for the others.</summary>
+    private Tensor Resample(Tensor y) => _upsampleFilter is null ? y : _upsampleFilter.Filter(y, padding: 1);
+
+    /// <summary>Scales each output channel by 1 / sqrt(its squared weight sum + epsilon): <paramref name="squaredSums"/> [N, O].</summary>
+    private static Tensor Demodulate(Tensor y, Tensor squaredSums) =>
+        y.mul(squaredSums.add(DemodulationEpsilon).rsqrt().to(y.dtype).reshape(y.shape[0], -1, 1, 1));
 
     public void Dispose()
     {
