@@ -145,7 +145,7 @@ internal static class FaceDragBenchmark
     internal static Vector2 ToLandmark(PixelPoint point) => new((float)point.X + 0.5f, (float)point.Y + 0.5f);
 
     /// <summary>A landmark (pixel centres at +0.5) as the engine's pixel index, inside the image.</summary>
-    private static PixelPoint ToPixel(Vector2 point, int resolution) =>
+    internal static PixelPoint ToPixel(Vector2 point, int resolution) =>
         new(Math.Clamp(point.X - 0.5, 0, resolution - 1), Math.Clamp(point.Y - 0.5, 0, resolution - 1));
 
     private static void SavePair(string folder, string name, Tensor initial, Tensor edited, Tensor target)

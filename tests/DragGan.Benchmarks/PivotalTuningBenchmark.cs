@@ -200,7 +200,7 @@ internal static class PivotalTuningBenchmark
         var targets = subset.Select(i => destinations[i]).ToArray();
         using var w0 = tensor(latent, [generator.NumWs, generator.WDim], device: generator.Device);
         using var edit = DragEdit.Start(generator, w0,
-            handles.Zip(targets, (h, t) => (ToPixel(h, resolution), ToPixel(t, resolution))).ToArray(),
+            handles.Zip(targets, (h, t) => (FaceDragBenchmark.ToPixel(h, resolution), FaceDragBenchmark.ToPixel(t, resolution))).ToArray(),
             parameters: new DragParameters { LearningRate = FacesModel.DefaultLearningRate, MaxSteps = maxSteps },
             weightDelta: delta);
         var stepper = new DragStepper(generator);
@@ -217,9 +217,6 @@ internal static class PivotalTuningBenchmark
         return (edit.Converged, DragQualityMetrics.MeanDistance(subset.Select(i => after[i]).ToArray(), targets),
             DragQualityMetrics.MeanDistance(handles, targets), mse, edited);
     }
-
-    private static PixelPoint ToPixel(Vector2 point, int resolution) =>
-        new(Math.Clamp(point.X - 0.5, 0, resolution - 1), Math.Clamp(point.Y - 0.5, 0, resolution - 1));
 
     private static RgbImage LoadPhoto(string spec, int resolution)
     {

@@ -80,8 +80,8 @@ public sealed class PivotalTuningInvertTests(FixtureModelServer server, ITestOut
         // The first step's image is the tuned generator at w0 (the batched path beside the shared
         // weights against Generate's: the same function, so at most a level here and there).
         Assert.NotNull(first);
-        var toTuned = MeanAbsoluteDifference(first.Image.Data.Span, tuned.Image.Data.Span);
-        var toUntuned = MeanAbsoluteDifference(first.Image.Data.Span, untuned.Image.Data.Span);
+        var toTuned = TestPhotos.MeanAbsoluteDifference(first.Image.Data.Span, tuned.Image.Data.Span);
+        var toUntuned = TestPhotos.MeanAbsoluteDifference(first.Image.Data.Span, untuned.Image.Data.Span);
         output.WriteLine($"first frame: mean |difference| {toTuned:0.000} levels from the tuned render, {toUntuned:0.000} from the untuned");
         Assert.True(toTuned < 0.05, $"{toTuned} levels from the tuned render");
         Assert.True(toUntuned > 10 * Math.Max(toTuned, 0.01));
@@ -90,7 +90,7 @@ public sealed class PivotalTuningInvertTests(FixtureModelServer server, ITestOut
         var state = ended[^1].State;
         var withDelta = await ResumeFirstFrameAsync(state, final.WeightDelta);
         var withoutDelta = await ResumeFirstFrameAsync(state, ByteString.Empty);
-        Assert.True(MeanAbsoluteDifference(withDelta, tuned.Image.Data.Span) < MeanAbsoluteDifference(withoutDelta, tuned.Image.Data.Span),
+        Assert.True(TestPhotos.MeanAbsoluteDifference(withDelta, tuned.Image.Data.Span) < TestPhotos.MeanAbsoluteDifference(withoutDelta, tuned.Image.Data.Span),
             "a resume with the delta drew the untuned generator");
     }
 
@@ -160,11 +160,8 @@ public sealed class PivotalTuningInvertTests(FixtureModelServer server, ITestOut
             if (_tuned is { } done)
                 return done;
             var generated = await server.Client.GenerateAsync(new GenerateRequest { Model = Model, Seed = new SeedSource { Seed = 42 }, Image = new ImageOptions { Encoding = ImageEncoding.RawRgb } });
-            var pixels = generated.Image.Data.ToByteArray();
             var side = (int)generated.Image.Width;
-            for (var y = 96; y < 160; y++)
-                for (var x = 96; x < 160; x++)
-                    pixels.AsSpan((y * side + x) * 3, 3).Fill(230);
+            var pixels = TestPhotos.WithBrightSquare(generated.Image.Data.Span, side);
             var target = new EncodedImage { Encoding = ImageEncoding.RawRgb, Width = (uint)side, Height = (uint)side, Data = ByteString.CopyFrom(pixels) };
 
             using var call = server.Client.Invert();
@@ -206,15 +203,6 @@ public sealed class PivotalTuningInvertTests(FixtureModelServer server, ITestOut
         var frame = await drag.NextAsync();
         Assert.NotNull(frame);
         return frame.Image.Data.ToByteArray();
-    }
-
-    private static double MeanAbsoluteDifference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        var sum = 0L;
-        for (var i = 0; i < a.Length; i++)
-            sum += Math.Abs(a[i] - b[i]);
-        return (double)sum / a.Length;
     }
 
     /// <summary>

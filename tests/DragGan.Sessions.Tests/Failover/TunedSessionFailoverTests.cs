@@ -80,8 +80,8 @@ public sealed class TunedSessionFailoverTests(SqliteBackend backend) : IClassFix
             // The first step after the move renders the paused latent (its image comes before its update).
             var tuned = await RenderAsync(survivor, latent, delta);
             var untuned = await RenderAsync(survivor, latent, ByteString.Empty);
-            var toTuned = MeanAbsoluteDifference(resumed.Frame.Image.Data.Span, tuned.Span);
-            var toUntuned = MeanAbsoluteDifference(resumed.Frame.Image.Data.Span, untuned.Span);
+            var toTuned = TestPhotos.MeanAbsoluteDifference(resumed.Frame.Image.Data.Span, tuned.Span);
+            var toUntuned = TestPhotos.MeanAbsoluteDifference(resumed.Frame.Image.Data.Span, untuned.Span);
             Assert.True(resumed.Resumed || resumed.Frame.Step > paused.Frame.Step);
             Assert.True(toTuned < 0.2 * toUntuned, $"the resumed frame is {toTuned} levels from the tuned render, {toUntuned} from the untuned");
         }

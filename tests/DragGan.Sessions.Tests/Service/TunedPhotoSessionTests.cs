@@ -44,13 +44,13 @@ public sealed class TunedPhotoSessionTests(SqliteBackend backend) : IClassFixtur
         var exported = await client.ExportImageAsync(new ExportImageRequest { SessionId = tuned.Session.Id, Image = Raw });
         var untuned = await UntunedAsync(tuned.Session.Latent);
         Assert.Equal(tuned.Image.Data, exported.Image.Data);
-        var effect = MeanAbsoluteDifference(exported.Image.Data.Span, untuned.Span);
+        var effect = TestPhotos.MeanAbsoluteDifference(exported.Image.Data.Span, untuned.Span);
         Assert.True(effect > 0.5, $"the delta changed the render by {effect} levels only");
 
         // A drag of the session steps the tuned generator: its first frame is the export.
         var first = await FirstDragFrameAsync(client, tuned.Session.Id);
-        Assert.True(MeanAbsoluteDifference(first.Span, exported.Image.Data.Span) < 0.05 * effect,
-            $"the drag's first frame is {MeanAbsoluteDifference(first.Span, exported.Image.Data.Span)} levels from the tuned render");
+        Assert.True(TestPhotos.MeanAbsoluteDifference(first.Span, exported.Image.Data.Span) < 0.05 * effect,
+            $"the drag's first frame is {TestPhotos.MeanAbsoluteDifference(first.Span, exported.Image.Data.Span)} levels from the tuned render");
 
         // The .npz export holds the latent and the delta.
         var npz = await client.ExportLatentAsync(new ExportLatentRequest { SessionId = tuned.Session.Id, Format = LatentFileFormat.Npz });

@@ -4,7 +4,7 @@ using static DragGan.Sessions.Tests.Support.SessionTestData;
 
 namespace DragGan.Sessions.Tests.Support;
 
-/// <summary>Photos for tests of tuned sessions, and how far apart two images are.</summary>
+/// <summary>Photos for tests of tuned sessions.</summary>
 public static class TunedPhotos
 {
     public static readonly ImageOptions Raw = new() { Encoding = ImageEncoding.RawRgb };
@@ -13,20 +13,8 @@ public static class TunedPhotos
     public static async Task<EncodedImage> PhotoAsync(DragGan.Protos.V1.Sessions.SessionsClient client)
     {
         var seeded = await client.CreateSessionAsync(FromSeed(42, Raw));
-        var pixels = seeded.Image.Data.ToByteArray();
         var side = (int)seeded.Image.Width;
-        for (var y = side * 3 / 8; y < side * 5 / 8; y++)
-            pixels.AsSpan((y * side + side * 3 / 8) * 3, side / 4 * 3).Fill(230);
+        var pixels = TestPhotos.WithBrightSquare(seeded.Image.Data.Span, side);
         return new EncodedImage { Encoding = ImageEncoding.RawRgb, Width = (uint)side, Height = (uint)side, Data = ByteString.CopyFrom(pixels) };
-    }
-
-    /// <summary>Mean absolute difference of two images of the same size, in 8-bit levels.</summary>
-    public static double MeanAbsoluteDifference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        var sum = 0L;
-        for (var i = 0; i < a.Length; i++)
-            sum += Math.Abs(a[i] - b[i]);
-        return (double)sum / a.Length;
     }
 }
