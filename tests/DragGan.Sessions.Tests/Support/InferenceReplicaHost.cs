@@ -24,6 +24,9 @@ public sealed class InferenceReplicaHost : IAsyncDisposable
 
     public string Address { get; }
 
+    /// <summary>The replica's services, for tests that look into its gates.</summary>
+    public IServiceProvider Services => _app.Services;
+
     /// <summary>Drag and Invert streams open on the replica now.</summary>
     public int ActiveStreams => _app.Services.GetRequiredService<StreamAdmission>().Active;
 
