@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace DragGan.Inference;
@@ -31,14 +32,31 @@ public sealed class ModelGates(IOptions<InferenceOptions> options)
     public Task<T> RunAsync<T>(string model, Func<T> work, CancellationToken cancellationToken) =>
         RunAsync(model, "", work, cancellationToken);
 
-    /// <summary>Runs <paramref name="work"/>, a call of <paramref name="tenant"/> ("" for none), once the model's gate gives it a turn.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/>, a call of <paramref name="tenant"/> ("" for none), once the model's
+    /// gate gives it a turn; the tenant is charged the time it ran (<see cref="TenantPasses.Settle"/>).
+    /// </summary>
     public Task<T> RunAsync<T>(string model, string tenant, Func<T> work, CancellationToken cancellationToken)
     {
         var gate = GateOf(model);
-        return RunAsync(gate, gate.EnterCallAsync(tenant, cancellationToken), work, cancellationToken);
+        return RunAsync(gate, gate.EnterCallAsync(tenant, cancellationToken), () =>
+        {
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                return work();
+            }
+            finally
+            {
+                gate.Passes.Settle(tenant, clock.Elapsed);
+            }
+        }, cancellationToken);
     }
 
-    /// <summary>Runs one tick of the model's drag loop (<see cref="Drags.ModelDragLoop"/>) once the gate gives it a turn.</summary>
+    /// <summary>
+    /// Runs one tick of the model's drag loop (<see cref="Drags.ModelDragLoop"/>) once the gate gives it
+    /// a turn; the loop charges each stepped drag's tenant its part itself (<see cref="Drags.TenantTurns"/>).
+    /// </summary>
     /// <param name="readyTenants">The tenants with a drag ready to step, when the gate chooses.</param>
     public Task<T> RunDragTickAsync<T>(string model, Func<IReadOnlyCollection<string>> readyTenants, Func<T> work, CancellationToken cancellationToken)
     {

@@ -1,20 +1,31 @@
 namespace DragGan.Inference;
 
 /// <summary>
-/// The turns one model has given each tenant, drag steps and other calls alike: a tenant's pass is
-/// the turns it was given divided by its weight (<see cref="InferenceOptions.TenantWeights"/>),
-/// and the next turn goes to the waiting tenant with the lowest (stride scheduling). A tenant's pass
+/// The share of one model each tenant has had, drag steps and other calls alike, counted in turns
+/// of the model's mean length: a tenant's pass is its turns divided by its weight
+/// (<see cref="InferenceOptions.TenantWeights"/>), and the next turn goes to the waiting tenant with
+/// the lowest (stride scheduling). A turn is charged as one when given and corrected by its measured
+/// time when it ends (<see cref="Settle"/>), so that a tenant whose turns hold the model three times
+/// as long gets a third of the turns: shares of the model's time, not of its turns. A tenant's pass
 /// never lags the pass at which the last turn was given (start-time fair queueing): one that waited
 /// for nothing comes back level with the others, so idling saves no turns for a burst later.
 /// </summary>
 public sealed class TenantPasses(IReadOnlyDictionary<string, double> weights)
 {
-    // Passes are sums of 1 / weight: equal up to rounding counts as equal.
+    // Passes are sums of turns / weight: equal up to rounding counts as equal.
     private const double Tolerance = 1e-9;
+
+    // How fast the mean turn follows the measured ones: about the last 32 turns count.
+    private const double MeanTurnWeight = 1.0 / 32;
+
+    // Turns are charged in 32nds of the mean, at least one: timing noise between calls that take
+    // next to nothing does not reorder them, and no turn is free.
+    private const double TurnGrain = 32;
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, double> _pass = new(StringComparer.Ordinal);
     private double _lastTurn;
+    private double _meanTurnSeconds;
 
     /// <summary>The weight of a tenant: configured or 1.</summary>
     public double WeightOf(string tenant) => weights.TryGetValue(tenant, out var weight) ? weight : 1;
@@ -36,7 +47,7 @@ public sealed class TenantPasses(IReadOnlyDictionary<string, double> weights)
     /// <summary>Whether two passes count as equal.</summary>
     public static bool Level(double pass, double other) => Math.Abs(pass - other) <= Tolerance;
 
-    /// <summary>Gives <paramref name="tenant"/> a turn.</summary>
+    /// <summary>Gives <paramref name="tenant"/> a turn, charged as one mean turn until it is settled.</summary>
     public void Charge(string tenant)
     {
         lock (_lock)
@@ -50,6 +61,22 @@ public sealed class TenantPasses(IReadOnlyDictionary<string, double> weights)
                 foreach (var idle in _pass.Where(kv => kv.Value <= _lastTurn + Tolerance).Select(kv => kv.Key).ToList())
                     _pass.Remove(idle);
             }
+        }
+    }
+
+    /// <summary>
+    /// Corrects a turn of <paramref name="tenant"/> that held the model for <paramref name="held"/>
+    /// (its part of a batched step): it counts as <paramref name="held"/> over the mean turn, not one.
+    /// </summary>
+    public void Settle(string tenant, TimeSpan held)
+    {
+        var seconds = Math.Max(0, held.TotalSeconds);
+        lock (_lock)
+        {
+            // Measured against the mean before it: a long turn does not lighten its own charge.
+            var turns = _meanTurnSeconds > 0 ? Math.Max(1, Math.Round(seconds / _meanTurnSeconds * TurnGrain)) / TurnGrain : 1;
+            _meanTurnSeconds = _meanTurnSeconds == 0 ? seconds : _meanTurnSeconds + (seconds - _meanTurnSeconds) * MeanTurnWeight;
+            _pass[tenant] = _pass.GetValueOrDefault(tenant, _lastTurn) + (turns - 1) / WeightOf(tenant);
         }
     }
 }

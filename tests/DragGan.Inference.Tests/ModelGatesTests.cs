@@ -206,11 +206,14 @@ public sealed class ModelGatesTests
                 return 0;
             }, CancellationToken.None));
         }
+        // The holder's long turn sets the mean: the queued calls, next to nothing beside it, count alike.
+        await Task.Delay(200);
         release.Set();
         await Task.WhenAll([holder, .. calls]);
 
-        // Round-robin over the tenants in the order they came, from the one after the holder's.
-        Assert.Equal(["a", "b", "c", "a", "b", "a"], order.ToArray());
+        // Round-robin over the tenants in the order they came; c, whose call held the model all
+        // along, only once the others' quick calls have caught up with its time.
+        Assert.Equal(["a", "b", "a", "b", "a", "c"], order.ToArray());
     }
 
     [Fact]
@@ -259,6 +262,42 @@ public sealed class ModelGatesTests
         // drag gets about half of the model's turns (a quarter if a step and a call took turns).
         var steady = served.Take(200).Count(t => t == "steady");
         Assert.InRange(steady, 80, 110);
+    }
+
+    [Fact]
+    public async Task ATenantWhoseCallsHoldTheModelLonger_GetsFewerTurns_AndAboutHalfTheTime()
+    {
+        var gates = new ModelGates(Options.Create(new InferenceOptions()));
+        var served = new System.Collections.Concurrent.ConcurrentQueue<(string Tenant, TimeSpan Held)>();
+        using var stop = new CancellationTokenSource();
+
+        // Four callers each keep a call queued: the slow tenant's calls take ten times as long.
+        Task Caller(string tenant, int sleepMs) => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await gates.RunAsync("m", tenant, () =>
+                {
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    Thread.Sleep(sleepMs);
+                    served.Enqueue((tenant, clock.Elapsed));
+                    return 0;
+                }, CancellationToken.None);
+            }
+        });
+        var callers = Enumerable.Range(0, 4).SelectMany(_ => new[] { Caller("slow", 20), Caller("quick", 2) }).ToList();
+        while (served.Count < 500)
+            await Task.Delay(10);
+        await stop.CancelAsync();
+        await Task.WhenAll(callers);
+
+        // Turns counted alike would give the slow tenant about 10/11 of the time; charged by the
+        // time they took, about half of it (the first turns, before the mean is learnt, aside).
+        var calls = served.Skip(100).Take(400).ToList();
+        double TimeOf(string tenant) => calls.Where(c => c.Tenant == tenant).Sum(c => c.Held.TotalSeconds);
+        var slowShare = TimeOf("slow") / (TimeOf("slow") + TimeOf("quick"));
+        Assert.InRange(slowShare, 0.35, 0.65);
+        Assert.True(calls.Count(c => c.Tenant == "quick") > 2 * calls.Count(c => c.Tenant == "slow"));
     }
 
     private static void InterlockedMax(ref int target, int value)

@@ -260,6 +260,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
     private void Step(List<DragStream> batch)
     {
         IReadOnlyList<DragStepResult> results;
+        var clock = Stopwatch.StartNew();
         try
         {
             results = StepEdits(batch);
@@ -287,11 +288,14 @@ internal sealed class ModelDragLoop : IAsyncDisposable
             return;
         }
 
+        // Each edit's tenant pays an equal part of the batched step, and its own frame.
+        var stepPart = clock.Elapsed / batch.Count;
         for (var i = 0; i < batch.Count; i++)
         {
             using var result = results[i];
             var stream = batch[i];
             stream.MarkActive();
+            clock.Restart();
             try
             {
                 RgbImage? image = null;
@@ -306,6 +310,7 @@ internal sealed class ModelDragLoop : IAsyncDisposable
                 _logger.LogError(e, "The frame of drag stream {StreamId} on model {Model} failed; ending it", stream.Id, _model);
                 Fail(stream, EngineFailure());
             }
+            _turns.Settle(stream.Tenant, stepPart + clock.Elapsed);
         }
     }
 

@@ -6,7 +6,9 @@ namespace DragGan.Inference.Drags;
 /// gets its tenant's share of the GPU, not one share per stream. Every place in a batch goes to the
 /// ready tenant with the lowest pass (<see cref="TenantPasses"/>, which the model's other calls
 /// share: a tenant's generations count against its drags' turns), and within it to its next
-/// stream round-robin.
+/// stream round-robin. Each place is charged as one turn when chosen, then settled by the time its
+/// edit held the model (<see cref="Settle"/>): a tenant whose steps render large frames every step
+/// pays for them in turns.
 /// </summary>
 internal sealed class TenantTurns(TenantPasses passes)
 {
@@ -54,4 +56,7 @@ internal sealed class TenantTurns(TenantPasses passes)
             _next[tenant] = (_next.GetValueOrDefault(tenant) + count) % byTenant[tenant].Count;
         return batch;
     }
+
+    /// <summary>Charges <paramref name="tenant"/> the time its edit held the model in a step (<see cref="TenantPasses.Settle"/>).</summary>
+    public void Settle(string tenant, TimeSpan held) => passes.Settle(tenant, held);
 }

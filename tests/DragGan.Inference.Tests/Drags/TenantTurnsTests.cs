@@ -5,7 +5,7 @@ namespace DragGan.Inference.Tests.Drags;
 /// <summary>
 /// The drag loop shares each batch between tenants by turns, weighted (<see cref="TenantTurns"/>),
 /// then between a tenant's streams round-robin: a tenant with many streams gets its tenant's
-/// share, not one share per stream.
+/// share, not one share per stream; turns are settled by the time they held the model.
 /// </summary>
 public sealed class TenantTurnsTests
 {
@@ -68,6 +68,51 @@ public sealed class TenantTurnsTests
 
         // b, back after a's 20 turns alone, shares from now on instead of taking 20 turns in a row.
         Assert.Equal(5, stepped.Count(s => s.Tenant == "b"));
+    }
+
+    [Fact]
+    public void ATenantWhoseStepsHoldTheModelLonger_GetsFewerTurns_AndTheSameTime()
+    {
+        var turns = new TenantTurns(new Dictionary<string, double>());
+        var ready = Streams("heavy", 3).Concat(Streams("light", 1)).ToList();
+        var held = new Dictionary<string, TimeSpan> { ["heavy"] = TimeSpan.FromMilliseconds(30), ["light"] = TimeSpan.FromMilliseconds(10) };
+
+        var stepped = new List<Stream>();
+        for (var tick = 0; tick < 400; tick++)
+        {
+            foreach (var stream in turns.Choose(ready, s => s.Tenant, 1))
+            {
+                stepped.Add(stream);
+                turns.Settle(stream.Tenant, held[stream.Tenant]);
+            }
+        }
+
+        // Counted by turns, each would have 200; by time, the light tenant takes three for the heavy one's one.
+        var heavy = stepped.Count(s => s.Tenant == "heavy");
+        Assert.InRange(heavy, 95, 110);
+        var heavyTime = heavy * held["heavy"];
+        var lightTime = (stepped.Count - heavy) * held["light"];
+        Assert.InRange(heavyTime / (heavyTime + lightTime), 0.45, 0.55);
+    }
+
+    [Fact]
+    public void Weights_ShareTheModelsTime_WhenTurnsDifferInLength()
+    {
+        var turns = new TenantTurns(new Dictionary<string, double> { ["gold"] = 3 });
+        var ready = Streams("gold", 2).Concat(Streams("basic", 2)).ToList();
+        var held = new Dictionary<string, TimeSpan> { ["gold"] = TimeSpan.FromMilliseconds(20), ["basic"] = TimeSpan.FromMilliseconds(5) };
+
+        var time = new Dictionary<string, TimeSpan> { ["gold"] = TimeSpan.Zero, ["basic"] = TimeSpan.Zero };
+        for (var tick = 0; tick < 800; tick++)
+        {
+            foreach (var stream in turns.Choose(ready, s => s.Tenant, 1))
+            {
+                time[stream.Tenant] += held[stream.Tenant];
+                turns.Settle(stream.Tenant, held[stream.Tenant]);
+            }
+        }
+
+        Assert.InRange(time["gold"] / (time["gold"] + time["basic"]), 0.72, 0.78);
     }
 
     [Fact]
