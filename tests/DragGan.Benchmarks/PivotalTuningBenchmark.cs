@@ -35,6 +35,9 @@ internal sealed record PivotalTuningBenchmarkOptions
     /// <summary>Low-rank learning rates to compare (a row per rank and rate); empty for the engine's default.</summary>
     public double[] LowRankLearningRates { get; init; } = [];
 
+    /// <summary>Full tuning's learning rates to compare (a row per rate); empty for the engine's default.</summary>
+    public double[] FullLearningRates { get; init; } = [];
+
     public double EarlyStopDistance { get; init; }
 
     /// <summary>Handle counts of the drags after each inversion (editability); empty for none.</summary>
@@ -178,8 +181,13 @@ internal static class PivotalTuningBenchmark
                     new PivotalTuningOptions { Rank = rank, Steps = options.TuningSteps, LearningRate = rate, EarlyStopDistance = options.EarlyStopDistance });
             }
         }
-        if (options.Full)
-            yield return ("pti-full", new PivotalTuningOptions { Mode = TuningMode.Full, Steps = options.TuningSteps, EarlyStopDistance = options.EarlyStopDistance });
+        if (!options.Full)
+            yield break;
+        foreach (var rate in options.FullLearningRates.Length > 0 ? options.FullLearningRates.Select(r => (double?)r).ToArray() : [null])
+        {
+            yield return (rate is null ? "pti-full" : FormattableString.Invariant($"pti-full-lr{rate}"),
+                new PivotalTuningOptions { Mode = TuningMode.Full, Steps = options.TuningSteps, LearningRate = rate, EarlyStopDistance = options.EarlyStopDistance });
+        }
     }
 
     /// <summary>
