@@ -41,8 +41,6 @@ public sealed class BackgroundPriorityWorkers : IDisposable
 
     public int Niceness { get; }
 
-    public int ThreadCount => _workers.Length;
-
     /// <summary>
     /// Runs <paramref name="work"/> on one of the threads. Cancellation is seen before it starts
     /// (then it does not run), never during it.
