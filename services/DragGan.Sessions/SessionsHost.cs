@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace DragGan.Sessions;
 
@@ -100,6 +101,13 @@ public static class SessionsHost
         builder.Services.AddSingleton<FfmpegVideoEncoder>();
         builder.Services.AddSingleton<SessionExports>();
         builder.Services.AddSingleton<ExportSlots>();
+        // A thread for each export the replica admits, below interactive work in CPU priority.
+        builder.Services.AddSingleton(services =>
+        {
+            var limits = services.GetRequiredService<IOptions<SessionsOptions>>().Value.ExportLimits;
+            return new BackgroundPriorityWorkers(limits.PerReplica, limits.Niceness, "Exports",
+                services.GetRequiredService<ILogger<BackgroundPriorityWorkers>>());
+        });
         builder.Services.AddSingleton<ReplicaIdentity>();
         builder.Services.AddSingleton<TenantAdmission>();
         builder.Services.AddSingleton<ActiveDragRegistry>();

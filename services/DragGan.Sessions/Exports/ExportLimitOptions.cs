@@ -19,6 +19,13 @@ public sealed class ExportLimitOptions
     /// <summary>How long one animation plays, milliseconds (default 120000: two minutes).</summary>
     public int MaxDurationMs { get; set; } = 120_000;
 
+    /// <summary>
+    /// Linux niceness of the threads that encode animations and of the ffmpeg they start (default 10;
+    /// 0..19, higher runs later): exports are batch work and take the CPU that drags and other calls
+    /// leave. A process already started at a higher niceness keeps its own.
+    /// </summary>
+    public int Niceness { get; set; } = 10;
+
     internal IEnumerable<string> Problems(string path)
     {
         if (PerTenant < 1)
@@ -29,5 +36,7 @@ public sealed class ExportLimitOptions
             yield return $"{path}:MaxFrames must be in 2..100000, got {MaxFrames}.";
         if (MaxDurationMs is < 1000 or > 3_600_000)
             yield return $"{path}:MaxDurationMs must be in 1000..3600000, got {MaxDurationMs}.";
+        if (Niceness is < 0 or > 19)
+            yield return $"{path}:Niceness must be in 0..19, got {Niceness}.";
     }
 }

@@ -10,9 +10,10 @@ namespace DragGan.Sessions.Exports;
 /// the file comes back on its standard output, so nothing is written to disk (the container's root
 /// filesystem is read-only). A pipe cannot be seeked back to write the index at the start, so the
 /// MP4 is fragmented (an empty index first, then a fragment per keyframe), which browsers and
-/// players play like any MP4.
+/// players play like any MP4. ffmpeg and the frames' enumeration (their decoding) run below
+/// interactive work in CPU priority, on <see cref="BackgroundPriorityWorkers"/>.
 /// </summary>
-public sealed class FfmpegVideoEncoder(IOptions<SessionsOptions> options, ILogger<FfmpegVideoEncoder> logger)
+public sealed class FfmpegVideoEncoder(IOptions<SessionsOptions> options, BackgroundPriorityWorkers workers, ILogger<FfmpegVideoEncoder> logger)
 {
     public const string Mp4MediaType = "video/mp4";
 
@@ -26,7 +27,7 @@ public sealed class FfmpegVideoEncoder(IOptions<SessionsOptions> options, ILogge
         if (size <= 0 || size % 2 != 0)
             throw new ArgumentOutOfRangeException(nameof(size), size, "H.264 with 4:2:0 chroma needs an even frame size.");
 
-        using var process = Start(Mp4Arguments(size, frameDelayMs));
+        using var process = await workers.RunAsync(() => Start(Mp4Arguments(size, frameDelayMs)), cancellationToken);
         // Kill rather than wait: a cancelled export must not leave an encoder running.
         await using var kill = cancellationToken.Register(() => Kill(process));
         using var file = new MemoryStream();
@@ -36,12 +37,11 @@ public sealed class FfmpegVideoEncoder(IOptions<SessionsOptions> options, ILogge
         try
         {
             await using var input = process.StandardInput.BaseStream;
-            foreach (var frame in frames)
+            using var frame = frames.GetEnumerator();
+            // Stopped for its size: the remaining frames are not decoded.
+            while (!(reading.IsCompleted && file.Length > maxBytes) && await workers.RunAsync(frame.MoveNext, cancellationToken))
             {
-                // Stopped for its size: the remaining frames are not decoded.
-                if (reading.IsCompleted && file.Length > maxBytes)
-                    break;
-                await input.WriteAsync(frame, cancellationToken);
+                await input.WriteAsync(frame.Current, cancellationToken);
                 written++;
             }
         }
@@ -102,6 +102,8 @@ public sealed class FfmpegVideoEncoder(IOptions<SessionsOptions> options, ILogge
         "-f", "mp4", "pipe:1",
     ];
 
+    // Called on a background-priority worker: on Linux the child is forked from the calling thread
+    // and inherits its niceness, its own threads too.
     private Process Start(IEnumerable<string> arguments)
     {
         var program = options.Value.FfmpegPath;

@@ -11,7 +11,8 @@ namespace DragGan.Sessions.Exports;
 
 /// <summary>Images, latent files and animations of a session's history entries.</summary>
 public sealed class SessionExports(
-    SessionEditor editor, IDragFrameStore frames, InferenceGateway inference, FfmpegVideoEncoder video, IOptions<SessionsOptions> options)
+    SessionEditor editor, IDragFrameStore frames, InferenceGateway inference, FfmpegVideoEncoder video,
+    BackgroundPriorityWorkers workers, IOptions<SessionsOptions> options)
 {
     /// <summary>Room left in a response for its fields besides the animation's bytes.</summary>
     private const int ResponseOverheadBytes = 1024;
@@ -100,9 +101,10 @@ public sealed class SessionExports(
         if (mp4)
             size &= ~1;
         var maxBytes = options.Value.MaxSendMessageBytes - ResponseOverheadBytes;
+        // Batch work: frames are decoded and encoded below interactive work in CPU priority, the MP4's by its encoder.
         var (data, mediaType, frameCount) = mp4
             ? await Mp4Async(stored, size, frameDelayMs, finalFrameDelayMs, maxBytes, cancellationToken)
-            : (EncodeGif(stored, size, Centiseconds(frameDelayMs), Math.Max(Centiseconds(frameDelayMs), Centiseconds(finalFrameDelayMs)), maxBytes, FramePixels.Decode),
+            : (await workers.RunAsync(() => EncodeGif(stored, size, Centiseconds(frameDelayMs), Math.Max(Centiseconds(frameDelayMs), Centiseconds(finalFrameDelayMs)), maxBytes, FramePixels.Decode), cancellationToken),
                 "image/gif", stored.Count);
         return new ExportAnimationResponse
         {

@@ -16,7 +16,8 @@ public sealed class Mp4SizeBoundTests
     [Fact]
     public async Task AnMp4PastItsBound_StopsTheEncoder_BeforeItTakesTheRemainingFrames()
     {
-        var encoder = new FfmpegVideoEncoder(Options.Create(new SessionsOptions()), NullLogger<FfmpegVideoEncoder>.Instance);
+        using var workers = new BackgroundPriorityWorkers(1, 0, "Test", NullLogger<BackgroundPriorityWorkers>.Instance);
+        var encoder = new FfmpegVideoEncoder(Options.Create(new SessionsOptions()), workers, NullLogger<FfmpegVideoEncoder>.Instance);
         var taken = 0;
         var random = new Random(5);
         IEnumerable<byte[]> Noise()

@@ -25,6 +25,16 @@ public sealed class SessionsOptionsTests
         Assert.Equal(4, error.Failures.Count());
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(20)]
+    public void AnExportNicenessOutsideLinuxsRange_IsNamed(int niceness)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Build(("Sessions:ExportLimits:Niceness", niceness.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+        Assert.Equal([$"Sessions:ExportLimits:Niceness must be in 0..19, got {niceness}."], error.Failures);
+    }
+
     [Fact]
     public void TheServicesSeeTheBoundValues()
     {
