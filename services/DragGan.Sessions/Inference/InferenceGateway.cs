@@ -70,8 +70,9 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
 
     /// <summary>
     /// Runs an inversion for <paramref name="tenant"/> to its end and returns the final progress (its
-    /// latent is the result). Every progress frame, the final one included, goes to
-    /// <paramref name="progress"/> as it arrives; the reporter must not block.
+    /// latent is the result). The frames of its steps go to <paramref name="progress"/> as they
+    /// arrive (the reporter must not block); the final frame, which repeats the last step with the
+    /// result, only comes back.
     /// </summary>
     public async Task<InvertProgress> InvertAsync(string tenant, InvertStart start, IProgress<InvertProgress>? progress, CancellationToken cancellationToken)
     {
@@ -87,9 +88,9 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
         await foreach (var frame in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
             last = frame;
-            progress?.Report(frame);
             if (frame.Final)
                 break;
+            progress?.Report(frame);
         }
         await call.RequestStream.CompleteAsync();
         if (last is not { Final: true, Latent: not null })
