@@ -31,7 +31,7 @@ internal sealed class NewestProgressWriter<T> : IProgress<T>, IAsyncDisposable
         await _writing;
     }
 
-    /// <summary>Stops after the write under way; a failed write was the stream's end, reported by the call itself.</summary>
+    /// <summary>Stops once the writes under way and waiting are done, ignoring their failure: the call's own outcome is reported instead.</summary>
     public async ValueTask DisposeAsync()
     {
         _waiting.Writer.TryComplete();
@@ -41,7 +41,7 @@ internal sealed class NewestProgressWriter<T> : IProgress<T>, IAsyncDisposable
         }
         catch (Exception)
         {
-            // The call's own outcome (its status, or the completed write's error) is what counts.
+            // A write fails when the stream has ended; the call's status says why.
         }
     }
 
