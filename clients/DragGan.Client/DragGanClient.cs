@@ -121,23 +121,67 @@ public sealed class DragGanClient : IDisposable
     /// <param name="model">A model from <see cref="ListModelsAsync"/>; null = the service's default.</param>
     /// <param name="options">Steps, learning rate, space; null = the service's defaults (1000 steps).</param>
     /// <param name="cancellationToken">Cancels the call (and the inversion).</param>
-    public async Task<Session> CreateFromImageAsync(ReadOnlyMemory<byte> image, string? model = null, InvertOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<Session> CreateFromImageAsync(ReadOnlyMemory<byte> image, string? model = null, InvertOptions? options = null, CancellationToken cancellationToken = default) =>
+        CreateFromImageAsync(image, model, options, progress: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="CreateFromImageAsync(ReadOnlyMemory{byte}, string?, InvertOptions?, CancellationToken)"/>,
+    /// reporting the inversion's steps to <paramref name="progress"/> as they come (see
+    /// <see cref="CreateSessionAsync(CreateSessionRequest, IProgress{InversionProgress}?, CancellationToken)"/>).
+    /// </summary>
+    public async Task<Session> CreateFromImageAsync(ReadOnlyMemory<byte> image, string? model, InvertOptions? options,
+        IProgress<InversionProgress>? progress, CancellationToken cancellationToken = default)
     {
         var request = new CreateSessionRequest
         {
             // UNSPECIFIED: the service tells PNG from JPEG by the bytes.
             Image = new ImageSessionSource { Model = model ?? "", Image = new EncodedImage { Data = ByteString.CopyFrom(image.Span) }, Options = options },
         };
-        return (await CreateSessionAsync(request, cancellationToken)).Session;
+        return (await CreateSessionAsync(request, progress, cancellationToken)).Session;
     }
 
     /// <summary>CreateSession with every option of the contract (TTL, view, the first image beside the session).</summary>
     public async Task<CreateSessionResponse> CreateSessionAsync(CreateSessionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var timeout = request.SourceCase == CreateSessionRequest.SourceOneofCase.Image ? _options.InversionTimeout : _options.Timeout;
-        return await UnaryAsync(options => Sessions.CreateSessionAsync(request, options), cancellationToken, timeout);
+        return await UnaryAsync(options => Sessions.CreateSessionAsync(request, options), cancellationToken, CreateTimeout(request));
     }
+
+    /// <summary>
+    /// CreateSession that reports an image's inversion as it runs (CreateSessionWithProgress): each
+    /// step the client reads goes to <paramref name="progress"/> in order, as it is read (a
+    /// reader slower than the inversion gets the newest steps, never a backlog). A seed or a latent
+    /// reports nothing. Errors are CreateSession's; null <paramref name="progress"/> calls CreateSession.
+    /// </summary>
+    public async Task<CreateSessionResponse> CreateSessionAsync(CreateSessionRequest request, IProgress<InversionProgress>? progress,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (progress is null)
+            return await CreateSessionAsync(request, cancellationToken);
+        var span = CreateTimeout(request);
+        DateTime? deadline = span == Timeout.InfiniteTimeSpan ? null : DateTime.UtcNow + span;
+        try
+        {
+            using var call = Sessions.CreateSessionWithProgress(request, new CallOptions(deadline: deadline, cancellationToken: cancellationToken));
+            await foreach (var message in call.ResponseStream.ReadAllAsync(cancellationToken))
+            {
+                if (message.KindCase == CreateSessionProgress.KindOneofCase.Created)
+                    return message.Created;
+                if (message.Inversion is { } step)
+                    progress.Report(step);
+            }
+            throw new RpcException(new Status(StatusCode.Internal, "The session service ended CreateSessionWithProgress without the session."));
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(e.Status.Detail, e, cancellationToken);
+        }
+    }
+
+    /// <summary>An image's create lasts as long as its inversion.</summary>
+    private TimeSpan CreateTimeout(CreateSessionRequest request) =>
+        request.SourceCase == CreateSessionRequest.SourceOneofCase.Image ? _options.InversionTimeout : _options.Timeout;
 
     // ----------------------------------------------------------------------------------------
     // Reading and deleting

@@ -1,14 +1,15 @@
 using System.CommandLine;
 using DragGan.Protos.V1;
-using Spectre.Console;
+using DragGan.Cli.Progress;
 
 namespace DragGan.Cli.Commands;
 
 /// <summary>
 /// <c>draggan invert photo.jpg [--model M] [--steps N] [--lr R] [--tuning-steps N] [--tuning-rank R]
 /// [--no-tuning] [--png FILE]</c>: a session from a photo, which the service inverts to a latent
-/// and, by default, tunes the generator to (pivotal tuning); prints the session's id alone, and
-/// the reconstruction's PSNR on standard error.
+/// and, by default, tunes the generator to (pivotal tuning); shows the inversion's steps as they
+/// run (<see cref="InversionDisplay"/>), then prints the session's id alone, and the
+/// reconstruction's PSNR on standard error.
 /// </summary>
 internal static class InvertCommand
 {
@@ -44,10 +45,8 @@ internal static class InvertCommand
                 options.TuningRank = rank;
 
             using var client = context.Connect(parse);
-            var invert = () => client.CreateFromImageAsync(image, parse.GetValue(model), options, cancellationToken);
-            var session = context.Environment.OutputIsTerminal
-                ? await context.Terminal().Status().StartAsync(Markup.Escape($"inverting {Path.GetFileName(path)} ({Describe(options)})"), _ => invert())
-                : await invert();
+            var session = await InversionDisplay.For(context).ShowAsync($"inverting {Path.GetFileName(path)} ({Describe(options)})",
+                progress => client.CreateFromImageAsync(image, parse.GetValue(model), options, progress, cancellationToken));
             context.Out.WriteLine(session.Id);
             var entry = session.History.Count > 0 ? session.History[0] : null;
             context.Environment.Error.WriteLine(session.WeightDeltaBytes > 0

@@ -37,9 +37,11 @@ public sealed class SessionEditor(
     /// <summary>
     /// Creates a session from the request's source (Generate, a checked latent, or Invert) and
     /// stores it. The tenant's quotas and the store's budget are checked before any inference work,
-    /// and the store checks the quotas again as it writes.
+    /// and the store checks the quotas again as it writes. An image's inversion reports its steps to
+    /// <paramref name="inversionProgress"/>, when given, as they come (the reporter must not block).
     /// </summary>
-    public async Task<(SessionRecord Session, EncodedImage? Image)> CreateAsync(string tenant, CreateSessionRequest request, CancellationToken cancellationToken)
+    public async Task<(SessionRecord Session, EncodedImage? Image)> CreateAsync(string tenant, CreateSessionRequest request,
+        IProgress<InversionProgress>? inversionProgress, CancellationToken cancellationToken)
     {
         var ttl = ResolveTtl(request.Ttl);
         await RequireRoomAsync(tenant, cancellationToken);
@@ -47,7 +49,7 @@ public sealed class SessionEditor(
         {
             CreateSessionRequest.SourceOneofCase.Seed => await FromSeedAsync(tenant, request.Seed, request.ImageOptions, cancellationToken),
             CreateSessionRequest.SourceOneofCase.Latent => await FromLatentAsync(tenant, request.Latent, request.ImageOptions, cancellationToken),
-            CreateSessionRequest.SourceOneofCase.Image => await FromImageAsync(tenant, request.Image, request.ImageOptions, cancellationToken),
+            CreateSessionRequest.SourceOneofCase.Image => await FromImageAsync(tenant, request.Image, request.ImageOptions, inversionProgress, cancellationToken),
             _ => throw new InvalidInputException("source", "must be set: give seed, latent or image."),
         };
 
@@ -271,7 +273,8 @@ public sealed class SessionEditor(
         return (model, entry, generated.Image, null);
     }
 
-    private async Task<(ModelInfo, HistoryEntry, EncodedImage?, ByteString?)> FromImageAsync(string tenant, ImageSessionSource source, ImageOptions? imageOptions, CancellationToken cancellationToken)
+    private async Task<(ModelInfo, HistoryEntry, EncodedImage?, ByteString?)> FromImageAsync(string tenant, ImageSessionSource source, ImageOptions? imageOptions,
+        IProgress<InversionProgress>? inversionProgress, CancellationToken cancellationToken)
     {
         if (source.Image is null || source.Image.Data.IsEmpty)
             throw new InvalidInputException("image.image", "is required: the PNG, JPEG or RAW_RGB image to invert.");
@@ -303,7 +306,8 @@ public sealed class SessionEditor(
         InvertProgress result;
         try
         {
-            result = await inference.InvertAsync(tenant, start, cancellationToken);
+            var reporter = inversionProgress is null ? null : new InversionProgressReporter(inversionProgress);
+            result = await inference.InvertAsync(tenant, start, reporter, cancellationToken);
         }
         catch (InferenceFailedException e)
         {

@@ -68,23 +68,29 @@ public sealed class InferenceGateway(InferenceReplicaSet replicas, IOptions<Sess
         return await InferenceErrors.TranslateAsync(() => replica.Client.GenerateAsync(request, TenantHeader(tenant), cancellationToken: cancellationToken).ResponseAsync);
     }
 
-    /// <summary>Runs an inversion for <paramref name="tenant"/> to its end and returns the final progress (its latent is the result).</summary>
-    public async Task<InvertProgress> InvertAsync(string tenant, InvertStart start, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs an inversion for <paramref name="tenant"/> to its end and returns the final progress (its
+    /// latent is the result). The frames of its steps go to <paramref name="progress"/> as they
+    /// arrive (the reporter must not block); the final frame, which repeats the last step with the
+    /// result, only comes back.
+    /// </summary>
+    public async Task<InvertProgress> InvertAsync(string tenant, InvertStart start, IProgress<InvertProgress>? progress, CancellationToken cancellationToken)
     {
         var replica = await replicas.AnyAsync(cancellationToken, ModelOf(start.Model));
-        return await InferenceErrors.TranslateAsync(() => InvertOnAsync(replica, tenant, start, cancellationToken));
+        return await InferenceErrors.TranslateAsync(() => InvertOnAsync(replica, tenant, start, progress, cancellationToken));
     }
 
-    private static async Task<InvertProgress> InvertOnAsync(InferenceReplica replica, string tenant, InvertStart start, CancellationToken cancellationToken)
+    private static async Task<InvertProgress> InvertOnAsync(InferenceReplica replica, string tenant, InvertStart start, IProgress<InvertProgress>? progress, CancellationToken cancellationToken)
     {
         using var call = replica.Client.Invert(TenantHeader(tenant), cancellationToken: cancellationToken);
         await call.RequestStream.WriteAsync(new InvertRequest { Start = start }, cancellationToken);
         InvertProgress? last = null;
-        await foreach (var progress in call.ResponseStream.ReadAllAsync(cancellationToken))
+        await foreach (var frame in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
-            last = progress;
-            if (progress.Final)
+            last = frame;
+            if (frame.Final)
                 break;
+            progress?.Report(frame);
         }
         await call.RequestStream.CompleteAsync();
         if (last is not { Final: true, Latent: not null })

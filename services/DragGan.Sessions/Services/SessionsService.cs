@@ -32,12 +32,25 @@ internal sealed class SessionsService(
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
 
-    public override async Task<CreateSessionResponse> CreateSession(CreateSessionRequest request, ServerCallContext context)
+    public override Task<CreateSessionResponse> CreateSession(CreateSessionRequest request, ServerCallContext context) =>
+        CreateAsync(request, inversionProgress: null, context);
+
+    public override async Task CreateSessionWithProgress(CreateSessionRequest request, IServerStreamWriter<CreateSessionProgress> responseStream, ServerCallContext context)
+    {
+        await using var progress = new NewestProgressWriter<InversionProgress>(step =>
+            responseStream.WriteAsync(new CreateSessionProgress { Inversion = step }, context.CancellationToken));
+        var created = await CreateAsync(request, progress, context);
+        await progress.CompleteAsync();
+        await responseStream.WriteAsync(new CreateSessionProgress { Created = created }, context.CancellationToken);
+    }
+
+    /// <summary>CreateSession, with or without the inversion's progress: one path, so that both answer alike.</summary>
+    private async Task<CreateSessionResponse> CreateAsync(CreateSessionRequest request, IProgress<InversionProgress>? inversionProgress, ServerCallContext context)
     {
         var view = SessionViews.Resolve(request.View, SessionView.Standard);
         var tenant = context.RequireTenant();
         await using var work = await admission.EnterCreateAsync(tenant, request, context.CancellationToken);
-        var (record, image) = await editor.CreateAsync(tenant, request, context.CancellationToken);
+        var (record, image) = await editor.CreateAsync(tenant, request, inversionProgress, context.CancellationToken);
         return new CreateSessionResponse { Session = SessionViews.Project(record, view), Image = image };
     }
 

@@ -98,6 +98,33 @@ public sealed class StepByStepCommandsTests(ServiceHosts hosts) : IDisposable
     }
 
     [Fact]
+    public async Task Invert_PrintsTheInversionsSteps_OnStandardError_EveryFewStepsAndAtEachStage()
+    {
+        using var client = hosts.Client();
+        var source = await client.CreateFromSeedAsync(22);
+        var photo = _folder.File("photo.png");
+        await File.WriteAllBytesAsync(photo, await client.ExportPngAsync(source.Id));
+
+        var run = await RunAsync("invert", photo, "--steps", "26", "--tuning-steps", "4", "--tuning-rank", "1");
+
+        Assert.True(run.Code == ExitCodes.Success, run.ToString());
+        var inverted = await client.GetSessionAsync(Assert.Single(run.Lines));
+        var errors = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var steps = errors.Where(line => line.StartsWith("step ", StringComparison.Ordinal)).ToArray();
+        Assert.All(steps, line => Assert.Matches(@"^step \d+/30 (projection|tuning) PSNR \d+\.\d\d dB( perceptual distance \d+\.\d{4})?$", line));
+        Assert.StartsWith("step 1/30 projection PSNR ", steps[0]);
+        Assert.Contains(steps, line => line.StartsWith("step 25/30 projection PSNR ", StringComparison.Ordinal) || line.StartsWith("step 26/30 projection PSNR ", StringComparison.Ordinal));
+        Assert.DoesNotContain(steps, line => line.StartsWith("step 2/30 ", StringComparison.Ordinal));
+        var tuning = steps.Where(line => line.Contains(" tuning ", StringComparison.Ordinal)).ToArray();
+        Assert.NotEmpty(tuning);
+        Assert.All(tuning, line => Assert.Contains(" perceptual distance ", line));
+        Assert.InRange(steps.Length, 3, 6); // not one a step
+        // The existing summary still ends the output.
+        Assert.StartsWith($"reconstruction: ", errors[^1]);
+        Assert.EndsWith($"after {inverted.History[0].Steps} steps; tuned weight delta {inverted.WeightDeltaBytes} bytes", errors[^1]);
+    }
+
+    [Fact]
     public async Task DragWithTakeOver_ContinuesTheDragAnotherClientStarted_AndCommitsIt()
     {
         using var client = hosts.Client();

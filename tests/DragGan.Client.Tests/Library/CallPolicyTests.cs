@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DragGan.Client.Tests.Support;
+using DragGan.Protos.V1;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -67,8 +68,13 @@ public sealed class CallPolicyTests : IDisposable
         _hosts.Faults.Fail("CreateSession", StatusCode.Unavailable);
         _hosts.Faults.Fail("Undo", StatusCode.Unavailable);
         _hosts.Faults.Fail("Drag", StatusCode.Unavailable);
+        _hosts.Faults.Fail("CreateSessionWithProgress", StatusCode.Unavailable);
 
         Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => client.CreateFromSeedAsync(3))).StatusCode);
+        var withProgress = new CreateSessionRequest { Seed = new SeedSessionSource { Seed = 3 } };
+        Assert.Equal(StatusCode.Unavailable,
+            (await Assert.ThrowsAsync<RpcException>(() => client.CreateSessionAsync(withProgress, new Progress<InversionProgress>()))).StatusCode);
+        Assert.Equal(1, _hosts.Faults.Calls("CreateSessionWithProgress"));
         Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => client.UndoAsync(session.Id))).StatusCode);
         Assert.Equal(StatusCode.Unavailable, (await Assert.ThrowsAsync<RpcException>(() => client.StartDragAsync(Drags.Start(session.Id, maxSteps: 1)))).StatusCode);
         Assert.Equal((1, 1, 1), (_hosts.Faults.Calls("CreateSession"), _hosts.Faults.Calls("Undo"), _hosts.Faults.Calls("Drag")));

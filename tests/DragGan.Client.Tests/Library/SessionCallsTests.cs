@@ -122,6 +122,37 @@ public sealed class SessionCallsTests(ServiceHosts hosts) : IDisposable
     }
 
     [Fact]
+    public async Task CreateFromImage_WithProgress_ReportsEachStepInOrder_ThenReturnsTheSession()
+    {
+        var source = await _client.CreateFromSeedAsync(6);
+        var png = await _client.ExportPngAsync(source.Id);
+        var reported = new RecordedSteps();
+
+        var inverted = await _client.CreateFromImageAsync(png, null, new InvertOptions { Steps = 3, TuningSteps = 2, TuningRank = 1 }, reported);
+
+        // The service may skip steps for a slow reader, never reorder them, and always sends the last.
+        var steps = reported.Steps.Select(s => s.Step).ToArray();
+        Assert.Equal(steps.Order().Distinct(), steps);
+        Assert.Equal(5u, steps[^1]);
+        Assert.All(reported.Steps, s => Assert.Equal(s.Step <= 3 ? InversionStage.Projection : InversionStage.Tuning, s.Stage));
+        Assert.Contains(reported.Steps, s => s.Stage == InversionStage.Projection);
+        var entry = Assert.Single((await _client.GetSessionAsync(inverted.Id)).History);
+        Assert.Equal((HistoryEntryKind.Inverted, 5u), (entry.Kind, entry.Steps));
+
+        var seeded = await _client.CreateSessionAsync(new CreateSessionRequest { Seed = new SeedSessionSource { Seed = 6 } }, reported);
+        Assert.Equal(steps.Length, reported.Steps.Count);
+        Assert.Equal(source.Latent, seeded.Session.Latent);
+    }
+
+    /// <summary>Records reports as they are made (unlike <see cref="Progress{T}"/>, which posts them for later).</summary>
+    private sealed class RecordedSteps : IProgress<InversionProgress>
+    {
+        public List<InversionProgress> Steps { get; } = [];
+
+        public void Report(InversionProgress value) => Steps.Add(value);
+    }
+
+    [Fact]
     public async Task Errors_CarryTheServicesStatusAndField()
     {
         var missing = await Assert.ThrowsAsync<RpcException>(() => _client.UndoAsync("no-such-session"));

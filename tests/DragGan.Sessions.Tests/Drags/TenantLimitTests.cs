@@ -84,6 +84,34 @@ public sealed class TenantLimitTests(RedisBackend backend) : IClassFixture<Redis
     }
 
     [Fact]
+    public async Task AnUploadWithProgress_IsAdmittedAsCreateSession_AndGivesItsStepsBackWhenItsClientLeaves()
+    {
+        var alpha = _first.Client();
+        var image = (await _second.Client(TestTenants.BetaKey).CreateSessionAsync(FromSeed(4, new ImageOptions { Size = 64 }))).Image;
+        using var cancelLong = new CancellationTokenSource();
+        using var longInversion = alpha.CreateSessionWithProgress(FromImage(image, 10_000), cancellationToken: cancelLong.Token);
+        Assert.True(await longInversion.ResponseStream.MoveNext(cancelLong.Token));
+        Assert.Equal(10_000u, longInversion.ResponseStream.Current.Inversion.TotalSteps);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => _second.Client().CreateSessionAsync(FromImage(image, 5)).ResponseAsync);
+        var refusedStream = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var call = _second.Client().CreateSessionWithProgress(FromImage(image, 5));
+            while (await call.ResponseStream.MoveNext(CancellationToken.None)) { }
+        });
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Equal((refused.StatusCode, refused.Status.Detail), (refusedStream.StatusCode, refusedStream.Status.Detail));
+
+        // The client leaves mid-inversion: the inversion stops, no session is made, the steps come back.
+        await cancelLong.CancelAsync();
+        await _inference.WaitForStreamsAsync(0);
+        var after = await RetryWhileExhaustedAsync(() => alpha.CreateSessionAsync(FromImage(image, 5)).ResponseAsync);
+        var sessions = (await alpha.ListSessionsAsync(new ListSessionsRequest())).Sessions;
+        Assert.Equal([after.Session.Id], sessions.Select(s => s.Id));
+    }
+
+    [Fact]
     public async Task Generations_AreAdmittedAgainstTheTenantsLimit_CountedAcrossReplicas()
     {
         var alpha = _first.Client();
