@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using DragGan.Inference.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace DragGan.Inference;
@@ -19,7 +20,7 @@ namespace DragGan.Inference;
 /// the forward has finished. The drag loop takes the same gate for its batched steps, and takes
 /// turns with the other calls (<see cref="ModelGate"/>).
 /// </remarks>
-public sealed class ModelGates(IOptions<InferenceOptions> options)
+public sealed class ModelGates(IOptions<InferenceOptions> options, InferenceMetrics? metrics = null)
 {
     private readonly ConcurrentDictionary<string, ModelGate> _gates = new(StringComparer.OrdinalIgnoreCase);
     private readonly int _concurrency = options.Value.MaxConcurrentForwardsPerModel;
@@ -68,7 +69,8 @@ public sealed class ModelGates(IOptions<InferenceOptions> options)
     public Task<T> RunDragTickAsync<T>(string model, Func<T> work, CancellationToken cancellationToken) =>
         RunDragTickAsync(model, static () => [], work, cancellationToken);
 
-    private ModelGate GateOf(string model) => _gates.GetOrAdd(model, _ => new ModelGate(_concurrency, new TenantPasses(_weights)));
+    private ModelGate GateOf(string model) => _gates.GetOrAdd(model, _ => new ModelGate(_concurrency,
+        new TenantPasses(_weights, metrics is null ? null : (tenant, held) => metrics.ModelTimeUsed(model, tenant, held))));
 
     private static async Task<T> RunAsync<T>(ModelGate gate, Task entered, Func<T> work, CancellationToken cancellationToken)
     {

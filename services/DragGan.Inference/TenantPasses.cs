@@ -10,7 +10,9 @@ namespace DragGan.Inference;
 /// never lags the pass at which the last turn was given (start-time fair queueing): one that waited
 /// for nothing comes back level with the others, so idling saves no turns for a burst later.
 /// </summary>
-public sealed class TenantPasses(IReadOnlyDictionary<string, double> weights)
+/// <param name="weights">The tenants' weights; 1 for a tenant not named.</param>
+/// <param name="settled">Told of every settled turn (tenant, time held): the model's time per tenant.</param>
+public sealed class TenantPasses(IReadOnlyDictionary<string, double> weights, Action<string, TimeSpan>? settled = null)
 {
     // Passes are sums of turns / weight: equal up to rounding counts as equal.
     private const double Tolerance = 1e-9;
@@ -68,15 +70,29 @@ public sealed class TenantPasses(IReadOnlyDictionary<string, double> weights)
     /// Corrects a turn of <paramref name="tenant"/> that held the model for <paramref name="held"/>
     /// (its part of a batched step): it counts as <paramref name="held"/> over the mean turn, not one.
     /// </summary>
-    public void Settle(string tenant, TimeSpan held)
+    public void Settle(string tenant, TimeSpan held) => Add(tenant, held, chargedTurns: 1);
+
+    /// <summary>
+    /// Charges <paramref name="tenant"/> for <paramref name="held"/> of the model's time that no turn
+    /// of its paid for: work the drag loop does for its streams besides their steps (their commands,
+    /// a final frame's render).
+    /// </summary>
+    public void Bill(string tenant, TimeSpan held) => Add(tenant, held, chargedTurns: 0);
+
+    private void Add(string tenant, TimeSpan held, double chargedTurns)
     {
         var seconds = Math.Max(0, held.TotalSeconds);
         lock (_lock)
         {
-            // Measured against the mean before it: a long turn does not lighten its own charge.
-            var turns = _meanTurnSeconds > 0 ? Math.Max(1, Math.Round(seconds / _meanTurnSeconds * TurnGrain)) / TurnGrain : 1;
-            _meanTurnSeconds = _meanTurnSeconds == 0 ? seconds : _meanTurnSeconds + (seconds - _meanTurnSeconds) * MeanTurnWeight;
-            _pass[tenant] = _pass.GetValueOrDefault(tenant, _lastTurn) + (turns - 1) / WeightOf(tenant);
+            // Measured against the mean before it: a long turn does not lighten its own charge. A
+            // turn costs at least a grain; work billed beside turns only what it took.
+            var grains = _meanTurnSeconds > 0 ? Math.Round(seconds / _meanTurnSeconds * TurnGrain) : TurnGrain;
+            var turns = (chargedTurns > 0 ? Math.Max(1, grains) : grains) / TurnGrain;
+            if (chargedTurns > 0)
+                _meanTurnSeconds = _meanTurnSeconds == 0 ? seconds : _meanTurnSeconds + (seconds - _meanTurnSeconds) * MeanTurnWeight;
+            if (turns != chargedTurns)
+                _pass[tenant] = Math.Max(_pass.GetValueOrDefault(tenant), _lastTurn) + (turns - chargedTurns) / WeightOf(tenant);
         }
+        settled?.Invoke(tenant, held);
     }
 }

@@ -34,4 +34,30 @@ public sealed class MetricsTests
         Assert.Contains("draggan_inference_batch_size_bucket{", text);
         Assert.Contains("draggan_inference_frame_queue_depth", text);
     }
+
+    [Fact]
+    public async Task ModelSeconds_CountTheTimeEachTenantsCallsHeldTheModel()
+    {
+        var port = FreePort.Next();
+        await using var server = await CustomFixtureServer.StartAsync(("Inference:MetricsPort", port.ToString()));
+        // A name no other test's server uses: the exporter's sum for it is this server's alone.
+        var tenant = $"metered-{Guid.NewGuid():N}";
+        var headers = new Grpc.Core.Metadata { { DragGan.Contracts.TenantMetadata.Header, tenant } };
+        var request = new GenerateRequest { Model = FixtureModelServer.ModelName, Seed = new SeedSource { Seed = 5 }, Image = new ImageOptions { Encoding = ImageEncoding.RawRgb } };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 3; i++)
+            await server.Client.GenerateAsync(request, headers);
+        var wall = clock.Elapsed.TotalSeconds;
+
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+
+        var line = System.Text.RegularExpressions.Regex.Match(text,
+            $@"(?m)^draggan_inference_model_seconds_total\{{[^}}]*tenant=""{tenant}""[^}}]*\}} (\S+)");
+        Assert.True(line.Success, "no model seconds for the tenant");
+        var seconds = double.Parse(line.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        // Three forwards took some time, and no more than the calls' wall time.
+        Assert.InRange(seconds, 1e-4, wall);
+        Assert.Contains("model=\"tiny\"", line.Value);
+    }
 }

@@ -28,6 +28,9 @@ namespace DragGan.Inference.Drags;
 /// </remarks>
 internal sealed class ModelDragLoop : IAsyncDisposable
 {
+    /// <summary>How much longer a step may take for other tenants' edits in one tenant's batch (<see cref="MayGrow"/>).</summary>
+    private const double SharedBatchSlowdown = 1.25;
+
     private readonly string _model;
     private readonly DragStepper _stepper;
     private readonly ModelGates _gates;
@@ -168,36 +171,46 @@ internal sealed class ModelDragLoop : IAsyncDisposable
     private List<DragStream> Tick(List<DragStream> streams)
     {
         var ended = new List<DragStream>();
+        var clock = new Stopwatch();
         foreach (var stream in streams)
         {
-            if (!stream.Ended && !stream.CallAborted.IsCancellationRequested)
-            {
-                try
-                {
-                    ApplyCommands(stream);
-                }
-                catch (Exception e)
-                {
-                    _logger.LogError(e, "Applying the commands of drag stream {StreamId} on model {Model} failed; ending it", stream.Id, _model);
-                    Fail(stream, EngineFailure());
-                }
-            }
-            if (_handingBack && !stream.Ended && !stream.Ready)
-                stream.End(HandBackFrame(stream), HandBackError());
-            if (IdleTimedOut(stream) && !stream.CallAborted.IsCancellationRequested)
-            {
-                _logger.LogInformation("Drag stream {StreamId} of session {SessionId} was idle for {Seconds:0.#} s: it ends as after a stop",
-                    stream.Id, stream.SessionId, _idleTimeoutMs / 1000.0);
-                Finish(stream);
-            }
-            if (stream.Ended || stream.CallAborted.IsCancellationRequested)
-                ended.Add(stream);
+            // A stream's commands and its final frame's render are its tenant's time on the model too.
+            clock.Restart();
+            ServeOutsideStep(stream, ended);
+            _turns.Bill(stream.Tenant, clock.Elapsed);
         }
 
         var batch = NextBatch(streams);
         if (batch.Count > 0)
             Step(batch);
         return ended;
+    }
+
+    /// <summary>A stream's queued commands, hand-back and idle timeout; adds it to <paramref name="ended"/> when it ended.</summary>
+    private void ServeOutsideStep(DragStream stream, List<DragStream> ended)
+    {
+        if (!stream.Ended && !stream.CallAborted.IsCancellationRequested)
+        {
+            try
+            {
+                ApplyCommands(stream);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Applying the commands of drag stream {StreamId} on model {Model} failed; ending it", stream.Id, _model);
+                Fail(stream, EngineFailure());
+            }
+        }
+        if (_handingBack && !stream.Ended && !stream.Ready)
+            stream.End(HandBackFrame(stream), HandBackError());
+        if (IdleTimedOut(stream) && !stream.CallAborted.IsCancellationRequested)
+        {
+            _logger.LogInformation("Drag stream {StreamId} of session {SessionId} was idle for {Seconds:0.#} s: it ends as after a stop",
+                stream.Id, stream.SessionId, _idleTimeoutMs / 1000.0);
+            Finish(stream);
+        }
+        if (stream.Ended || stream.CallAborted.IsCancellationRequested)
+            ended.Add(stream);
     }
 
     private void ApplyCommands(DragStream stream)
@@ -253,8 +266,18 @@ internal sealed class ModelDragLoop : IAsyncDisposable
     {
         var ready = streams.Where(s => s.Ready).ToList();
         var size = _tuner?.Choose(ready.Count) ?? _maxBatchSize;
-        return _turns.Choose(ready, s => s.Tenant, size);
+        return _turns.Choose(ready, s => s.Tenant, size, MayGrow);
     }
+
+    /// <summary>
+    /// Whether a batch that held <paramref name="soloSize"/> edits of one tenant may grow to
+    /// <paramref name="size"/> with another tenant's: where the measured step times say that slows the
+    /// step by at most <see cref="SharedBatchSlowdown"/> (on a GPU, batching is nearly free; on a CPU, a
+    /// step's time grows with its edits, and the first tenant's step would wait for the others').
+    /// A size not measured yet may (the tuner learns it); with a fixed batch size, always.
+    /// </summary>
+    private bool MayGrow(int soloSize, int size) =>
+        _tuner is null || _tuner.StepTime(size) is not { } grown || _tuner.StepTime(soloSize) is not { } solo || grown <= solo * SharedBatchSlowdown;
 
     /// <summary>One batched step; a failing edit ends alone and the rest are stepped again without it.</summary>
     private void Step(List<DragStream> batch)

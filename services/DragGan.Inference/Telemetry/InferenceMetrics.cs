@@ -19,6 +19,7 @@ public sealed class InferenceMetrics
     private readonly Histogram<double> _stepSeconds;
     private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _framesDropped;
+    private readonly Counter<double> _modelSeconds;
     private readonly ConcurrentDictionary<object, Func<int>> _queueDepths = new();
     private readonly ConcurrentDictionary<object, Func<int>> _commandDepths = new();
     private readonly ConcurrentDictionary<object, (string Model, Func<int> Size)> _chosenBatchSizes = new();
@@ -38,6 +39,8 @@ public sealed class InferenceMetrics
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
         _framesDropped = meter.CreateCounter<long>("draggan_inference_frames_dropped", "{frame}",
             "Frames dropped because a stream's consumer fell behind (newest frame wins).");
+        _modelSeconds = meter.CreateCounter<double>("draggan_inference_model_seconds", "s",
+            "Time each tenant's calls and drag steps held a model, as its turns were charged (labels model, tenant): its share of the GPU.");
         meter.CreateObservableGauge("draggan_inference_frame_queue_depth", () => _queueDepths.Values.Sum(depth => depth()), "{frame}",
             "Frames waiting in all streams' queues.");
         meter.CreateObservableGauge("draggan_inference_command_queue_depth", () => _commandDepths.Values.Sum(depth => depth()), "{command}",
@@ -62,6 +65,13 @@ public sealed class InferenceMetrics
     }
 
     public void FrameDropped() => _framesDropped.Add(1);
+
+    /// <summary>
+    /// Counts the time a call or a drag's part of a step of <paramref name="tenant"/> held <paramref name="model"/>.
+    /// Tenants are the session services' configured ones (the label's values are bounded by them).
+    /// </summary>
+    public void ModelTimeUsed(string model, string tenant, TimeSpan held) =>
+        _modelSeconds.Add(held.TotalSeconds, new TagList { { "model", model }, { "tenant", tenant } });
 
     /// <summary>Counts <paramref name="depth"/> into the queue-depth gauge until the returned handle is disposed.</summary>
     public IDisposable TrackQueue(Func<int> depth)

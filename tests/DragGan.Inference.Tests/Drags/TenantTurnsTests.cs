@@ -116,6 +116,71 @@ public sealed class TenantTurnsTests
     }
 
     [Fact]
+    public void AnotherTenantsStreams_JoinABatch_OnlyWhereTheyCostItLittle()
+    {
+        var ready = Streams("working", 1).Concat(Streams("hostile", 4)).ToList();
+        var asked = new List<(int Solo, int Size)>();
+
+        // Where another edit costs the step (a CPU's step grows with its edits): one tenant a batch.
+        var dear = new TenantTurns(new Dictionary<string, double>()).Choose(ready, s => s.Tenant, 5, (solo, size) =>
+        {
+            asked.Add((solo, size));
+            return false;
+        });
+        Assert.Single(dear);
+        Assert.Equal([(1, 2)], asked);
+
+        // Where it costs little (a GPU's batched step): the whole batch, both tenants in it.
+        var cheap = new TenantTurns(new Dictionary<string, double>()).Choose(ready, s => s.Tenant, 5, (_, _) => true);
+        Assert.Equal(5, cheap.Count);
+
+        // A tenant alone fills the batch: no other tenant's step waits for it.
+        var alone = new TenantTurns(new Dictionary<string, double>()).Choose(Streams("hostile", 4), s => s.Tenant, 4, (_, _) => false);
+        Assert.Equal(4, alone.Count);
+    }
+
+    [Fact]
+    public void WhereSharedBatchesCostTooMuch_TenantsTakeTurnsByBatch_AndAManyStreamTenantsStreamsTakeTurnsInItsOwn()
+    {
+        var turns = new TenantTurns(new Dictionary<string, double>());
+        var ready = Streams("working", 1).Concat(Streams("hostile", 3)).ToList();
+
+        var batches = Enumerable.Range(0, 12).Select(_ => turns.Choose(ready, s => s.Tenant, 4, (_, _) => false)).ToList();
+
+        // Counted by turns, each a place: the working tenant's one stream alternates with a hostile one.
+        Assert.All(batches, batch => Assert.Single(batch));
+        Assert.Equal(6, batches.Count(b => b[0].Tenant == "working"));
+        Assert.Equal(Enumerable.Range(0, 2).SelectMany(_ => Streams("hostile", 3)).Select(s => s.Id),
+            batches.SelectMany(b => b).Where(s => s.Tenant == "hostile").Select(s => s.Id));
+    }
+
+    [Fact]
+    public void TimeBilledBesideTheSteps_CountsAgainstTheTenantsShare()
+    {
+        var turns = new TenantTurns(new Dictionary<string, double>());
+        var ready = Streams("commanding", 1).Concat(Streams("quiet", 1)).ToList();
+        var step = TimeSpan.FromMilliseconds(10);
+
+        var stepped = new List<Stream>();
+        for (var tick = 0; tick < 300; tick++)
+        {
+            // The commanding tenant's stream costs the loop half a step's time in commands every tick.
+            turns.Bill("commanding", step / 2);
+            foreach (var stream in turns.Choose(ready, s => s.Tenant, 1))
+            {
+                stepped.Add(stream);
+                turns.Settle(stream.Tenant, step);
+            }
+        }
+
+        // Its commands come out of its share: its steps and commands together take as long as the
+        // quiet tenant's steps, a quarter and three quarters of the ticks (half and half, uncharged).
+        var commanding = stepped.Skip(50).Count(s => s.Tenant == "commanding");
+        var quiet = stepped.Skip(50).Count(s => s.Tenant == "quiet");
+        Assert.InRange(quiet / (double)commanding, 2.5, 3.5);
+    }
+
+    [Fact]
     public void OneStream_IsNeverTwiceInABatch()
     {
         var turns = new TenantTurns(new Dictionary<string, double>());
