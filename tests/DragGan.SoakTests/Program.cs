@@ -29,6 +29,7 @@ var limits = DeployedStoreLimits.ScaledTo(options.RedisMaxMemory, options.Sessio
 var redisPassword = RedisServer.NewPassword();
 var redisPort = FreePort.Next();
 var inferencePort = FreePort.Next();
+var inferenceMetricsPort = FreePort.Next();
 var quiet = new Dictionary<string, string> { ["Serilog__MinimumLevel__Default"] = "Warning", ["DOTNET_ENVIRONMENT"] = "Production" };
 var redisData = Directory.CreateTempSubdirectory("draggan-soak-redis-");
 
@@ -41,7 +42,7 @@ try
         {
             ["ModelRegistry__Models__fixture__Path"] = Path.GetFullPath(checkpoint),
             ["ModelRegistry__DefaultModel"] = "fixture",
-            ["Inference__MetricsPort"] = "0",
+            ["Inference__MetricsPort"] = inferenceMetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }, inferencePort, TimeSpan.FromSeconds(60));
     await using var replicaA = await StartSessionsAsync(0);
     await using var replicaB = await StartSessionsAsync(1);
@@ -86,11 +87,14 @@ try
     var baselineLatencies = new Latencies();
     var baselineRate = new StepRate();
     ServiceProcess[] measured = [inference, replicaA, replicaB, redis];
+    var modelSeconds = new ModelSeconds(inferenceMetricsPort);
+    var modelSecondsBeforeBaseline = await modelSeconds.ReadAsync();
     var cpuBeforeBaseline = CpuTime.Read(measured);
     using var baselineStop = new CancellationTokenSource(options.BaselineDuration);
     var baselineRounds = await WorkingTenant.RunAsync(working, baselineLatencies, baselineRate, baselineStop.Token, firstSeed: 1_000);
     var memoryAlone = sampler.Summary();
     var cpuBeforeAttack = CpuTime.Read(measured);
+    var modelSecondsBeforeAttack = await modelSeconds.ReadAsync();
 
     Console.WriteLine($"Attack: working and hostile tenants side by side for {options.Duration.TotalSeconds} s.");
     var attackLatencies = new Latencies();
@@ -102,6 +106,7 @@ try
     await Task.WhenAll(attackRounds, hostileTenant.RunAsync(stop.Token));
 
     var cpuAfterAttack = CpuTime.Read(measured);
+    var modelSecondsAfterAttack = await modelSeconds.ReadAsync();
 
     // The hostile tenant's paused drag that was kept open is now dropped, as a closed tab's.
     hostileTenant.AbandonHeldDrags();
@@ -177,6 +182,11 @@ try
         {
             ["alone"] = CpuTime.Between(cpuBeforeBaseline, cpuBeforeAttack),
             ["under_attack"] = CpuTime.Between(cpuBeforeAttack, cpuAfterAttack),
+        },
+        ["model_seconds_by_tenant"] = new Dictionary<string, object>
+        {
+            ["alone"] = ModelSeconds.Between(modelSecondsBeforeBaseline, modelSecondsBeforeAttack),
+            ["under_attack"] = ModelSeconds.Between(modelSecondsBeforeAttack, modelSecondsAfterAttack),
         },
         ["memory_before"] = before,
         ["memory_after_baseline"] = memoryAlone,
