@@ -94,6 +94,7 @@ internal sealed record BenchmarkOptions
                 "--pti-ranks" => options with { PivotalTuning = options.PivotalTuning with { Ranks = Ints() } },
                 "--pti-no-full" => options with { PivotalTuning = options.PivotalTuning with { Full = false } },
                 "--pti-lr" => options with { PivotalTuning = options.PivotalTuning with { LowRankLearningRates = Next().Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray() } },
+                "--pti-locality" => options with { PivotalTuning = options.PivotalTuning with { LocalityWeights = Next().Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray() } },
                 "--pti-full-lr" => options with { PivotalTuning = options.PivotalTuning with { FullLearningRates = Next().Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray() } },
                 "--pti-photos" => options with { PivotalTuning = options.PivotalTuning with { Photos = Next().Split(';') } },
                 "--pti-drag-points" => options with { PivotalTuning = options.PivotalTuning with { DragPoints = Ints() } },

@@ -35,6 +35,9 @@ internal sealed record PivotalTuningBenchmarkOptions
     /// <summary>Low-rank learning rates to compare (a row per rank and rate); empty for the engine's default.</summary>
     public double[] LowRankLearningRates { get; init; } = [];
 
+    /// <summary>PTI's locality regularization weights to compare on the low-rank rows (0: off, the default).</summary>
+    public double[] LocalityWeights { get; init; } = [0];
+
     /// <summary>Full tuning's learning rates to compare (a row per rate); empty for the engine's default.</summary>
     public double[] FullLearningRates { get; init; } = [];
 
@@ -180,8 +183,15 @@ internal static class PivotalTuningBenchmark
         {
             foreach (var rate in rates)
             {
-                yield return (rate is null ? $"pti-lowrank-r{rank}" : FormattableString.Invariant($"pti-lowrank-r{rank}-lr{rate}"),
-                    new PivotalTuningOptions { Rank = rank, Steps = options.TuningSteps, LearningRate = rate, EarlyStopDistance = options.EarlyStopDistance });
+                foreach (var locality in options.LocalityWeights)
+                {
+                    var name = (rate is null ? $"pti-lowrank-r{rank}" : FormattableString.Invariant($"pti-lowrank-r{rank}-lr{rate}"))
+                        + (locality > 0 ? FormattableString.Invariant($"-loc{locality}") : "");
+                    yield return (name, new PivotalTuningOptions
+                    {
+                        Rank = rank, Steps = options.TuningSteps, LearningRate = rate, EarlyStopDistance = options.EarlyStopDistance, LocalityWeight = locality,
+                    });
+                }
             }
         }
         if (!options.Full)

@@ -24,6 +24,8 @@ public sealed class PivotalTuning : IDisposable
     private readonly IPerceptualTarget _perceptual;
     private readonly ConvDeltaParameters _parameters;
     private readonly LatentAdam[] _adam;
+    private readonly IPerceptualDistance _distance;
+    private readonly System.Random _localitySeeds;
 
     /// <param name="generator">A StyleGAN2-family generator (it takes convolution weight deltas).</param>
     /// <param name="modelId">The model's id, written into the delta.</param>
@@ -40,6 +42,9 @@ public sealed class PivotalTuning : IDisposable
             throw new ArgumentException($"tuning.Rank must be in 1..{WeightDeltaFormat.MaxRank}, got {options.Rank}.", "tuning.Rank");
         if (options.EffectiveLearningRate is not (> 0 and <= 1))
             throw new ArgumentException($"tuning.LearningRate must be in (0, 1], got {options.EffectiveLearningRate}.", "tuning.LearningRate");
+        if (options.LocalityWeight < 0 || options.LocalityInterval < 1)
+            throw new ArgumentException(
+                $"tuning.LocalityWeight must be at least 0 and tuning.LocalityInterval at least 1, got {options.LocalityWeight} and {options.LocalityInterval}.", "tuning.LocalityWeight");
         if (pivot.Length != generator.NumWs * generator.WDim)
             throw new ArgumentException($"The pivot must hold {generator.NumWs} x {generator.WDim} values, got {pivot.Length}.", nameof(pivot));
         if (target.dim() != 4 || target.shape[0] != 1 || target.shape[2] != generator.Resolution || target.shape[3] != generator.Resolution)
@@ -50,6 +55,8 @@ public sealed class PivotalTuning : IDisposable
         _options = options;
         // First, before this tuning owns anything: preparing the target may fail.
         _perceptual = distance.Prepare(target);
+        _distance = distance;
+        _localitySeeds = new System.Random(unchecked((int)options.Seed));
         _target = target.detach().clone().DetachFromDisposeScope();
         _pivot = tensor(pivot, [1, generator.NumWs, generator.WDim], device: generator.Device).DetachFromDisposeScope();
         _parameters = new ConvDeltaParameters(generator.ConvLayers, options.Mode, options.Rank, generator.Device, options.Seed);
@@ -83,6 +90,8 @@ public sealed class PivotalTuning : IDisposable
         var image = synthesis.Image!;
         var perceptual = _perceptual.DistanceTo(image);
         var loss = F.mse_loss(image, _target).mul(_options.PixelWeight).add(perceptual.mul(_options.PerceptualWeight));
+        if (_options.LocalityWeight > 0 && CompletedSteps % _options.LocalityInterval == 0)
+            loss = loss.add(LocalityLoss(leaves).mul(_options.LocalityWeight));
         var distance = perceptual.item<float>();
         var quality = ReconstructionQuality.Measure(image, _target);
         StoppedEarly = distance <= _options.EarlyStopDistance;
@@ -107,6 +116,32 @@ public sealed class PivotalTuning : IDisposable
             StoppedEarly = StoppedEarly,
             Preview = renderPreview ? image.detach().squeeze(0).clone().MoveToOuterDisposeScope() : null,
         };
+    }
+
+    /// <summary>
+    /// PTI's locality regularization term: at w_r, <see cref="PivotalTuningOptions.LocalityDistance"/>
+    /// from the pivot toward the next seed's w (each row's direction normalised), pixel MSE plus the
+    /// perceptual distance between the tuned generator's image and the untouched one's.
+    /// </summary>
+    private Tensor LocalityLoss(Tensor[] leaves)
+    {
+        using var w = Generator.MapSeed(_localitySeeds.Next());
+        using var direction = w.sub(_pivot);
+        using var wr = _pivot.add(direction.div(direction.norm(-1, keepdim: true).clamp_min(1e-8)).mul(_options.LocalityDistance));
+        Tensor untouched;
+        using (no_grad())
+        {
+            using var reference = Generator.Synthesize(wr, new SynthesisOptions { NoiseMode = NoiseMode.Const });
+            untouched = reference.Image!.detach().clone();
+        }
+        using var tuned = Generator.Synthesize(wr, new SynthesisOptions
+        {
+            NoiseMode = NoiseMode.Const,
+            ConvWeightDeltas = _parameters.Deltas(leaves),
+            FusedModulation = false,
+        });
+        using var perceptual = _distance.Prepare(untouched);
+        return F.mse_loss(tuned.Image!, untouched).add(perceptual.DistanceTo(tuned.Image!));
     }
 
     /// <summary>The tuned delta as it travels (fp16 values).</summary>

@@ -47,6 +47,34 @@ public sealed class PivotalTuningTests(ResNetFixture fixture) : IClassFixture<Re
     }
 
     [Fact]
+    public void LocalityRegularization_KeepsTheTunedGeneratorCloserToTheUntouchedOneAwayFromThePivot()
+    {
+        using var scope = NewDisposeScope();
+        var generator = _small.Generator;
+        var pivot = generator.MapSeed(1, psi: 0.7);
+        var target = _small.Image(seed: 2);
+        // Away from the pivot, as a drag's latent moves: another seed's w.
+        var elsewhere = generator.MapSeed(3, psi: 0.7);
+        var untouched = Render(generator, elsewhere, delta: null);
+        (double AtPivot, double Elsewhere) Tune(double localityWeight)
+        {
+            var options = new PivotalTuningOptions { Rank = 4, Steps = 12, LearningRate = 3e-2, LocalityWeight = localityWeight, LocalityDistance = 10 };
+            using var tuning = new PivotalTuning(generator, ModelId, target, pivot.data<float>().ToArray(), fixture.Distance, options);
+            while (!tuning.Finished)
+                tuning.Step().Dispose();
+            var delta = tuning.Delta();
+            return (Psnr(Render(generator, pivot, delta), target), Psnr(Render(generator, elsewhere, delta), untouched));
+        }
+
+        var plain = Tune(0);
+        var regularized = Tune(1);
+
+        // Both tune the pivot; the regularized generator draws other latents more as it did.
+        Assert.True(regularized.AtPivot > Psnr(Render(generator, pivot, delta: null), target) + 1, $"PSNR at the pivot {regularized.AtPivot:F2} dB");
+        Assert.True(regularized.Elsewhere > plain.Elsewhere, $"PSNR against the untouched image elsewhere: {plain.Elsewhere:F2} -> {regularized.Elsewhere:F2} dB");
+    }
+
+    [Fact]
     public void ThePivotIsOneWFoundWithThePerceptualDistance()
     {
         using var scope = NewDisposeScope();
