@@ -40,11 +40,13 @@ public sealed class CreateSessionWithProgressTests(SqliteBackend backend) : ICla
         Assert.Equal(steps.Select(s => s.Step).Order(), steps.Select(s => s.Step));
         Assert.Equal(steps.Count, steps.Select(s => s.Step).Distinct().Count());
         Assert.All(steps, step => Assert.True(step.Psnr > 0, $"step {step.Step} has PSNR {step.Psnr}"));
+        // A report waiting for the stream is replaced by a newer one, so a loaded machine may send
+        // no projection step at all; the last step always arrives, and stages never go back.
         var projection = steps.Where(s => s.Stage == InversionStage.Projection).ToList();
         var tuning = steps.Where(s => s.Stage == InversionStage.Tuning).ToList();
-        Assert.NotEmpty(projection);
-        Assert.NotEmpty(tuning);
-        Assert.True(projection[^1].Step < tuning[0].Step, "a projection step came after a tuning step");
+        Assert.Equal(10u, steps[^1].Step);
+        Assert.Equal(InversionStage.Tuning, steps[^1].Stage);
+        Assert.True(projection.Count == 0 || projection[^1].Step < tuning[0].Step, "a projection step came after a tuning step");
         Assert.All(projection, step => Assert.False(step.HasPerceptualDistance, $"projection step {step.Step} has a perceptual distance"));
         Assert.All(tuning, step => Assert.True(step.HasPerceptualDistance && step.PerceptualDistance >= 0, $"tuning step {step.Step} has no perceptual distance"));
 
