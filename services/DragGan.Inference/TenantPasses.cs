@@ -86,7 +86,8 @@ public sealed class TenantPasses(IReadOnlyDictionary<string, double> weights, Ac
         {
             // Measured against the mean before it: a long turn does not lighten its own charge. A
             // turn costs at least a grain; work billed beside turns only what it took.
-            var grains = _meanTurnSeconds > 0 ? Math.Round(seconds / _meanTurnSeconds * TurnGrain) : TurnGrain;
+            // Before any turn was measured, a turn counts as one and billed work as nothing.
+            var grains = _meanTurnSeconds > 0 ? Math.Round(seconds / _meanTurnSeconds * TurnGrain) : chargedTurns * TurnGrain;
             var turns = (chargedTurns > 0 ? Math.Max(1, grains) : grains) / TurnGrain;
             if (chargedTurns > 0)
                 _meanTurnSeconds = _meanTurnSeconds == 0 ? seconds : _meanTurnSeconds + (seconds - _meanTurnSeconds) * MeanTurnWeight;

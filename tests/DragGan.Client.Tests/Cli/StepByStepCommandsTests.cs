@@ -112,13 +112,16 @@ public sealed class StepByStepCommandsTests(ServiceHosts hosts) : IDisposable
         var errors = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var steps = errors.Where(line => line.StartsWith("step ", StringComparison.Ordinal)).ToArray();
         Assert.All(steps, line => Assert.Matches(@"^step \d+/30 (projection|tuning) PSNR \d+\.\d\d dB( perceptual distance \d+\.\d{4})?$", line));
-        Assert.StartsWith("step 1/30 projection PSNR ", steps[0]);
-        Assert.Contains(steps, line => line.StartsWith("step 25/30 projection PSNR ", StringComparison.Ordinal) || line.StartsWith("step 26/30 projection PSNR ", StringComparison.Ordinal));
-        Assert.DoesNotContain(steps, line => line.StartsWith("step 2/30 ", StringComparison.Ordinal));
+        // The service replaces a report its client has not read yet with a newer one, so on a loaded
+        // machine any step but the last may be missing: lines come in order, the last is the last
+        // step, and there is not one a step.
+        var numbers = steps.Select(line => int.Parse(line.Split(' ', '/')[1], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(numbers.Order(), numbers);
+        Assert.Equal(numbers.Length, numbers.Distinct().Count());
+        Assert.StartsWith("step 30/30 tuning PSNR ", steps[^1]);
         var tuning = steps.Where(line => line.Contains(" tuning ", StringComparison.Ordinal)).ToArray();
-        Assert.NotEmpty(tuning);
         Assert.All(tuning, line => Assert.Contains(" perceptual distance ", line));
-        Assert.InRange(steps.Length, 3, 6); // not one a step
+        Assert.InRange(steps.Length, 1, 6);
         // The existing summary still ends the output.
         Assert.StartsWith($"reconstruction: ", errors[^1]);
         Assert.EndsWith($"after {inverted.History[0].Steps} steps; tuned weight delta {inverted.WeightDeltaBytes} bytes", errors[^1]);

@@ -96,15 +96,16 @@ public sealed class IdleAndEndedSessionTests(RedisBackend backend) : IClassFixtu
         var session = (await client.CreateSessionAsync(new CreateSessionRequest
         {
             Seed = new SeedSessionSource { Seed = 7 },
-            Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(3)),
+            // Long enough for the drag to start and pause on a loaded machine, short enough to wait for.
+            Ttl = Duration.FromTimeSpan(TimeSpan.FromSeconds(6)),
         })).Session;
         var started = await client.StartDragAsync(new StartDragRequest { Start = EndlessStart(session.Id) });
         await client.UpdateDragAsync(new UpdateDragRequest { SessionId = session.Id, DragId = started.ActiveDrag.DragId, Pause = new DragPause() });
         await _inference.WaitForStreamsAsync(1);
         Assert.Equal(1, activeDrags.Value);
 
-        // Paused, the drag writes nothing more: the session expires 3 s after its last change.
-        await _inference.WaitForStreamsAsync(0, TimeSpan.FromSeconds(20));
+        // Paused, the drag writes nothing more: the session expires 6 s after its last change.
+        await _inference.WaitForStreamsAsync(0, TimeSpan.FromSeconds(25));
         await WaitForAsync(() => Task.FromResult(activeDrags.Value == 0 ? "" : null));
         Assert.Empty(sessions.Services.GetRequiredService<ActiveDragRegistry>().Runs);
     }
