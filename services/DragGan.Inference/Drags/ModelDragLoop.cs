@@ -283,10 +283,10 @@ internal sealed class ModelDragLoop : IAsyncDisposable
     private void Step(List<DragStream> batch)
     {
         IReadOnlyList<DragStepResult> results;
-        var clock = Stopwatch.StartNew();
+        TimeSpan stepTime;
         try
         {
-            results = StepEdits(batch);
+            (results, stepTime) = StepEdits(batch);
         }
         catch (DragDivergedException e)
         {
@@ -312,7 +312,8 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         }
 
         // Each edit's tenant pays an equal part of the batched step, and its own frame.
-        var stepPart = clock.Elapsed / batch.Count;
+        var stepPart = stepTime / batch.Count;
+        var clock = new Stopwatch();
         for (var i = 0; i < batch.Count; i++)
         {
             using var result = results[i];
@@ -337,7 +338,8 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         }
     }
 
-    private IReadOnlyList<DragStepResult> StepEdits(List<DragStream> batch)
+    /// <summary>The batch's step, and how long it took.</summary>
+    private (IReadOnlyList<DragStepResult> Results, TimeSpan Elapsed) StepEdits(List<DragStream> batch)
     {
         var edits = batch.Select(s => s.Edit).ToArray();
         // The frame that ends a drag at its step limit is known in advance and carries an image;
@@ -346,10 +348,11 @@ internal sealed class ModelDragLoop : IAsyncDisposable
         using var trace = InferenceTracing.StartBatchStep(_model, batch);
         var clock = Stopwatch.StartNew();
         var results = _stepper.Step(edits, render);
-        _tuner?.Record(batch.Count, clock.Elapsed);
-        _metrics.StepTaken(StreamKinds.Drag, _model, batch.Count, clock.Elapsed);
-        trace?.SetTag("draggan.step_seconds", clock.Elapsed.TotalSeconds);
-        return results;
+        var elapsed = clock.Elapsed;
+        _tuner?.Record(batch.Count, elapsed);
+        _metrics.StepTaken(StreamKinds.Drag, _model, batch.Count, elapsed);
+        trace?.SetTag("draggan.step_seconds", elapsed.TotalSeconds);
+        return (results, elapsed);
     }
 
     /// <summary>Ends the stream with its current state (a failed step changed nothing) and the error.</summary>

@@ -8,8 +8,8 @@ namespace DragGan.Inference.Drags;
 /// share: a tenant's generations count against its drags' turns), and within it to its next
 /// stream round-robin. A batch takes a second tenant's streams only where that costs its step little
 /// (the caller's measure): on a GPU a batch of eight steps about as fast as one, so tenants share
-/// batches; on a CPU a step's time grows with its edits, so they take turns instead. Each place is charged as one turn when chosen, then settled by the time its
-/// edit held the model (<see cref="Settle"/>): a tenant whose steps render large frames every step
+/// batches; on a CPU a step's time grows with its edits, so they take turns instead. Each place is
+/// charged as one turn when chosen, then settled by the time its edit held the model (<see cref="Settle"/>): a tenant whose steps render large frames every step
 /// pays for them in turns.
 /// </summary>
 internal sealed class TenantTurns(TenantPasses passes)
@@ -56,7 +56,7 @@ internal sealed class TenantTurns(TenantPasses passes)
             if (turn is null)
                 break;
             // A batch with a second tenant in it grows only where its step stays nearly as quick.
-            if (mayGrow is not null && batch.Count > 0 && (soloSize is not null || taken[turn] == 0 || taken.Count(t => t.Value > 0) > 1))
+            if (mayGrow is not null && batch.Count > 0 && (soloSize is not null || taken[turn] == 0))
             {
                 soloSize ??= batch.Count;
                 if (!mayGrow(soloSize.Value, batch.Count + 1))
