@@ -17,6 +17,12 @@ namespace DragGan.Hosting;
 /// </summary>
 public abstract class ExceptionMappingInterceptor(ILogger logger) : Interceptor
 {
+    /// <summary>
+    /// How early the deadline's timer may fire against the wall clock: a timer's tick and
+    /// <see cref="DateTime.UtcNow"/> disagree by milliseconds, and more on a loaded machine.
+    /// </summary>
+    private static readonly TimeSpan DeadlineTimerSlack = TimeSpan.FromMilliseconds(250);
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -70,6 +76,8 @@ public abstract class ExceptionMappingInterceptor(ILogger logger) : Interceptor
         }
     }
 
+    private static bool DeadlinePassed(ServerCallContext context) => context.Deadline - DateTime.UtcNow <= DeadlineTimerSlack;
+
     /// <summary>The status for an exception of the host's own domain, or null to map it the common way.</summary>
     protected abstract RpcException? MapKnown(Exception e, ServerCallContext context);
 
@@ -82,7 +90,7 @@ public abstract class ExceptionMappingInterceptor(ILogger logger) : Interceptor
             case ArgumentException argument:
                 return new RpcException(new Status(StatusCode.InvalidArgument, FieldNames.Describe(argument)));
             // The call's token fires for a passed deadline too: say which, as the client's own timer would.
-            case OperationCanceledException when context.CancellationToken.IsCancellationRequested && context.Deadline <= DateTime.UtcNow:
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested && DeadlinePassed(context):
                 return new RpcException(new Status(StatusCode.DeadlineExceeded, "The call's deadline passed."));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new Status(StatusCode.Cancelled, "The call was cancelled."));

@@ -24,12 +24,14 @@ internal abstract record ClientDragCommand
         _ => throw new InvalidOperationException($"Unknown command {GetType().Name}."),
     };
 
-    public static ClientDragCommand FromRelayed(RelayedDragCommand command) => command.KindCase switch
+    /// <summary>The command another replica sent, or null for one that is not the inference stream's (a frame resend).</summary>
+    public static ClientDragCommand? FromRelayed(RelayedDragCommand command) => command.KindCase switch
     {
         RelayedDragCommand.KindOneofCase.Update => new Update(command.Update),
         RelayedDragCommand.KindOneofCase.Pause => new Pause(),
         RelayedDragCommand.KindOneofCase.Unpause => new Unpause(),
-        _ => new Stop(command.Stop?.Discard ?? false),
+        RelayedDragCommand.KindOneofCase.Stop => new Stop(command.Stop.Discard),
+        _ => null,
     };
 
     /// <summary>The request to the inference replica that carries this command.</summary>

@@ -42,6 +42,19 @@ internal sealed class DragFrameFanOut(string dragId, IDragRelay relay, RelayOpti
         }
     }
 
+    /// <summary>Relays the newest frame again, for a watcher that joined on another replica.</summary>
+    public async Task ResendNewestAsync()
+    {
+        try
+        {
+            await _relayed.ResendNewestAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogWarning(e, "Drag {DragId}: its newest frame could not be relayed", dragId);
+        }
+    }
+
     /// <summary>Ends the watch here with <paramref name="error"/>, and elsewhere with <paramref name="relayedLast"/>.</summary>
     public async Task FailAsync(Exception error, SessionDragFrame relayedLast)
     {

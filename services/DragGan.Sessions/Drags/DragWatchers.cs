@@ -6,7 +6,9 @@ namespace DragGan.Sessions.Drags;
 /// <summary>
 /// The clients watching one drag (its Drag stream, WatchDrag calls). Each has a small queue where
 /// the newest frame wins, so a slow watcher never holds the drag back; the last frame (the commit)
-/// is queued last and so always arrives. A watcher leaves when its call ends (disposing it), so a
+/// is queued last and so always arrives. A new watcher starts with the newest frame, so one that
+/// joins a drag that has stopped stepping (paused, converged, at its step limit) sees it at once.
+/// A watcher leaves when its call ends (disposing it), so a
 /// paused drag that clients keep reconnecting to holds only the watchers connected now.
 /// </summary>
 internal sealed class DragWatchers
@@ -36,16 +38,12 @@ internal sealed class DragWatchers
         });
         lock (_watchers)
         {
+            if (_last is not null)
+                channel.Writer.TryWrite(_last);
             if (_ended)
-            {
-                if (_last is not null)
-                    channel.Writer.TryWrite(_last);
                 channel.Writer.TryComplete(_failure);
-            }
             else
-            {
                 _watchers.Add(channel);
-            }
         }
         return new DragWatcher(channel.Reader, () => Remove(channel));
     }
@@ -64,6 +62,7 @@ internal sealed class DragWatchers
     {
         lock (_watchers)
         {
+            _last = frame;
             foreach (var watcher in _watchers)
                 watcher.Writer.TryWrite(frame);
         }

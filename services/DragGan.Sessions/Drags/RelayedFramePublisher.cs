@@ -15,6 +15,7 @@ internal sealed class RelayedFramePublisher(IDragRelay relay, string dragId, Rel
     private readonly long _intervalMs = 1000 / options.MaxFramesPerSecond;
     private long _lastSentMs = long.MinValue / 2;
     private SessionDragFrame? _waiting;
+    private SessionDragFrame? _newest;
     private bool _flushScheduled;
     private volatile bool _ended;
 
@@ -30,6 +31,7 @@ internal sealed class RelayedFramePublisher(IDragRelay relay, string dragId, Rel
         long wait;
         lock (_lock)
         {
+            _newest = frame;
             wait = _lastSentMs + _intervalMs - Environment.TickCount64;
             if (wait > 0)
             {
@@ -46,6 +48,19 @@ internal sealed class RelayedFramePublisher(IDragRelay relay, string dragId, Rel
         if (wait > 0)
             _ = FlushAfterAsync(wait);
         else if (await relay.HasWatchersAsync(dragId))
+            await SendAsync(frame);
+    }
+
+    /// <summary>
+    /// Relays the newest frame now, whether or not it went before: a watcher that joins on another
+    /// replica while the drag does not step (paused, at its step limit) would otherwise see nothing.
+    /// </summary>
+    public async Task ResendNewestAsync()
+    {
+        SessionDragFrame? frame;
+        lock (_lock)
+            frame = _newest;
+        if (frame is not null && !_ended)
             await SendAsync(frame);
     }
 

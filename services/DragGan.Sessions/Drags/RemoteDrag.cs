@@ -23,11 +23,13 @@ internal sealed class RemoteDrag : IDragControl, IAsyncDisposable
 
     public ChannelReader<SessionDragFrame> Frames => _frames.Reader;
 
-    /// <summary>Listens to the drag's frames from now on.</summary>
-    public static async Task<RemoteDrag> AttachAsync(IDragRelay relay, ActiveDrag active)
+    /// <summary>Listens to the drag's frames from its newest on (asked of its runner, so that a drag that does not step shows too).</summary>
+    public static async Task<RemoteDrag> AttachAsync(IDragRelay relay, ActiveDrag active, CancellationToken cancellationToken = default)
     {
         var drag = new RemoteDrag(relay, active);
         drag._subscription = await relay.SubscribeFramesAsync(active.DragId, drag._frames.Add);
+        // Best effort: a runner that cannot answer still relays its next frames.
+        await relay.SendCommandAsync(active.DragId, new RelayedDragCommand { ResendFrame = new() }, cancellationToken);
         return drag;
     }
 

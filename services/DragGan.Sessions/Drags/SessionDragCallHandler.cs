@@ -127,12 +127,9 @@ internal sealed class SessionDragCallHandler(DragCoordinator drags, SessionEdito
                 await responses.WriteAsync(frame, context.CancellationToken);
             return;
         }
-        var frames = new RelayedFrames();
-        await using (await relay.SubscribeFramesAsync(found.Active.DragId, frames.Add))
-        {
-            await foreach (var frame in frames.Reader.ReadAllAsync(context.CancellationToken))
-                await responses.WriteAsync(frame, context.CancellationToken);
-        }
+        await using var remote = await RemoteDrag.AttachAsync(relay, found.Active, context.CancellationToken);
+        await foreach (var frame in remote.Frames.ReadAllAsync(context.CancellationToken))
+            await responses.WriteAsync(frame, context.CancellationToken);
     }
 
     /// <summary>

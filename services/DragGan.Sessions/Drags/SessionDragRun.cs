@@ -102,6 +102,16 @@ internal sealed class SessionDragRun : IDragControl
         return _commands.Writer.TryWrite(command) || _completion.Task.IsCompleted;
     }
 
+    /// <summary>A command from another replica: queued for the inference stream, or (a frame resend) answered here.</summary>
+    private bool OnRelayedCommand(RelayedDragCommand command)
+    {
+        if (ClientDragCommand.FromRelayed(command) is { } clientCommand)
+            return TryPost(clientCommand);
+        if (command.KindCase == RelayedDragCommand.KindOneofCase.ResendFrame)
+            _ = _watchers.ResendNewestAsync();
+        return true;
+    }
+
     /// <summary>Queues a command, waiting for room; once the drag has ended there is nothing to queue for.</summary>
     public async ValueTask PostAsync(ClientDragCommand command, CancellationToken cancellationToken)
     {
@@ -148,8 +158,7 @@ internal sealed class SessionDragRun : IDragControl
             // Another process took the lease (this one was cut off from the store): it runs the drag now.
             using var lost = _lease.Lost.Register(HandBack);
             // Commands sent on other replicas (UpdateDrag, StopDrag) arrive here, one at a time.
-            await using var commands = await _relay.SubscribeCommandsAsync(DragId,
-                command => TryPost(ClientDragCommand.FromRelayed(command)));
+            await using var commands = await _relay.SubscribeCommandsAsync(DragId, OnRelayedCommand);
             watchdog = _watchdog.RunAsync(EndForGoneSessionAsync, StopIdle, monitoring.Token);
             var final = await _failover.DriveAsync(FinishAsync, () => _started.TrySetResult(), trace, _abort.Token);
             outcome = _discard ? "discarded" : "committed";

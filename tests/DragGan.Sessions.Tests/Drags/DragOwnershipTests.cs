@@ -179,13 +179,6 @@ public sealed class DragOwnershipTests(RedisBackend backend) : IClassFixture<Red
         Assert.Equal(0u, undone.CurrentIndex);
     }
 
-    private static SessionDragStart EndlessStart(string sessionId) => new()
-    {
-        SessionId = sessionId,
-        Points = { Pair(100, 128, 130, 128) },
-        Parameters = new DragParameters { MaxSteps = 100_000, StopDistance = 0.5 },
-    };
-
     /// <summary>Frames until one matches (returned last); fails the test when the stream ends first or stalls.</summary>
     private static async Task<List<SessionDragFrame>> ReadAsync(IAsyncStreamReader<SessionDragFrame> frames, Func<SessionDragFrame, bool> until)
     {

@@ -53,18 +53,19 @@ public sealed class IdleAndEndedSessionTests(RedisBackend backend) : IClassFixtu
         await using var sessions = await SessionsServer.StartAsync(Settings(("Sessions:DragIdleTimeout", "00:00:01")));
         var client = sessions.Client();
         var session = await client.CreateAsync();
-        var started = await client.StartDragAsync(new StartDragRequest
-        {
-            Start = new SessionDragStart { SessionId = session.Id, Points = { Pair(100, 128, 130, 128) }, Parameters = new DragParameters { MaxSteps = 3, StopDistance = 0.5 } },
-        });
-        using var watch = client.WatchDrag(new WatchDragRequest { SessionId = session.Id, DragId = started.ActiveDrag.DragId });
+        // Watched while it steps (so before it can be idle), then paused: it takes no step from here on.
+        var started = await client.StartDragAsync(new StartDragRequest { Start = EndlessStart(session.Id) });
+        var dragId = started.ActiveDrag.DragId;
+        using var watch = client.WatchDrag(new WatchDragRequest { SessionId = session.Id, DragId = dragId });
         Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None));
+        await client.UpdateDragAsync(new UpdateDragRequest { SessionId = session.Id, DragId = dragId, Pause = new DragPause() });
 
         await Task.Delay(TimeSpan.FromSeconds(3));
 
         var read = await client.GetSessionAsync(new GetSessionRequest { SessionId = session.Id });
-        Assert.Equal(started.ActiveDrag.DragId, read.ActiveDrag?.DragId);
-        await client.StopDragAsync(new StopDragRequest { SessionId = session.Id, DragId = started.ActiveDrag.DragId });
+        Assert.Equal(dragId, read.ActiveDrag?.DragId);
+        Assert.Equal(DragPhase.Paused, read.ActiveDrag?.Phase);
+        await client.StopDragAsync(new StopDragRequest { SessionId = session.Id, DragId = dragId });
         await _inference.WaitForStreamsAsync(0);
     }
 
@@ -119,11 +120,4 @@ public sealed class IdleAndEndedSessionTests(RedisBackend backend) : IClassFixtu
 
     private static InstrumentSum ActiveDrags(SessionsServer server) =>
         new(server.Services, SessionsMetrics.MeterName, "draggan_sessions_active_drags");
-
-    private static SessionDragStart EndlessStart(string sessionId) => new()
-    {
-        SessionId = sessionId,
-        Points = { Pair(100, 128, 130, 128) },
-        Parameters = new DragParameters { MaxSteps = 100_000, StopDistance = 0.5 },
-    };
 }

@@ -136,13 +136,6 @@ public sealed class TenantLimitTests(RedisBackend backend) : IClassFixture<Redis
     private static CreateSessionRequest FromImage(EncodedImage image, uint steps) =>
         new() { Image = new ImageSessionSource { Image = image, Options = new InvertOptions { Steps = steps, PivotalTuning = false } } };
 
-    private static SessionDragStart EndlessStart(string sessionId) => new()
-    {
-        SessionId = sessionId,
-        Points = { Pair(100, 128, 130, 128) },
-        Parameters = new DragParameters { MaxSteps = 100_000, StopDistance = 0.5 },
-    };
-
     private static async Task<T> RetryWhileExhaustedAsync<T>(Func<Task<T>> call)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

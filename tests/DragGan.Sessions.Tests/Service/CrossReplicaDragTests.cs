@@ -87,4 +87,29 @@ public sealed class CrossReplicaDragTests(InferenceServer inference, RedisBacken
         Assert.Contains("discarded", error.Status.Detail);
         Assert.Null((await _second.Client().GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).ActiveDrag);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AWatcherOfADragThatNoLongerSteps_GetsItsNewestFrameAtOnce(bool throughTheOtherReplica)
+    {
+        var session = await _first.Client().CreateAsync();
+        var started = await _first.Client().StartDragAsync(new StartDragRequest
+        {
+            Start = new SessionDragStart { SessionId = session.Id, Points = { Pair(100, 128, 130, 128) }, Parameters = new DragParameters { MaxSteps = 3, StopDistance = 0.5 } },
+        });
+        var dragId = started.ActiveDrag.DragId;
+        await WaitForAsync(async () =>
+            (await _first.Client().GetSessionAsync(new GetSessionRequest { SessionId = session.Id })).ActiveDrag is { Phase: DragPhase.StepLimitReached } drag ? drag : null);
+
+        // The drag waits at its step limit (for a command, a stop or its idle timeout) and sends no frame.
+        var watcher = (throughTheOtherReplica ? _second : _first).Client();
+        using var watch = watcher.WatchDrag(new WatchDragRequest { SessionId = session.Id, DragId = dragId });
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Assert.True(await watch.ResponseStream.MoveNext(patience.Token));
+        Assert.Equal(dragId, watch.ResponseStream.Current.DragId);
+        Assert.Equal(3u, watch.ResponseStream.Current.Frame.Step);
+
+        await _first.Client().StopDragAsync(new StopDragRequest { SessionId = session.Id, DragId = dragId });
+    }
 }

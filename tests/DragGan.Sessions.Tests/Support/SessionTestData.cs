@@ -65,6 +65,14 @@ public static class SessionTestData
     }
 
     /// <summary>Polls <paramref name="probe"/> every 100 ms until it returns a value; fails after <paramref name="timeout"/> (30 s by default).</summary>
+    /// <summary>A drag that steps until it is stopped: its handle never gets within the stop distance in time.</summary>
+    public static SessionDragStart EndlessStart(string sessionId) => new()
+    {
+        SessionId = sessionId,
+        Points = { Pair(100, 128, 130, 128) },
+        Parameters = new DragParameters { MaxSteps = 100_000, StopDistance = 0.5 },
+    };
+
     public static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, TimeSpan? timeout = null) where T : class
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
