@@ -4,6 +4,7 @@ using System.Text.Json;
 using DragGan.Engine.Checkpoints;
 using DragGan.Engine.Imaging;
 using DragGan.Faces;
+using DragGan.Training.Adversarial;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -14,12 +15,16 @@ namespace DragGan.Training.Generators;
 /// target is the render of <see cref="FaceLatentMap"/>(z), and the loss is the L1 distance of the
 /// images plus the L1 distance of their 4x4-pooled versions. Adam, an exponential moving average
 /// of the weights (the model that is exported), and the running mean of w as the reference tracks it.
-/// Checkpoints go to the output folder every few minutes; a run started on a folder with a
-/// checkpoint continues from it (Adam's moments start afresh).
+/// With <see cref="GeneratorRecipe.AdversarialWeight"/> above 0 the loss adds the adversarial term
+/// of <see cref="AdversarialTerm"/>, whose discriminator trains beside the generator.
+/// Checkpoints (float32 weights, the moving average, both optimisers' moments, the discriminator)
+/// go to the output folder every few minutes; a run started on a folder with a checkpoint continues
+/// from it. A new run starts from the official initialisation or from <paramref name="initialModel"/>.
 /// </summary>
-internal sealed class GeneratorTrainer(GeneratorRecipe recipe, string outputDirectory, TextWriter log)
+internal sealed class GeneratorTrainer(GeneratorRecipe recipe, string outputDirectory, TextWriter log, string? initialModel = null)
 {
     public const string StateFile = "train-state.safetensors";
+    public const string OptimizerFile = "train-adam.dat";
     public const string EmaFile = "train-ema.safetensors";
     public const string ProgressFile = "progress.json";
     public const string PreviewFile = "preview.png";
@@ -37,13 +42,19 @@ internal sealed class GeneratorTrainer(GeneratorRecipe recipe, string outputDire
         var progressPath = Path.Combine(outputDirectory, ProgressFile);
 
         var resumed = File.Exists(statePath) && File.Exists(emaPath);
-        using var generator = resumed ? LoadTrainable(statePath) : Initialise();
+        using var generator = resumed ? LoadTrainable(statePath) : initialModel is null ? Initialise() : LoadTrainable(initialModel);
         var ema = resumed ? LoadEma(emaPath, generator) : generator.Parameters.Select(p => p.detach().clone()).ToArray();
         var progress = resumed ? TrainingProgress.Load(progressPath) : new TrainingProgress();
-        log.WriteLine(Invariant($"{(resumed ? "Resuming" : "Starting")} at {progress.ImagesSeen} images; {generator.Parameters.Sum(p => p.numel())} trained values; threads {get_num_threads()}."));
+        log.WriteLine(Invariant($"{(resumed ? "Resuming" : initialModel is null ? "Starting" : $"Starting from {initialModel}")} at {progress.ImagesSeen} images; {generator.Parameters.Sum(p => p.numel())} trained values; threads {get_num_threads()}."));
 
         using var optimizer = optim.Adam(generator.Parameters,
             recipe.LearningRate, beta1: 0.9, beta2: 0.99);
+        var optimizerPath = Path.Combine(outputDirectory, OptimizerFile);
+        if (resumed && File.Exists(optimizerPath))
+            optimizer.load_state_dict(optimizerPath);
+        using var adversary = recipe.AdversarialWeight > 0 ? CreateAdversary() : null;
+        // The warm-up counts from where the discriminator started: this run, or the run that saved it.
+        var adversarialStart = adversary is null ? 0 : progress.AdversarialStartImages ?? progress.ImagesSeen;
         using var validationZ = randn([ValidationCount, recipe.ZDim], generator: new Generator(999, CPU));
         using var validationTarget = FaceBatch.Render(map, validationZ, recipe.Resolution);
         using var rng = new Generator((ulong)(recipe.LatentSeed + progress.ImagesSeen), CPU);
@@ -53,7 +64,7 @@ internal sealed class GeneratorTrainer(GeneratorRecipe recipe, string outputDire
         var imagesSeen = progress.ImagesSeen;
         var startImages = imagesSeen;
         var startSeconds = progress.Seconds;
-        double lossSum = 0;
+        double lossSum = 0, discriminatorLossSum = 0;
         var lossCount = 0;
         while (clock.Elapsed < duration && imagesSeen < maxImages)
         {
@@ -64,6 +75,13 @@ internal sealed class GeneratorTrainer(GeneratorRecipe recipe, string outputDire
                 var w = generator.Map(z);
                 var image = generator.Synthesize(w);
                 var loss = F.l1_loss(image, target).add(F.l1_loss(F.avg_pool2d(image, 4), F.avg_pool2d(target, 4)).mul(recipe.PooledLossWeight));
+                if (adversary is not null)
+                {
+                    discriminatorLossSum += adversary.TrainDiscriminator(target, image);
+                    var weight = recipe.AdversarialWeightAt(imagesSeen - adversarialStart);
+                    if (weight > 0)
+                        loss = loss.add(adversary.GeneratorLoss(image).mul(weight));
+                }
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
@@ -80,16 +98,29 @@ internal sealed class GeneratorTrainer(GeneratorRecipe recipe, string outputDire
                 lastCheckpoint = clock.Elapsed;
                 var seconds = startSeconds + clock.Elapsed.TotalSeconds;
                 var validation = SaveCheckpoint(generator, ema, validationZ, validationTarget, imagesSeen, seconds);
-                progress = progress with { ImagesSeen = imagesSeen, Seconds = seconds };
-                progress.History.Add(new TrainingSnapshot(imagesSeen, Math.Round(seconds, 1), Math.Round(lossSum / Math.Max(lossCount, 1), 5), Math.Round(validation, 5)));
+                optimizer.save_state_dict(optimizerPath);
+                adversary?.Save(outputDirectory);
+                double? discriminatorLoss = adversary is null ? null : Math.Round(discriminatorLossSum / Math.Max(lossCount, 1), 5);
+                progress = progress with { ImagesSeen = imagesSeen, Seconds = seconds, AdversarialStartImages = adversary is null ? null : adversarialStart };
+                progress.History.Add(new TrainingSnapshot(imagesSeen, Math.Round(seconds, 1), Math.Round(lossSum / Math.Max(lossCount, 1), 5), Math.Round(validation, 5), discriminatorLoss));
                 progress.Save(progressPath);
-                log.WriteLine(Invariant($"{imagesSeen,8} images  {seconds / 60,6:F1} min  train loss {lossSum / Math.Max(lossCount, 1):F4}  validation L1 {validation:F4}  ({clock.Elapsed.TotalMilliseconds / (imagesSeen - startImages):F0} ms per image)"));
+                log.WriteLine(Invariant($"{imagesSeen,8} images  {seconds / 60,6:F1} min  train loss {lossSum / Math.Max(lossCount, 1):F4}  validation L1 {validation:F4}{(discriminatorLoss is { } d ? $"  discriminator loss {d:F4}" : "")}  ({clock.Elapsed.TotalMilliseconds / (imagesSeen - startImages):F0} ms per image)"));
                 lossSum = 0;
+                discriminatorLossSum = 0;
                 lossCount = 0;
             }
         }
         foreach (var tensor in ema)
             tensor.Dispose();
+    }
+
+    private AdversarialTerm CreateAdversary()
+    {
+        var discriminator = new TrainableDiscriminator(recipe.Resolution, recipe.ChannelBase, recipe.DiscriminatorChannelMax, recipe.WeightSeed + 1);
+        var adversary = new AdversarialTerm(discriminator, recipe.DiscriminatorLearningRate, recipe.R1Gamma);
+        if (adversary.TryLoad(outputDirectory))
+            log.WriteLine("Discriminator resumed from its checkpoint.");
+        return adversary;
     }
 
     private TrainableGenerator Initialise()
@@ -119,7 +150,7 @@ internal sealed class GeneratorTrainer(GeneratorRecipe recipe, string outputDire
         NativeCheckpointFormat.Write(emaCheckpoint, Path.Combine(outputDirectory, EmaFile));
         var metadata = new Dictionary<string, string>
         {
-            ["draggan.training"] = JsonSerializer.Serialize(new { method = "supervised fit to the face renderer", recipe, images_seen = imagesSeen, seconds = Math.Round(seconds) }),
+            ["draggan.training"] = JsonSerializer.Serialize(new { method = recipe.AdversarialWeight > 0 ? "fit to the face renderer, L1 with an adversarial term" : "supervised fit to the face renderer", recipe, initial_model = initialModel is null ? null : Path.GetFileName(initialModel), images_seen = imagesSeen, seconds = Math.Round(seconds) }),
             ["draggan.face_latent_map_seed"] = FaceLatentMap.DefaultSeed.ToString(CultureInfo.InvariantCulture),
         };
         NativeCheckpointFormat.Write(emaCheckpoint, ModelFile, new NativeCheckpointWriteOptions { Precision = NativeTensorPrecision.Float16, Metadata = metadata });
