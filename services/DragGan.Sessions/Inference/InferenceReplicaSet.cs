@@ -18,7 +18,8 @@ namespace DragGan.Sessions.Inference;
 /// </summary>
 /// <remarks>
 /// A replica is a candidate when it answers the grpc.health.v1 check SERVING (it turns
-/// NOT_SERVING while it drains) and has not failed a call in the last <see cref="FailurePause"/>.
+/// NOT_SERVING while it drains), or is only slow to answer having served within
+/// <see cref="SlowAnswerGrace"/>, and has not failed a call in the last <see cref="FailurePause"/>.
 /// Candidates come least loaded first, by the drags this process runs on each; a drag's candidates
 /// are the replicas that serve its model. A full replica answers RESOURCE_EXHAUSTED, and the drag
 /// moves on to the next candidate; a full replica is a healthy one, so it stays a candidate for
@@ -34,6 +35,13 @@ public sealed class InferenceReplicaSet(IInferenceAddresses addresses, IOptions<
     private static readonly TimeSpan FailurePause = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan HealthCacheDuration = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A replica that answered SERVING this recently and is now slow to answer is busy, not gone:
+    /// one forward can hold a loaded machine's cores past <see cref="HealthTimeout"/>. A replica that
+    /// vanished fails its calls by keepalive instead, and is then set aside.
+    /// </summary>
+    internal static readonly TimeSpan SlowAnswerGrace = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<string, InferenceReplica> _replicas = new(StringComparer.OrdinalIgnoreCase);
 
@@ -102,6 +110,11 @@ public sealed class InferenceReplicaSet(IInferenceAddresses addresses, IOptions<
             if (serving)
                 replica.MarkServing(now);
             return serving;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded && replica.ServingSince(now - SlowAnswerGrace) && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogInformation("Inference replica {Address} answered no health check within {Seconds} s; it served moments ago, so it counts as busy", replica.Address, HealthTimeout.TotalSeconds);
+            return true;
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {

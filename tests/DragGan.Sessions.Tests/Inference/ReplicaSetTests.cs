@@ -1,11 +1,20 @@
 using DragGan.Sessions.Inference;
 using DragGan.Sessions.Tests.Support;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace DragGan.Sessions.Tests.Inference;
 
-/// <summary>The replica set follows the address list: replicas that leave it are forgotten once idle.</summary>
+/// <summary>
+/// The replica set follows the address list (replicas that leave it are forgotten once idle), and
+/// tells a busy replica from a gone one.
+/// </summary>
 [Collection(InferenceCollection.Name)]
 public sealed class ReplicaSetTests(InferenceServer inference)
 {
@@ -55,6 +64,56 @@ public sealed class ReplicaSetTests(InferenceServer inference)
         await set.CandidatesAsync(new HashSet<string>(), CancellationToken.None);
 
         Assert.Equal(2, set.KnownReplicas);
+    }
+
+    [Fact]
+    public async Task AReplicaThatServedMomentsAgo_AndIsSlowToAnswer_StaysACandidate_UntilItHasBeenSilentForTheGrace()
+    {
+        var health = new SlowHealth();
+        await using var slow = await StartAsync(health);
+        var address = slow.Urls.Single();
+        var clock = new ManualClock();
+        using var set = new InferenceReplicaSet(new ListedAddresses([address]), Options.Create(new SessionsOptions()), clock, NullLogger<InferenceReplicaSet>.Instance);
+        Assert.Equal([address], (await set.CandidatesAsync(new HashSet<string>(), CancellationToken.None)).Select(r => r.Address));
+
+        // Its health check now outlasts the 2 s timeout (a long forward holds the machine): busy, not gone.
+        health.Delay = TimeSpan.FromSeconds(4);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal([address], (await set.CandidatesAsync(new HashSet<string>(), CancellationToken.None)).Select(r => r.Address));
+        // Nor is it set aside: once it answers again it is a candidate at once.
+        health.Delay = TimeSpan.Zero;
+        clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal([address], (await set.CandidatesAsync(new HashSet<string>(), CancellationToken.None)).Select(r => r.Address));
+
+        // Silent for longer than the grace since it last answered: a failure, as before.
+        health.Delay = TimeSpan.FromSeconds(4);
+        clock.Advance(InferenceReplicaSet.SlowAnswerGrace + TimeSpan.FromSeconds(1));
+        Assert.Empty(await set.CandidatesAsync(new HashSet<string>(), CancellationToken.None));
+    }
+
+    private static async Task<WebApplication> StartAsync(SlowHealth health)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(health);
+        var app = builder.Build();
+        app.MapGrpcService<SlowHealth>();
+        await app.StartAsync();
+        return app;
+    }
+
+    /// <summary>A replica's health service that answers SERVING after <see cref="Delay"/>.</summary>
+    private sealed class SlowHealth : Health.HealthBase
+    {
+        public TimeSpan Delay { get; set; }
+
+        public override async Task<HealthCheckResponse> Check(HealthCheckRequest request, ServerCallContext context)
+        {
+            await Task.Delay(Delay, context.CancellationToken);
+            return new HealthCheckResponse { Status = HealthCheckResponse.Types.ServingStatus.Serving };
+        }
     }
 
     private sealed class ListedAddresses(IReadOnlyList<string> initial) : IInferenceAddresses
