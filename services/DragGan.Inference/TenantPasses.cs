@@ -24,6 +24,13 @@ public sealed class TenantPasses(IReadOnlyDictionary<string, double> weights, Ac
     // next to nothing does not reorder them, and no turn is free.
     private const double TurnGrain = 32;
 
+    /// <summary>
+    /// The most one bill counts, in mean turns. Work beside the steps renders a frame at most,
+    /// less than a step; a bill far above that measured a stalled machine (a collection, other
+    /// processes on the cores), not the tenant's work, and must not lock the tenant out for many turns.
+    /// </summary>
+    public const double MaxBilledTurns = 2;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, double> _pass = new(StringComparer.Ordinal);
     private double _lastTurn;
@@ -75,7 +82,7 @@ public sealed class TenantPasses(IReadOnlyDictionary<string, double> weights, Ac
     /// <summary>
     /// Charges <paramref name="tenant"/> for <paramref name="held"/> of the model's time that no turn
     /// of its paid for: work the drag loop does for its streams besides their steps (their commands,
-    /// a final frame's render).
+    /// a final frame's render), at most <see cref="MaxBilledTurns"/> a bill.
     /// </summary>
     public void Bill(string tenant, TimeSpan held) => Add(tenant, held, chargedTurns: 0);
 
@@ -88,7 +95,7 @@ public sealed class TenantPasses(IReadOnlyDictionary<string, double> weights, Ac
             // turn costs at least a grain; work billed beside turns only what it took.
             // Before any turn was measured, a turn counts as one and billed work as nothing.
             var grains = _meanTurnSeconds > 0 ? Math.Round(seconds / _meanTurnSeconds * TurnGrain) : chargedTurns * TurnGrain;
-            var turns = (chargedTurns > 0 ? Math.Max(1, grains) : grains) / TurnGrain;
+            var turns = (chargedTurns > 0 ? Math.Max(1, grains) : Math.Min(grains, MaxBilledTurns * TurnGrain)) / TurnGrain;
             if (chargedTurns > 0)
                 _meanTurnSeconds = _meanTurnSeconds == 0 ? seconds : _meanTurnSeconds + (seconds - _meanTurnSeconds) * MeanTurnWeight;
             if (turns != chargedTurns)

@@ -181,6 +181,23 @@ public sealed class TenantTurnsTests
     }
 
     [Fact]
+    public void ABillThatMeasuredAStall_CountsAtMostTwoTurns()
+    {
+        var passes = new TenantPasses(new Dictionary<string, double>());
+        passes.Charge("billed");
+        passes.Settle("billed", TimeSpan.FromMilliseconds(10));
+        var before = passes.PassOf("billed");
+
+        // A command whose render was caught by a 3 s stall: 300 mean turns measured, 2 charged.
+        passes.Bill("billed", TimeSpan.FromSeconds(3));
+        Assert.Equal(TenantPasses.MaxBilledTurns, passes.PassOf("billed") - before, 1e-9);
+
+        // An ordinary bill counts what it took: half a turn.
+        passes.Bill("billed", TimeSpan.FromMilliseconds(5));
+        Assert.Equal(TenantPasses.MaxBilledTurns + 0.5, passes.PassOf("billed") - before, 1e-9);
+    }
+
+    [Fact]
     public void OneStream_IsNeverTwiceInABatch()
     {
         var turns = new TenantTurns(new Dictionary<string, double>());
