@@ -52,20 +52,31 @@ public sealed class SessionsServer : IAsyncDisposable
     /// <summary>Starts a host with the test tenants' keys, quiet logs, and <paramref name="settings"/> on top.</summary>
     public static async Task<SessionsServer> StartAsync(IEnumerable<KeyValuePair<string, string?>> settings, string[]? args = null)
     {
-        var grpcPort = FreePort.Next();
-        var webPort = FreePort.Next();
-        var app = SessionsHost.CreateApplication(args ?? [], builder => builder.Configuration.AddInMemoryCollection(
-        [
-            new("Serilog:MinimumLevel:Default", "Warning"),
-            new("Kestrel:Endpoints:Grpc:Url", $"http://127.0.0.1:{grpcPort}"),
-            new("Kestrel:Endpoints:Grpc:Protocols", "Http2"),
-            new("Kestrel:Endpoints:Web:Url", $"http://127.0.0.1:{webPort}"),
-            new("Kestrel:Endpoints:Web:Protocols", "Http1"),
-            .. TestTenants.ApiKeySettings,
-            .. settings,
-        ]));
-        await app.StartAsync();
-        return new SessionsServer(app, $"http://127.0.0.1:{grpcPort}", $"http://127.0.0.1:{webPort}");
+        // A free port can be taken by a parallel test between the probe and the bind: probe again.
+        for (var attempt = 1; ; attempt++)
+        {
+            var grpcPort = FreePort.Next();
+            var webPort = FreePort.Next();
+            var app = SessionsHost.CreateApplication(args ?? [], builder => builder.Configuration.AddInMemoryCollection(
+            [
+                new("Serilog:MinimumLevel:Default", "Warning"),
+                new("Kestrel:Endpoints:Grpc:Url", $"http://127.0.0.1:{grpcPort}"),
+                new("Kestrel:Endpoints:Grpc:Protocols", "Http2"),
+                new("Kestrel:Endpoints:Web:Url", $"http://127.0.0.1:{webPort}"),
+                new("Kestrel:Endpoints:Web:Protocols", "Http1"),
+                .. TestTenants.ApiKeySettings,
+                .. settings,
+            ]));
+            try
+            {
+                await app.StartAsync();
+                return new SessionsServer(app, $"http://127.0.0.1:{grpcPort}", $"http://127.0.0.1:{webPort}");
+            }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 5)
+            {
+                await app.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>A client whose calls carry <c>authorization: Bearer &lt;apiKey&gt;</c> (none when null).</summary>
