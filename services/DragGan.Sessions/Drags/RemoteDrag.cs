@@ -28,8 +28,17 @@ internal sealed class RemoteDrag : IDragControl, IAsyncDisposable
     {
         var drag = new RemoteDrag(relay, active);
         drag._subscription = await relay.SubscribeFramesAsync(active.DragId, drag._frames.Add);
-        // Best effort: a runner that cannot answer still relays its next frames.
-        await relay.SendCommandAsync(active.DragId, new RelayedDragCommand { ResendFrame = new() }, cancellationToken);
+        try
+        {
+            // Best effort: a runner that cannot answer still relays its next frames.
+            await relay.SendCommandAsync(active.DragId, new RelayedDragCommand { ResendFrame = new() }, cancellationToken);
+        }
+        catch
+        {
+            // The caller went away while asking: its subscription must not outlive it.
+            await drag.DisposeAsync();
+            throw;
+        }
         return drag;
     }
 

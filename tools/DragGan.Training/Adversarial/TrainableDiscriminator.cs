@@ -1,3 +1,4 @@
+using DragGan.Engine.Checkpoints;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -49,10 +50,8 @@ internal sealed class TrainableDiscriminator : nn.Module<Tensor, Tensor>
         Add("b4.fc.bias", [last]);
         Add("b4.out.weight", [1, last], random);
         Add("b4.out.bias", [1]);
-        _blur = ResampleFilter();
+        _blur = RandomCheckpoint.ResampleFilter().DetachFromDisposeScope();
     }
-
-    public int Resolution => _resolution;
 
     /// <summary>images: [N, 3, res, res] in [-1, 1] -> one logit per image, [N, 1] (high: a render).</summary>
     public override Tensor forward(Tensor images) => Logits(Features(images).Last());
@@ -133,14 +132,6 @@ internal sealed class TrainableDiscriminator : nn.Module<Tensor, Tensor>
         // The module owns its weights: none may belong to a dispose scope the caller has open.
         var values = (random is null ? zeros(shape) : randn(shape, generator: random)).DetachFromDisposeScope();
         register_parameter(name.Replace('.', '_'), new Parameter(values, requires_grad: true));
-    }
-
-    /// <summary>The [1, 3, 3, 1] outer product, normalised to sum 1 (the reference's setup_filter).</summary>
-    private static Tensor ResampleFilter()
-    {
-        using var scope = NewDisposeScope();
-        var taps = tensor(new float[] { 1, 3, 3, 1 });
-        return taps.outer(taps).div(64).DetachFromDisposeScope();
     }
 
     protected override void Dispose(bool disposing)
